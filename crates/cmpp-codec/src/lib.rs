@@ -1,0 +1,1 @@
+//! cmpp-codec
