@@ -1,0 +1,1 @@
+//! Long messages (stub; being written).

@@ -1,0 +1,1 @@
+//! Text encodings (stub; being written).

@@ -1,0 +1,86 @@
+//! Lifecycle events that fold into a [`Record`](crate::Record).
+
+use crate::model::{Category, CauseClass};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What the sender knows about a message when it hands it over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageInfo {
+    /// Calling number (Src_Id).
+    pub src: String,
+    /// Destination number.
+    pub dest: String,
+    /// Kind of message.
+    pub category: Category,
+    /// Segment number, from 1.
+    pub segment: u8,
+    /// Number of segments.
+    pub segments: u8,
+    /// Links segments and group-send destinations.
+    pub group_id: Option<String>,
+}
+
+/// One thing that happened to one message, with the time it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// The SP's id of the message; `None` for a status report whose submit is not known
+    /// to the producer (the journal resolves it through `msg_id`).
+    pub local_id: Option<String>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// The kinds of lifecycle event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The submit was written to the link for the first time.
+    Submitted {
+        /// Addresses, category and segmentation.
+        info: MessageInfo,
+    },
+    /// The submit was written again (timeout or flow control); `attempt` counts from 2.
+    Resent {
+        /// Transmission number: 2 for the first resend.
+        attempt: u32,
+    },
+    /// The gateway answered the submit.
+    Responded {
+        /// Gateway Msg_Id as text, when the response carried one.
+        msg_id: Option<String>,
+        /// Raw result (0 = accepted).
+        result: u32,
+        /// Cause class; `None` means "take it from the default table".
+        class: Option<CauseClass>,
+    },
+    /// A status report arrived for the gateway Msg_Id.
+    Reported {
+        /// Gateway Msg_Id as text.
+        msg_id: String,
+        /// Raw report state, e.g. `DELIVRD`.
+        stat: String,
+        /// Cause class; `None` means "take it from the default table".
+        class: Option<CauseClass>,
+    },
+    /// The sender gave up on the message.
+    Failed {
+        /// Why, for a person.
+        reason: String,
+        /// Cause class of the failure.
+        class: CauseClass,
+        /// The submit may have reached the gateway (e.g. link lost before the response).
+        maybe_accepted: bool,
+    },
+    /// The sending policy refused the message; it never reached the gateway.
+    Refused {
+        /// Addresses, category and segmentation.
+        info: MessageInfo,
+        /// Stable name of the check that refused it.
+        check: String,
+        /// Reason for a person.
+        reason: String,
+    },
+}
