@@ -1,0 +1,11 @@
+//! One module per subcommand.
+
+pub mod decode;
+pub mod demo;
+pub mod journal;
+pub mod policy;
+pub mod report;
+pub mod send;
+pub mod serve;
+pub mod settle;
+pub mod trace;
