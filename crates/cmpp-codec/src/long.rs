@@ -1,1 +1,0 @@
-//! Long messages (stub; being written).

@@ -1,0 +1,318 @@
+//! Typed messages, the [`Pdu`] enum over them, and the top-level [`decode`] / [`encode`].
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use crate::error::{DecodeError, DecodeProblem, EncodeError};
+use crate::fields::{array, FieldError, PResult};
+use crate::frame::{CommandId, Header, HEADER_LEN};
+use crate::msg_id::MsgId;
+use crate::Version;
+
+pub mod cancel;
+pub mod connect;
+pub mod deliver;
+pub mod link;
+pub mod query;
+pub mod report;
+pub mod submit;
+
+pub use cancel::{Cancel, CancelResp};
+pub use connect::{Connect, ConnectResp};
+pub use deliver::{Deliver, DeliverContent, DeliverResp};
+pub use link::ActiveTestResp;
+pub use query::{Query, QueryResp};
+pub use report::StatusReport;
+pub use submit::{Submit, SubmitResp};
+
+/// A Msg_Id field (big-endian u64).
+#[inline]
+pub(crate) fn msg_id_field<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, MsgId> {
+    let (i, b) = array::<8>(i, field)?;
+    Ok((i, MsgId::from_bytes(b)))
+}
+
+/// Any SP⇄ISMG message body, plus unknown commands kept raw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum Pdu {
+    /// CMPP_CONNECT.
+    Connect(Connect),
+    /// CMPP_CONNECT_RESP.
+    ConnectResp(ConnectResp),
+    /// CMPP_TERMINATE (no body).
+    Terminate,
+    /// CMPP_TERMINATE_RESP (no body).
+    TerminateResp,
+    /// CMPP_SUBMIT.
+    Submit(Submit),
+    /// CMPP_SUBMIT_RESP.
+    SubmitResp(SubmitResp),
+    /// CMPP_DELIVER.
+    Deliver(Deliver),
+    /// CMPP_DELIVER_RESP.
+    DeliverResp(DeliverResp),
+    /// CMPP_QUERY.
+    Query(Query),
+    /// CMPP_QUERY_RESP.
+    QueryResp(QueryResp),
+    /// CMPP_CANCEL.
+    Cancel(Cancel),
+    /// CMPP_CANCEL_RESP.
+    CancelResp(CancelResp),
+    /// CMPP_ACTIVE_TEST (no body).
+    ActiveTest,
+    /// CMPP_ACTIVE_TEST_RESP.
+    ActiveTestResp(ActiveTestResp),
+    /// A Command_Id without a typed message here (FWD, route commands, vendor ids): the raw
+    /// body, so a session can answer or skip it.
+    Unknown {
+        /// Command_Id from the header.
+        command_id: CommandId,
+        /// The body bytes after the header.
+        #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_hex::bytes"))]
+        body: Bytes,
+    },
+}
+
+/// One packet: Sequence_Id plus the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Packet {
+    /// Sequence_Id: a response echoes its request's value.
+    pub sequence_id: u32,
+    /// The message.
+    pub pdu: Pdu,
+}
+
+impl Packet {
+    /// A packet with this Sequence_Id and message.
+    pub fn new(sequence_id: u32, pdu: impl Into<Pdu>) -> Self {
+        Packet {
+            sequence_id,
+            pdu: pdu.into(),
+        }
+    }
+
+    /// Encodes into a fresh buffer.
+    pub fn to_bytes(&self, version: Version) -> Result<Bytes, EncodeError> {
+        let mut dst = BytesMut::with_capacity(self.encoded_len(version));
+        encode(self, version, &mut dst)?;
+        Ok(dst.freeze())
+    }
+
+    /// Total_Length this packet encodes to at `version`.
+    pub fn encoded_len(&self, version: Version) -> usize {
+        HEADER_LEN + self.pdu.body_len(version)
+    }
+}
+
+macro_rules! pdu_from {
+    ($($ty:ident),*) => {
+        $(impl From<$ty> for Pdu {
+            fn from(v: $ty) -> Self {
+                Pdu::$ty(v)
+            }
+        })*
+    };
+}
+pdu_from!(
+    Connect,
+    ConnectResp,
+    Submit,
+    SubmitResp,
+    Deliver,
+    DeliverResp,
+    Query,
+    QueryResp,
+    Cancel,
+    CancelResp,
+    ActiveTestResp
+);
+
+impl Pdu {
+    /// The Command_Id this message is sent with.
+    pub fn command_id(&self) -> CommandId {
+        match self {
+            Pdu::Connect(_) => CommandId::CONNECT,
+            Pdu::ConnectResp(_) => CommandId::CONNECT_RESP,
+            Pdu::Terminate => CommandId::TERMINATE,
+            Pdu::TerminateResp => CommandId::TERMINATE_RESP,
+            Pdu::Submit(_) => CommandId::SUBMIT,
+            Pdu::SubmitResp(_) => CommandId::SUBMIT_RESP,
+            Pdu::Deliver(_) => CommandId::DELIVER,
+            Pdu::DeliverResp(_) => CommandId::DELIVER_RESP,
+            Pdu::Query(_) => CommandId::QUERY,
+            Pdu::QueryResp(_) => CommandId::QUERY_RESP,
+            Pdu::Cancel(_) => CommandId::CANCEL,
+            Pdu::CancelResp(_) => CommandId::CANCEL_RESP,
+            Pdu::ActiveTest => CommandId::ACTIVE_TEST,
+            Pdu::ActiveTestResp(_) => CommandId::ACTIVE_TEST_RESP,
+            Pdu::Unknown { command_id, .. } => *command_id,
+        }
+    }
+
+    /// Short command name, e.g. "SUBMIT".
+    pub fn name(&self) -> &'static str {
+        self.command_id().name()
+    }
+
+    /// True for response messages (Command_Id bit 31).
+    pub fn is_response(&self) -> bool {
+        self.command_id().is_response()
+    }
+
+    fn body_len(&self, version: Version) -> usize {
+        match self {
+            Pdu::Connect(_) => Connect::BODY_LEN,
+            Pdu::ConnectResp(_) => ConnectResp::body_len(version),
+            Pdu::Terminate | Pdu::TerminateResp | Pdu::ActiveTest => 0,
+            Pdu::Submit(m) => m.body_len(version),
+            Pdu::SubmitResp(_) | Pdu::DeliverResp(_) => 8 + version.status_width(),
+            Pdu::Deliver(m) => m.body_len(version),
+            Pdu::Query(_) => Query::BODY_LEN,
+            Pdu::QueryResp(_) => QueryResp::BODY_LEN,
+            Pdu::Cancel(_) => Cancel::BODY_LEN,
+            Pdu::CancelResp(_) => version.status_width(),
+            Pdu::ActiveTestResp(_) => ActiveTestResp::BODY_LEN,
+            Pdu::Unknown { body, .. } => body.len(),
+        }
+    }
+
+    fn check(&self, version: Version) -> Result<(), EncodeError> {
+        match self {
+            Pdu::ConnectResp(m) => m.check(version),
+            Pdu::Submit(m) => m.check(version),
+            Pdu::SubmitResp(m) => m.check(version),
+            Pdu::Deliver(m) => m.check(version),
+            Pdu::DeliverResp(m) => m.check(version),
+            Pdu::CancelResp(m) => m.check(version),
+            Pdu::Unknown { command_id, .. } if command_id.is_known() => {
+                Err(EncodeError::KnownCommandAsUnknown {
+                    command_id: command_id.0,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn write_body(&self, version: Version, dst: &mut BytesMut) {
+        match self {
+            Pdu::Connect(m) => m.write(dst),
+            Pdu::ConnectResp(m) => m.write(version, dst),
+            Pdu::Terminate | Pdu::TerminateResp | Pdu::ActiveTest => {}
+            Pdu::Submit(m) => m.write(version, dst),
+            Pdu::SubmitResp(m) => m.write(version, dst),
+            Pdu::Deliver(m) => m.write(version, dst),
+            Pdu::DeliverResp(m) => m.write(version, dst),
+            Pdu::Query(m) => m.write(dst),
+            Pdu::QueryResp(m) => m.write(dst),
+            Pdu::Cancel(m) => m.write(dst),
+            Pdu::CancelResp(m) => m.write(version, dst),
+            Pdu::ActiveTestResp(m) => dst.put_u8(m.reserved),
+            Pdu::Unknown { body, .. } => dst.put_slice(body),
+        }
+    }
+}
+
+/// Decodes one complete frame (exactly the bytes [`crate::split_frame`] reported).
+///
+/// Msg_Content and unknown bodies are zero-copy slices of `frame`.
+pub fn decode(frame: Bytes, version: Version) -> Result<Packet, DecodeError> {
+    let header = Header::parse(&frame)?;
+    check_total_length(&header, frame.len())?;
+    let pdu = decode_inner(header.command_id, &frame, &frame[HEADER_LEN..], version)?;
+    Ok(Packet {
+        sequence_id: header.sequence_id,
+        pdu,
+    })
+}
+
+/// Second step of the two-step API: decodes the body that follows `header`
+/// (exactly Total_Length − 12 bytes). Error offsets still count from the packet start.
+pub fn decode_body(header: &Header, body: Bytes, version: Version) -> Result<Pdu, DecodeError> {
+    check_total_length(header, body.len() + HEADER_LEN)?;
+    decode_inner(header.command_id, &body, &body, version)
+}
+
+fn check_total_length(header: &Header, actual: usize) -> Result<(), DecodeError> {
+    let declared = header.total_length as usize;
+    if declared != actual {
+        return Err(DecodeError {
+            command: header.command_id.name(),
+            field: "Total_Length",
+            offset: 0,
+            problem: DecodeProblem::LengthMismatch { declared, actual },
+        });
+    }
+    Ok(())
+}
+
+/// Decodes `body` (a sub-slice of `source`, which content slices are taken from).
+fn decode_inner(
+    command_id: CommandId,
+    source: &Bytes,
+    body: &[u8],
+    version: Version,
+) -> Result<Pdu, DecodeError> {
+    let result: Result<Pdu, nom::Err<FieldError<'_>>> = match command_id {
+        CommandId::CONNECT => Connect::parse(body).map(|(_, m)| Pdu::Connect(m)),
+        CommandId::CONNECT_RESP => ConnectResp::parse(body).map(|(_, m)| Pdu::ConnectResp(m)),
+        CommandId::TERMINATE => Ok(Pdu::Terminate),
+        CommandId::TERMINATE_RESP => Ok(Pdu::TerminateResp),
+        CommandId::SUBMIT => Submit::parse(source, body, version).map(|(_, m)| Pdu::Submit(m)),
+        CommandId::SUBMIT_RESP => SubmitResp::parse(body).map(|(_, m)| Pdu::SubmitResp(m)),
+        CommandId::DELIVER => Deliver::parse(source, body, version).map(|(_, m)| Pdu::Deliver(m)),
+        CommandId::DELIVER_RESP => DeliverResp::parse(body).map(|(_, m)| Pdu::DeliverResp(m)),
+        CommandId::QUERY => Query::parse(body).map(|(_, m)| Pdu::Query(m)),
+        CommandId::QUERY_RESP => QueryResp::parse(body).map(|(_, m)| Pdu::QueryResp(m)),
+        CommandId::CANCEL => Cancel::parse(body).map(|(_, m)| Pdu::Cancel(m)),
+        CommandId::CANCEL_RESP => CancelResp::parse(body).map(|(_, m)| Pdu::CancelResp(m)),
+        CommandId::ACTIVE_TEST => Ok(Pdu::ActiveTest),
+        CommandId::ACTIVE_TEST_RESP => Ok(Pdu::ActiveTestResp(ActiveTestResp::parse(body))),
+        _ => Ok(Pdu::Unknown {
+            command_id,
+            body: source.slice_ref(body),
+        }),
+    };
+    result.map_err(|e| {
+        let e = match e {
+            nom::Err::Error(e) | nom::Err::Failure(e) => e,
+            // Our parsers are all `complete`; report a truncation at the end if one slips by.
+            nom::Err::Incomplete(_) => FieldError {
+                rest: &body[body.len()..],
+                field: "body",
+                problem: DecodeProblem::Truncated {
+                    needed: 1,
+                    remaining: 0,
+                },
+            },
+        };
+        // Both slices point into the same buffer, so the address difference is the offset.
+        let within = (e.rest.as_ptr() as usize).saturating_sub(body.as_ptr() as usize);
+        DecodeError {
+            command: command_id.name(),
+            field: e.field,
+            offset: HEADER_LEN + within,
+            problem: e.problem,
+        }
+    })
+}
+
+/// Encodes `packet` at `version`, appending to `dst`; computes Total_Length.
+///
+/// Every check runs before the first byte is written, so `dst` is unchanged on error.
+pub fn encode(packet: &Packet, version: Version, dst: &mut BytesMut) -> Result<(), EncodeError> {
+    let pdu = &packet.pdu;
+    pdu.check(version)?;
+    let total = packet.encoded_len(version);
+    let total_length = u32::try_from(total).map_err(|_| EncodeError::PacketTooLong {
+        len: total,
+        max: u32::MAX as usize,
+    })?;
+    dst.reserve(total);
+    dst.put_u32(total_length);
+    dst.put_u32(pdu.command_id().0);
+    dst.put_u32(packet.sequence_id);
+    pdu.write_body(version, dst);
+    Ok(())
+}
