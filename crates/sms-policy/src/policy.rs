@@ -1,0 +1,588 @@
+//! The policy: checks run in a fixed order before a message leaves.
+
+use crate::carrier::PrefixTable;
+use crate::content::KeywordMatcher;
+use crate::error::{clip, PolicyError};
+use crate::number::{MobileNumber, NumberFormat};
+use crate::numberset::NumberSet;
+use crate::rate::RateLimiter;
+use crate::text::normalize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sms_records::{to_beijing, Category, Event, EventKind, MessageInfo};
+use std::fmt;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// The contract's access number (header: access number = enterprise code = billing number).
+pub const CONTRACT_ACCESS_NUMBER: &str = "121231100";
+/// Length of the CMPP Src_Id field in bytes.
+pub const SRC_ID_LEN: usize = 21;
+/// Default unsubscribe words, compared with the whole trimmed, normalised reply.
+pub const DEFAULT_UNSUBSCRIBE_WORDS: [&str; 4] = ["TD", "T", "退订", "取消"];
+
+/// The checks, in the order they run; each has a stable name used in journals and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// Clause 2.6: the calling number is under the access number and fits Src_Id.
+    CallingNumber,
+    /// The destination is a mainland mobile number (always on: later checks need it).
+    DestinationFormat,
+    /// The destination is one of Party B's (China Mobile's) subscribers.
+    Carrier,
+    /// Clause 2.9: the destination subscribed (opt-in) and did not unsubscribe (opt-out).
+    Subscription,
+    /// Clauses 2.2 and 2.9: no refused keyword; advertising only when permitted.
+    Content,
+    /// Per destination and category sending limits (flood protection).
+    Rate,
+}
+
+impl Check {
+    /// All checks in evaluation order.
+    pub const ALL: [Check; 6] = [
+        Check::CallingNumber,
+        Check::DestinationFormat,
+        Check::Carrier,
+        Check::Subscription,
+        Check::Content,
+        Check::Rate,
+    ];
+
+    /// The stable name, e.g. `calling_number`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Check::CallingNumber => "calling_number",
+            Check::DestinationFormat => "destination_format",
+            Check::Carrier => "carrier",
+            Check::Subscription => "subscription",
+            Check::Content => "content",
+            Check::Rate => "rate",
+        }
+    }
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A message about to be handed to the gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingMessage {
+    /// Calling number shown to the handset (Src_Id).
+    pub src: String,
+    /// Destination number as given.
+    pub dest: String,
+    /// Kind of message.
+    pub category: Category,
+    /// Message text.
+    pub text: String,
+}
+
+/// The message passed every check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted {
+    /// The destination as 11 digits, country prefix removed.
+    pub normalized_dest: MobileNumber,
+}
+
+/// The message was refused: which check and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// The check that refused it.
+    pub check: Check,
+    /// Why, for a person.
+    pub reason: String,
+}
+
+impl Refusal {
+    fn new(check: Check, reason: String) -> Self {
+        Refusal { check, reason }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.check, self.reason)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// A number added to the opt-out list by an unsubscribe reply.
+///
+/// The journal has no opt-out event kind: the caller records this itself, e.g. as the JSON
+/// line of [`OptOutChange::to_json_line`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptOutChange {
+    /// The number, 11 digits.
+    pub number: String,
+    /// The reply that asked for it, as the user wrote it (trimmed).
+    pub word: String,
+    /// When the reply was handled.
+    pub at: DateTime<Utc>,
+}
+
+impl OptOutChange {
+    /// One JSON object on one line: `{"number":…,"word":…,"at":…}`.
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| self.to_string())
+    }
+}
+
+impl fmt::Display for OptOutChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "opt-out {} by reply {:?} at {}",
+            self.number,
+            self.word,
+            to_beijing(self.at).to_rfc3339()
+        )
+    }
+}
+
+/// Clause 2.6 settings: the calling number must start with the access number.
+#[derive(Debug, Clone)]
+struct CallingRule {
+    access_number: String,
+    max_len: usize,
+}
+
+#[derive(Debug, Clone)]
+struct CarrierRule {
+    prefixes: PrefixTable,
+    ported_in: NumberSet,
+    ported_out: NumberSet,
+}
+
+#[derive(Debug, Clone)]
+struct SubscriptionRule {
+    enabled: bool,
+    opt_in: Option<NumberSet>,
+    opt_out: NumberSet,
+    opt_out_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+struct ContentRule {
+    keywords: KeywordMatcher,
+    allow_advertising: bool,
+}
+
+/// The sending policy: checks evaluated in [`Check::ALL`] order, stopping at the first refusal.
+///
+/// [`Policy::new`] gives the contract's defaults; the `with_*` methods change one check, so a
+/// policy can be built in code (benches, tests) as well as from TOML
+/// ([`Policy::from_toml_file`]).
+///
+/// `check` takes `&self` and does not count the message against rate limits; call
+/// [`Policy::record_sent`] when the message is actually handed to the gateway, or
+/// [`Policy::admit`] to check and count in one step.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    calling: Option<CallingRule>,
+    format: NumberFormat,
+    carrier: Option<CarrierRule>,
+    subscription: SubscriptionRule,
+    content: Option<ContentRule>,
+    rate: Option<RateLimiter>,
+    unsubscribe_words: Vec<String>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy::new()
+    }
+}
+
+impl Policy {
+    /// The contract's defaults: calling number under `121231100` within 21 bytes, strict
+    /// destination format, China Mobile's built-in ranges, opt-out enforced (no opt-in list
+    /// until one is given), no keywords, advertising refused, no rate limits.
+    pub fn new() -> Self {
+        Policy {
+            calling: Some(CallingRule {
+                access_number: CONTRACT_ACCESS_NUMBER.into(),
+                max_len: SRC_ID_LEN,
+            }),
+            format: NumberFormat::default(),
+            carrier: Some(CarrierRule {
+                prefixes: PrefixTable::china_mobile(),
+                ported_in: NumberSet::new(),
+                ported_out: NumberSet::new(),
+            }),
+            subscription: SubscriptionRule {
+                enabled: true,
+                opt_in: None,
+                opt_out: NumberSet::new(),
+                opt_out_file: None,
+            },
+            content: Some(ContentRule {
+                keywords: KeywordMatcher::new(Vec::<String>::new())
+                    .expect("an empty keyword list is valid"),
+                allow_advertising: false,
+            }),
+            rate: None,
+            unsubscribe_words: DEFAULT_UNSUBSCRIBE_WORDS
+                .iter()
+                .map(|w| normalize(w))
+                .collect(),
+        }
+    }
+
+    /// Turns a check off. [`Check::DestinationFormat`] cannot be turned off: the checks after
+    /// it need the parsed number; asking for it is ignored.
+    pub fn without(mut self, check: Check) -> Self {
+        match check {
+            Check::CallingNumber => self.calling = None,
+            Check::DestinationFormat => {}
+            Check::Carrier => self.carrier = None,
+            Check::Subscription => self.subscription.enabled = false,
+            Check::Content => self.content = None,
+            Check::Rate => self.rate = None,
+        }
+        self
+    }
+
+    /// Whether a check is on.
+    pub fn is_enabled(&self, check: Check) -> bool {
+        match check {
+            Check::CallingNumber => self.calling.is_some(),
+            Check::DestinationFormat => true,
+            Check::Carrier => self.carrier.is_some(),
+            Check::Subscription => self.subscription.enabled,
+            Check::Content => self.content.is_some(),
+            Check::Rate => self.rate.is_some(),
+        }
+    }
+
+    /// Clause 2.6: the access number calling numbers must start with, and the longest
+    /// calling number allowed (at most the 21-byte Src_Id field).
+    pub fn with_calling_number(mut self, access_number: impl Into<String>, max_len: usize) -> Self {
+        self.calling = Some(CallingRule {
+            access_number: access_number.into(),
+            max_len: max_len.min(SRC_ID_LEN),
+        });
+        self
+    }
+
+    /// How destination texts are read.
+    pub fn with_number_format(mut self, format: NumberFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Party B's number ranges, plus numbers ported in (allowed outside the ranges) and
+    /// ported out (refused inside them).
+    pub fn with_carrier(
+        mut self,
+        prefixes: PrefixTable,
+        ported_in: NumberSet,
+        ported_out: NumberSet,
+    ) -> Self {
+        self.carrier = Some(CarrierRule {
+            prefixes,
+            ported_in,
+            ported_out,
+        });
+        self
+    }
+
+    /// Clause 2.9: only these numbers subscribed; others are refused.
+    pub fn with_opt_in(mut self, opt_in: NumberSet) -> Self {
+        self.subscription.opt_in = Some(opt_in);
+        self.subscription.enabled = true;
+        self
+    }
+
+    /// Numbers that unsubscribed; refused even when opted in.
+    pub fn with_opt_out(mut self, opt_out: NumberSet) -> Self {
+        self.subscription.opt_out = opt_out;
+        self
+    }
+
+    /// The file unsubscribe replies are appended to (the opt-out list's file).
+    pub fn with_opt_out_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.subscription.opt_out_file = Some(path.into());
+        self
+    }
+
+    /// Clauses 2.2, 2.9: refused keywords and whether advertising is permitted.
+    pub fn with_content(mut self, keywords: KeywordMatcher, allow_advertising: bool) -> Self {
+        self.content = Some(ContentRule {
+            keywords,
+            allow_advertising,
+        });
+        self
+    }
+
+    /// Sending limits per destination and category.
+    pub fn with_rate(mut self, limiter: RateLimiter) -> Self {
+        self.rate = Some(limiter);
+        self
+    }
+
+    /// Replies that unsubscribe (compared trimmed, width- and case-insensitively).
+    pub fn with_unsubscribe_words<I, S>(mut self, words: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.unsubscribe_words = words
+            .into_iter()
+            .map(|w| normalize(w.as_ref()).trim().to_string())
+            .filter(|w| !w.is_empty())
+            .collect();
+        self
+    }
+
+    /// The opt-out list.
+    pub fn opt_out(&self) -> &NumberSet {
+        &self.subscription.opt_out
+    }
+
+    /// The opt-in list, if one is configured.
+    pub fn opt_in(&self) -> Option<&NumberSet> {
+        self.subscription.opt_in.as_ref()
+    }
+
+    /// The opt-in list for changes (new subscriptions), if one is configured.
+    pub fn opt_in_mut(&mut self) -> Option<&mut NumberSet> {
+        self.subscription.opt_in.as_mut()
+    }
+
+    /// The rate limiter, if rate limits are on.
+    pub fn rate(&self) -> Option<&RateLimiter> {
+        self.rate.as_ref()
+    }
+
+    /// Runs the checks in order; the first refusal wins. Does not count the message.
+    pub fn check(&self, msg: &OutgoingMessage, now: DateTime<Utc>) -> Result<Accepted, Refusal> {
+        if let Some(rule) = &self.calling {
+            check_calling(rule, &msg.src)?;
+        }
+        let dest = MobileNumber::parse_with(&msg.dest, self.format).map_err(|e| {
+            Refusal::new(
+                Check::DestinationFormat,
+                format!(
+                    "destination `{}` is not a mainland mobile number: {e}",
+                    clip(&msg.dest)
+                ),
+            )
+        })?;
+        if let Some(rule) = &self.carrier {
+            if rule.ported_out.contains(dest) {
+                return Err(Refusal::new(
+                    Check::Carrier,
+                    format!("destination {dest} was ported out of China Mobile; only Party B's subscribers are served"),
+                ));
+            }
+            if !rule.prefixes.contains(dest) && !rule.ported_in.contains(dest) {
+                return Err(Refusal::new(
+                    Check::Carrier,
+                    format!("destination {dest} is not in China Mobile's number ranges; only Party B's subscribers are served"),
+                ));
+            }
+        }
+        let sub = &self.subscription;
+        if sub.enabled {
+            if sub.opt_out.contains(dest) {
+                return Err(Refusal::new(
+                    Check::Subscription,
+                    format!("destination {dest} unsubscribed (clause 2.9)"),
+                ));
+            }
+            if let Some(opt_in) = &sub.opt_in {
+                if !opt_in.contains(dest) {
+                    return Err(Refusal::new(
+                        Check::Subscription,
+                        format!("destination {dest} has not subscribed (clause 2.9)"),
+                    ));
+                }
+            }
+        }
+        if let Some(rule) = &self.content {
+            if msg.category == Category::Advertising && !rule.allow_advertising {
+                return Err(Refusal::new(
+                    Check::Content,
+                    "advertising is not permitted for this platform (clause 2.2)".into(),
+                ));
+            }
+            if let Some(k) = rule.keywords.find(&msg.text) {
+                return Err(Refusal::new(
+                    Check::Content,
+                    format!(
+                        "text contains the refused keyword `{}` (clause 2.9)",
+                        clip(k)
+                    ),
+                ));
+            }
+        }
+        if let Some(rate) = &self.rate {
+            rate.check(dest, msg.category, now).map_err(|ex| {
+                Refusal::new(
+                    Check::Rate,
+                    format!(
+                        "destination {dest} already had {} {} message(s) within {}; next allowed at {}",
+                        ex.limit.max,
+                        msg.category,
+                        describe_window(ex.limit.window),
+                        to_beijing(ex.retry_at).to_rfc3339()
+                    ),
+                )
+            })?;
+        }
+        Ok(Accepted {
+            normalized_dest: dest,
+        })
+    }
+
+    /// Counts a message handed to the gateway against the rate limits.
+    pub fn record_sent(&mut self, dest: MobileNumber, category: Category, now: DateTime<Utc>) {
+        if let Some(rate) = &mut self.rate {
+            rate.record(dest, category, now);
+        }
+    }
+
+    /// Checks and, when accepted, counts the message in one step (for callers that send
+    /// every accepted message).
+    pub fn admit(
+        &mut self,
+        msg: &OutgoingMessage,
+        now: DateTime<Utc>,
+    ) -> Result<Accepted, Refusal> {
+        let accepted = self.check(msg, now)?;
+        self.record_sent(accepted.normalized_dest, msg.category, now);
+        Ok(accepted)
+    }
+
+    /// Saves the rate counts to their state file, when rate limits with a state file are on.
+    pub fn save_state(&self) -> Result<(), PolicyError> {
+        match &self.rate {
+            Some(r) if r.path().is_some() => r.save(),
+            _ => Ok(()),
+        }
+    }
+
+    /// Handles a message from a user: when its whole trimmed text is an unsubscribe word,
+    /// adds the sender to the opt-out list, appends it to the opt-out file (when one is
+    /// configured) and returns the change for the caller to journal.
+    ///
+    /// `None` when the text is not an unsubscribe word or the number had already opted out.
+    pub fn handle_user_message(
+        &mut self,
+        from: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OptOutChange>, PolicyError> {
+        let normal = normalize(text);
+        let normal = normal.trim();
+        if !self.unsubscribe_words.iter().any(|w| w == normal) {
+            return Ok(None);
+        }
+        let number = MobileNumber::parse_with(from, self.format).map_err(|source| {
+            PolicyError::OptOutNumber {
+                number: clip(from),
+                source,
+            }
+        })?;
+        if self.subscription.opt_out.contains(number) {
+            return Ok(None);
+        }
+        let change = OptOutChange {
+            number: number.to_string(),
+            word: text.trim().to_string(),
+            at: now,
+        };
+        if let Some(path) = &self.subscription.opt_out_file {
+            // Appending keeps the cost of one unsubscribe independent of the list's size;
+            // the trailing comment is skipped when the list is read back.
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| PolicyError::io(path, e))?;
+            let word = change.word.replace(['\n', '\r', '#'], " ");
+            writeln!(
+                f,
+                "{number} # {} {}",
+                clip(&word),
+                to_beijing(now).to_rfc3339()
+            )
+            .and_then(|_| f.sync_data())
+            .map_err(|e| PolicyError::io(path, e))?;
+        }
+        self.subscription.opt_out.insert(number);
+        Ok(Some(change))
+    }
+}
+
+fn check_calling(rule: &CallingRule, src: &str) -> Result<(), Refusal> {
+    let refuse = |reason: String| Err(Refusal::new(Check::CallingNumber, reason));
+    if src.is_empty() {
+        return refuse(
+            "no calling number: every message must show the platform's number (clause 2.6)".into(),
+        );
+    }
+    if src.len() > rule.max_len {
+        return refuse(format!(
+            "calling number `{}` is {} bytes, longer than {} (Src_Id, clause 2.6)",
+            clip(src),
+            src.len(),
+            rule.max_len
+        ));
+    }
+    if !src.bytes().all(|b| b.is_ascii_digit()) {
+        return refuse(format!(
+            "calling number `{}` has a character that is not a digit (clause 2.6)",
+            clip(src)
+        ));
+    }
+    if !src.starts_with(&rule.access_number) {
+        return refuse(format!(
+            "calling number `{src}` is not under the access number {} (clause 2.6)",
+            rule.access_number
+        ));
+    }
+    Ok(())
+}
+
+fn describe_window(w: chrono::Duration) -> String {
+    let s = w.num_seconds();
+    match s {
+        s if s % 86_400 == 0 => format!("{} day(s)", s / 86_400),
+        s if s % 3_600 == 0 => format!("{} hour(s)", s / 3_600),
+        s if s % 60 == 0 => format!("{} minute(s)", s / 60),
+        s => format!("{s} second(s)"),
+    }
+}
+
+/// The journal event for a refused message: `EventKind::Refused` with the check's name and
+/// reason. The message is recorded as one segment; the caller adjusts segmentation if needed.
+pub fn refusal_event(
+    msg: &OutgoingMessage,
+    refusal: &Refusal,
+    local_id: impl Into<String>,
+    now: DateTime<Utc>,
+) -> Event {
+    Event {
+        at: now,
+        local_id: Some(local_id.into()),
+        kind: EventKind::Refused {
+            info: MessageInfo {
+                src: msg.src.clone(),
+                dest: msg.dest.clone(),
+                category: msg.category,
+                segment: 1,
+                segments: 1,
+                group_id: None,
+            },
+            check: refusal.check.as_str().to_string(),
+            reason: refusal.reason.clone(),
+        },
+    }
+}

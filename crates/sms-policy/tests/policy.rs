@@ -1,0 +1,526 @@
+//! The policy as a whole: each check alone, order, configuration, unsubscribe, journal events.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use sms_policy::{
+    refusal_event, Check, KeywordMatcher, MobileNumber, NumberSet, OutgoingMessage, Policy,
+    PolicyError, PrefixTable, RateLimit, RateLimiter,
+};
+use sms_records::{Category, EventKind};
+use std::path::Path;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 11, 3, 2, 0, 0).unwrap()
+}
+
+fn msg(src: &str, dest: &str, category: Category, text: &str) -> OutgoingMessage {
+    OutgoingMessage {
+        src: src.into(),
+        dest: dest.into(),
+        category,
+        text: text.into(),
+    }
+}
+
+fn ok_msg() -> OutgoingMessage {
+    msg(
+        "1212311001",
+        "13800138000",
+        Category::Notice,
+        "您的车辆违章已处理",
+    )
+}
+
+fn n(s: &str) -> MobileNumber {
+    MobileNumber::parse(s).unwrap()
+}
+
+fn refused(p: &Policy, m: &OutgoingMessage) -> (Check, String) {
+    let r = p.check(m, now()).expect_err("should be refused");
+    (r.check, r.reason)
+}
+
+#[test]
+fn defaults_accept_a_good_message() {
+    let p = Policy::new();
+    let a = p.check(&ok_msg(), now()).unwrap();
+    assert_eq!(a.normalized_dest, n("13800138000"));
+    let mut m = ok_msg();
+    m.dest = "+8613800138000".into();
+    assert_eq!(
+        p.check(&m, now()).unwrap().normalized_dest,
+        n("13800138000")
+    );
+}
+
+#[test]
+fn calling_number_check() {
+    let p = Policy::new();
+    for (src, needle) in [
+        ("", "no calling number"),
+        ("106575", "not under the access number 121231100"),
+        ("1212311001234567890123", "longer than 21"),
+        ("121231100ab", "not a digit"),
+    ] {
+        let (check, reason) = refused(&p, &msg(src, "13800138000", Category::Notice, "hi"));
+        assert_eq!(check, Check::CallingNumber, "{src}");
+        assert!(reason.contains(needle), "{src}: {reason}");
+        assert!(reason.contains("clause 2.6"), "{reason}");
+    }
+    // Exactly 21 bytes under the access number is fine.
+    let src21 = format!("121231100{}", "1".repeat(12));
+    assert!(p
+        .check(&msg(&src21, "13800138000", Category::Notice, "hi"), now())
+        .is_ok());
+    let off = Policy::new().without(Check::CallingNumber);
+    assert!(off
+        .check(&msg("", "13800138000", Category::Notice, "hi"), now())
+        .is_ok());
+}
+
+#[test]
+fn destination_format_check() {
+    let p = Policy::new();
+    for dest in [
+        "",
+        "1380013800",
+        "138001380000",
+        "013800138000",
+        "abc",
+        "138 0013 8000",
+    ] {
+        let (check, reason) = refused(&p, &msg("121231100", dest, Category::Notice, "hi"));
+        assert_eq!(check, Check::DestinationFormat, "{dest}");
+        assert!(reason.contains("not a mainland mobile number"), "{reason}");
+    }
+    // Cannot be turned off.
+    let p = Policy::new().without(Check::DestinationFormat);
+    assert!(p.is_enabled(Check::DestinationFormat));
+}
+
+#[test]
+fn carrier_check_with_ported_numbers() {
+    let p = Policy::new();
+    let (check, reason) = refused(&p, &msg("121231100", "13012345678", Category::Notice, "hi"));
+    assert_eq!(check, Check::Carrier);
+    assert!(reason.contains("China Mobile"), "{reason}");
+    let p = Policy::new().with_carrier(
+        PrefixTable::china_mobile(),
+        NumberSet::from_numbers([n("13012345678")]),
+        NumberSet::from_numbers([n("13800138000")]),
+    );
+    assert!(p
+        .check(
+            &msg("121231100", "13012345678", Category::Notice, "hi"),
+            now()
+        )
+        .is_ok());
+    let (check, reason) = refused(&p, &ok_msg());
+    assert_eq!(check, Check::Carrier);
+    assert!(reason.contains("ported out"), "{reason}");
+}
+
+#[test]
+fn subscription_check_opt_out_wins() {
+    let p = Policy::new().with_opt_in(NumberSet::from_numbers([
+        n("13800138000"),
+        n("13900139000"),
+    ]));
+    assert!(p.check(&ok_msg(), now()).is_ok());
+    let (check, reason) = refused(&p, &msg("121231100", "13700137000", Category::Notice, "hi"));
+    assert_eq!(check, Check::Subscription);
+    assert!(reason.contains("has not subscribed"), "{reason}");
+    let p = p.with_opt_out(NumberSet::from_numbers([n("13800138000")]));
+    let (check, reason) = refused(&p, &ok_msg());
+    assert_eq!(check, Check::Subscription);
+    assert!(reason.contains("unsubscribed"), "{reason}");
+    assert!(p
+        .check(
+            &msg("121231100", "13900139000", Category::Notice, "hi"),
+            now()
+        )
+        .is_ok());
+}
+
+#[test]
+fn content_check_keywords_and_advertising() {
+    let p = Policy::new().with_content(
+        KeywordMatcher::new(["免费领取", "ＦＲＥＥ"]).unwrap(),
+        false,
+    );
+    let (check, reason) = refused(
+        &p,
+        &msg(
+            "121231100",
+            "13800138000",
+            Category::Notice,
+            "Get it free now",
+        ),
+    );
+    assert_eq!(check, Check::Content);
+    assert!(reason.contains("ＦＲＥＥ"), "{reason}");
+    let (check, reason) = refused(
+        &p,
+        &msg(
+            "121231100",
+            "13800138000",
+            Category::Advertising,
+            "新店开业",
+        ),
+    );
+    assert_eq!(check, Check::Content);
+    assert!(reason.contains("clause 2.2"), "{reason}");
+    let p = p.with_content(KeywordMatcher::new(["免费领取"]).unwrap(), true);
+    assert!(p
+        .check(
+            &msg(
+                "121231100",
+                "13800138000",
+                Category::Advertising,
+                "新店开业"
+            ),
+            now()
+        )
+        .is_ok());
+}
+
+#[test]
+fn rate_check_counts_only_recorded_messages() {
+    let limits = [RateLimit::new(Category::Verification, 2, Duration::hours(1)).unwrap()];
+    let mut p = Policy::new().with_rate(RateLimiter::new(limits));
+    let m = msg(
+        "121231100",
+        "+8613800138000",
+        Category::Verification,
+        "验证码 1234",
+    );
+    // check alone never counts.
+    for _ in 0..5 {
+        assert!(p.check(&m, now()).is_ok());
+    }
+    p.admit(&m, now()).unwrap();
+    let a = p.check(&m, now()).unwrap();
+    p.record_sent(a.normalized_dest, m.category, now());
+    let (check, reason) = refused(&p, &m);
+    assert_eq!(check, Check::Rate);
+    assert!(
+        reason.contains("2 verification message(s) within 1 hour(s)"),
+        "{reason}"
+    );
+    assert!(reason.contains("2025-11-03T11:00:00+08:00"), "{reason}");
+    assert!(p.check(&m, now() + Duration::hours(1)).is_ok());
+}
+
+#[test]
+fn first_refusal_wins_in_order() {
+    let limits = [RateLimit::new(Category::Advertising, 1, Duration::hours(1)).unwrap()];
+    let mut rate = RateLimiter::new(limits);
+    rate.record(n("13012345678"), Category::Advertising, now());
+    let p = Policy::new()
+        .with_opt_in(NumberSet::new())
+        .with_content(KeywordMatcher::new(["spam"]).unwrap(), false)
+        .with_rate(rate);
+    // Everything wrong: each check, turned off in turn, reveals the next one.
+    let m = msg("999", "13012345678", Category::Advertising, "SPAM");
+    let mut p = p;
+    for check in Check::ALL {
+        if check == Check::DestinationFormat {
+            continue;
+        }
+        let r = p.check(&m, now()).unwrap_err();
+        assert_eq!(r.check, check);
+        p = p.without(check);
+    }
+    assert!(p.check(&m, now()).is_ok());
+    // A bad destination is reported before the carrier, subscription and content checks.
+    let p = Policy::new().with_opt_in(NumberSet::new());
+    let r = p
+        .check(
+            &msg("121231100", "12345", Category::Advertising, "spam"),
+            now(),
+        )
+        .unwrap_err();
+    assert_eq!(r.check, Check::DestinationFormat);
+}
+
+#[test]
+fn refusal_becomes_a_journal_event() {
+    let p = Policy::new();
+    let m = msg("106", "13800138000", Category::Verification, "1234");
+    let r = p.check(&m, now()).unwrap_err();
+    let e = refusal_event(&m, &r, "L-1", now());
+    assert_eq!(e.at, now());
+    assert_eq!(e.local_id.as_deref(), Some("L-1"));
+    match e.kind {
+        EventKind::Refused {
+            info,
+            check,
+            reason,
+        } => {
+            assert_eq!(check, "calling_number");
+            assert_eq!(reason, r.reason);
+            assert_eq!(info.src, "106");
+            assert_eq!(info.dest, "13800138000");
+            assert_eq!(info.category, Category::Verification);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn unsubscribe_replies_update_and_persist_the_opt_out_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("opt-out.txt");
+    std::fs::write(&file, "# opt-out\n13700137000\n").unwrap();
+    let mut p = Policy::new()
+        .with_opt_in(NumberSet::from_numbers([
+            n("13800138000"),
+            n("13900139000"),
+        ]))
+        .with_opt_out(NumberSet::load(&file).unwrap())
+        .with_opt_out_file(&file);
+    assert!(p.check(&ok_msg(), now()).is_ok());
+    // Not an unsubscribe: whole-message match only.
+    assert_eq!(
+        p.handle_user_message("13800138000", "TD请问", now())
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        p.handle_user_message("13800138000", "好的", now()).unwrap(),
+        None
+    );
+    let change = p
+        .handle_user_message("+8613800138000", "  ｔｄ　", now())
+        .unwrap()
+        .expect("an opt-out");
+    assert_eq!(change.number, "13800138000");
+    assert_eq!(change.word, "ｔｄ");
+    assert_eq!(change.at, now());
+    let line: serde_json::Value = serde_json::from_str(&change.to_json_line()).unwrap();
+    assert_eq!(line["number"], "13800138000");
+    assert!(change.to_string().contains("2025-11-03T10:00:00+08:00"));
+    let (check, _) = refused(&p, &ok_msg());
+    assert_eq!(check, Check::Subscription);
+    // Already opted out: no new change.
+    assert_eq!(
+        p.handle_user_message("13800138000", "退订", now()).unwrap(),
+        None
+    );
+    assert!(p
+        .handle_user_message("13900139000", "退订", now())
+        .unwrap()
+        .is_some());
+    // Persisted: a reload sees all three numbers.
+    let reloaded = NumberSet::load(&file).unwrap();
+    assert_eq!(reloaded.len(), 3);
+    assert!(reloaded.contains(n("13800138000")) && reloaded.contains(n("13900139000")));
+    // An unsubscribe from a non-mobile sender is a typed error.
+    let err = p.handle_user_message("10086", "T", now()).unwrap_err();
+    assert!(matches!(err, PolicyError::OptOutNumber { .. }), "{err}");
+    // Custom words replace the defaults.
+    let mut p = Policy::new().with_unsubscribe_words(["STOP"]);
+    assert_eq!(
+        p.handle_user_message("13800138000", "TD", now()).unwrap(),
+        None
+    );
+    assert!(p
+        .handle_user_message("13800138000", "stop", now())
+        .unwrap()
+        .is_some());
+}
+
+#[test]
+fn example_file_parses_and_behaves() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("policy.example.toml");
+    let mut p = Policy::from_toml_file(&path).unwrap();
+    for c in Check::ALL {
+        assert!(p.is_enabled(c), "{c}");
+    }
+    assert_eq!(p.opt_in().unwrap().len(), 2);
+    assert_eq!(p.rate().unwrap().limits().count(), 2);
+    let (check, _) = refused(
+        &p,
+        &msg("121231100", "13800138000", Category::Notice, "恭喜中奖"),
+    );
+    assert_eq!(check, Check::Content);
+    let code = msg(
+        "121231100",
+        "13900139000",
+        Category::Verification,
+        "验证码 1234",
+    );
+    for _ in 0..5 {
+        p.admit(&code, now()).unwrap();
+    }
+    assert_eq!(p.check(&code, now()).unwrap_err().check, Check::Rate);
+}
+
+#[test]
+fn rate_state_survives_restart_through_the_policy_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = r#"
+[rate]
+state_file = "state/rate.json"
+[[rate.limit]]
+category = "verification"
+max = 1
+window = "10m"
+"#;
+    std::fs::create_dir(dir.path().join("state")).unwrap();
+    let mut p = Policy::from_toml_str(cfg, "inline.toml", dir.path()).unwrap();
+    let m = msg("121231100", "13800138000", Category::Verification, "1234");
+    p.admit(&m, now()).unwrap();
+    p.save_state().unwrap();
+    assert!(dir.path().join("state/rate.json").exists());
+    let p = Policy::from_toml_str(cfg, "inline.toml", dir.path()).unwrap();
+    assert_eq!(
+        p.check(&m, now() + Duration::minutes(9)).unwrap_err().check,
+        Check::Rate
+    );
+    assert!(p.check(&m, now() + Duration::minutes(10)).is_ok());
+}
+
+#[test]
+fn config_files_and_lists_are_loaded_relative_to_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.txt"), "13800138000\n13012345678\n").unwrap();
+    std::fs::write(dir.path().join("kw.txt"), "# words\n抽奖\n").unwrap();
+    std::fs::write(dir.path().join("pre.txt"), "130\n").unwrap();
+    let cfg = r#"
+[calling_number]
+access_number = "10690"
+[carrier]
+prefixes_file = "pre.txt"
+[subscription]
+opt_in_file = "in.txt"
+[content]
+keywords_file = "kw.txt"
+keywords = ["extra"]
+"#;
+    let p = Policy::from_toml_str(cfg, "p.toml", dir.path()).unwrap();
+    assert!(p
+        .check(&msg("106901", "13012345678", Category::Notice, "hi"), now())
+        .is_ok());
+    // 138 is no longer a served range with the replacement prefix file.
+    assert_eq!(
+        refused(&p, &msg("106901", "13800138000", Category::Notice, "hi")).0,
+        Check::Carrier
+    );
+    assert_eq!(
+        refused(
+            &p,
+            &msg("106901", "13012345678", Category::Notice, "来抽奖")
+        )
+        .0,
+        Check::Content
+    );
+    assert_eq!(
+        refused(&p, &msg("106901", "13012345678", Category::Notice, "EXTRA")).0,
+        Check::Content
+    );
+    assert_eq!(
+        refused(&p, &msg("121231100", "13012345678", Category::Notice, "hi")).0,
+        Check::CallingNumber
+    );
+}
+
+#[test]
+fn malformed_config_names_file_line_and_field() {
+    let base = Path::new(".");
+    let cases = [
+        (
+            "[rate]\n[[rate.limit]]\ncategory = \"verification\"\nmax = 5\nwindow = \"1w\"\n",
+            "p.toml:5: rate.limit[0].window: unknown unit",
+        ),
+        (
+            "[rate]\n[[rate.limit]]\ncategory = \"sms\"\nmax = 5\nwindow = \"1h\"\n",
+            "p.toml:3: rate.limit[0].category: unknown category",
+        ),
+        (
+            "[rate]\n[[rate.limit]]\ncategory = \"notice\"\nmax = 0\nwindow = \"1h\"\n",
+            "p.toml:4: rate.limit[0].max: max must be",
+        ),
+        (
+            "[content]\nkeyword = [\"x\"]\n",
+            "p.toml:2: keyword: unknown field",
+        ),
+        (
+            "[subscription]\nopt_in = [\"13800138000\", \"12\"]\n",
+            "p.toml:2: subscription.opt_in[1]: `12`",
+        ),
+        (
+            "[calling_number]\naccess_number = \"12a\"\n",
+            "p.toml:2: calling_number.access_number: must be",
+        ),
+        (
+            "[calling_number]\nmax_len = 40\n",
+            "p.toml:2: calling_number.max_len",
+        ),
+        (
+            "[carrier]\nprefixes = [\"9\"]\n",
+            "p.toml:2: carrier.prefixes[0]",
+        ),
+        (
+            "[content]\nkeywords = [\" \"]\n",
+            "p.toml:2: content.keywords[0]: empty keyword",
+        ),
+        ("[rate\n", "p.toml:1:"),
+        (
+            "[content]\nallow_advertising = \"yes\"\n",
+            "p.toml:2: allow_advertising: invalid type",
+        ),
+    ];
+    for (text, want) in cases {
+        let err = Policy::from_toml_str(text, "p.toml", base).unwrap_err();
+        assert!(matches!(err, PolicyError::Config { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(msg.starts_with(want), "got {msg:?}, want prefix {want:?}");
+    }
+    let err = Policy::from_toml_str(
+        "[subscription]\nopt_in_file = \"missing.txt\"\n",
+        "p.toml",
+        base,
+    )
+    .unwrap_err();
+    assert!(matches!(err, PolicyError::Io { .. }), "{err}");
+}
+
+/// What a bench needs: a policy built in code with many keywords and a large opt-in set.
+#[test]
+fn programmatic_policy_with_many_keywords_and_numbers() {
+    let keywords: Vec<String> = (0..10_000).map(|i| format!("禁{i}词")).collect();
+    let opt_in: NumberSet = (0..100_000u64)
+        .map(|i| MobileNumber::from_u64(13_800_000_000 + i * 7).unwrap())
+        .collect();
+    let p = Policy::new()
+        .with_content(KeywordMatcher::new(keywords).unwrap(), false)
+        .with_opt_in(opt_in);
+    let m = msg(
+        "121231100",
+        "13800000700",
+        Category::Notice,
+        "【12123】您的机动车有一条新的违法记录，请及时处理。",
+    );
+    assert!(p.check(&m, now()).is_ok());
+    let m2 = msg("121231100", "13800000701", Category::Notice, "hi");
+    assert_eq!(p.check(&m2, now()).unwrap_err().check, Check::Subscription);
+    let m3 = msg("121231100", "13800000700", Category::Notice, "含禁9999词");
+    assert_eq!(p.check(&m3, now()).unwrap_err().check, Check::Content);
+}
+
+#[test]
+fn policy_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>(_: &T) {}
+    let p = Policy::new();
+    shared(&p);
+    let p = std::sync::Arc::new(p);
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let p = std::sync::Arc::clone(&p);
+            std::thread::spawn(move || p.check(&ok_msg(), now()).is_ok())
+        })
+        .collect();
+    for h in handles {
+        assert!(h.join().unwrap());
+    }
+}
