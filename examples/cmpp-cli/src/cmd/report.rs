@@ -1,14 +1,135 @@
-//! `cmpp report` (being written).
+//! `cmpp report`: the monthly SLA report (clause 3.10) from a journal or a record file.
 
-use crate::error::CliError;
+use crate::error::{CliError, Exit};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
+use sms_sla::{Aggregator, SlaSettings};
+use std::path::PathBuf;
+
+/// Output format of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Markdown.
+    Md,
+    /// JSON (stable schema, `schema_version`).
+    Json,
+    /// Self-contained HTML page with charts.
+    Html,
+}
 
 /// Options of `cmpp report`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(group(clap::ArgGroup::new("source").required(true).args(["journal", "records"])))]
+pub struct Args {
+    /// Journal folder to read the month's records from.
+    #[arg(long, value_name = "DIR")]
+    pub journal: Option<PathBuf>,
+    /// Record file: CSV (`.csv`) or JSON Lines (`.jsonl`, `.ndjson`, `.json`).
+    #[arg(long, value_name = "FILE")]
+    pub records: Option<PathBuf>,
+    /// The month to report, e.g. 2026-03 (calendar month in the settings' zone, Beijing time by default).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: String,
+    /// SLA settings (TOML); defaults are the contract's readings.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: Format,
+    /// Write the report here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The time the data was taken (RFC 3339); decides which messages are still pending. Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+}
+
+fn load_settings(path: Option<&PathBuf>) -> Result<SlaSettings, CliError> {
+    let Some(path) = path else {
+        return Ok(SlaSettings::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::new(
+            Exit::Config,
+            format!("cannot read settings {}: {e}", path.display()),
+        )
+    })?;
+    SlaSettings::from_toml(&text)
+        .map_err(|e| CliError::new(Exit::Config, format!("settings {}: {e}", path.display())))
+}
+
+/// The month `YYYY-MM` as `[first day 00:00, next month 00:00)` in `zone`.
+fn month_range(
+    month: &str,
+    zone: FixedOffset,
+) -> Result<(DateTime<FixedOffset>, DateTime<FixedOffset>), CliError> {
+    let bad = || CliError::input(format!("--month `{month}` is not a month such as 2026-03"));
+    let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
+        .map_err(|_| bad())?;
+    let next = if first.month() == 12 {
+        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
+    }
+    .ok_or_else(bad)?;
+    let at = |d: NaiveDate| {
+        zone.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+            .single()
+            .ok_or_else(bad)
+    };
+    Ok((at(first)?, at(next)?))
+}
 
 /// Runs `cmpp report`.
-pub fn run(_args: Args) -> Result<(), CliError> {
-    Err(CliError::failure(
-        "`cmpp report` is not available in this build yet",
-    ))
+pub fn run(args: Args) -> Result<(), CliError> {
+    let settings = load_settings(args.settings.as_ref())?;
+    let (from, until) = month_range(&args.month, settings.utc_offset)?;
+    let as_of = match &args.as_of {
+        Some(t) => DateTime::parse_from_rfc3339(t.trim())
+            .map_err(|e| CliError::input(format!("--as-of `{t}`: {e}")))?
+            .to_utc(),
+        None => Utc::now(),
+    };
+    let mut agg = Aggregator::new(&settings, from, until, as_of)
+        .map_err(|e| CliError::new(Exit::Config, e.to_string()))?;
+
+    if let Some(path) = &args.records {
+        let records = sms_records::open_records(path)
+            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+        for r in records {
+            let r = r.map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+            agg.add(&r);
+        }
+    } else if let Some(dir) = &args.journal {
+        // Opening creates a missing folder; a report must not do that.
+        if !dir.is_dir() {
+            return Err(CliError::new(
+                Exit::Journal,
+                format!("journal folder {} does not exist", dir.display()),
+            ));
+        }
+        let journal_err = |e: sms_journal::JournalError| {
+            CliError::new(Exit::Journal, format!("{}: {e}", dir.display()))
+        };
+        let journal = sms_journal::Journal::open(dir, sms_journal::JournalOptions::default())
+            .map_err(journal_err)?;
+        for r in journal
+            .export(Some(from.to_utc()), Some(until.to_utc()))
+            .map_err(journal_err)?
+        {
+            agg.add(&r.map_err(journal_err)?);
+        }
+    }
+
+    let report = agg.report();
+    let text = match args.format {
+        Format::Md => sms_sla::render::markdown(&report),
+        Format::Json => sms_sla::render::json(&report),
+        Format::Html => sms_sla::render::html(&report),
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))?,
+        None => print!("{text}"),
+    }
+    Ok(())
 }
