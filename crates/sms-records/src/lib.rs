@@ -11,11 +11,24 @@
 #![forbid(unsafe_code)]
 
 pub mod classify;
+mod columns;
+pub mod csv_io;
+pub mod error;
 pub mod event;
+pub mod fold;
+pub mod jsonl;
 pub mod model;
+mod open;
+pub mod rfc3339;
 pub mod time;
 
 pub use classify::{class_of_report_stat, class_of_submit_result};
+pub use columns::COLUMNS;
+pub use csv_io::{CsvReader, CsvWriter, ReaderOptions};
+pub use error::RecordsError;
 pub use event::{Event, EventKind, MessageInfo};
+pub use fold::{fold, Folder};
+pub use jsonl::{JsonlReader, JsonlWriter};
 pub use model::{Category, CauseClass, FinalState, Record};
+pub use open::{create_records, open_records, open_records_with, Format, RecordIter, RecordSink};
 pub use time::{beijing, to_beijing};

@@ -1,0 +1,59 @@
+//! Errors of the journal.
+
+use std::path::PathBuf;
+
+/// An error of the journal.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// The journal folder or a file in it cannot be used.
+    #[error("{path}: {source}")]
+    Io {
+        /// The folder or file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// SQLite failed on a month file.
+    #[error("{path}: {source}")]
+    Sqlite {
+        /// The month file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A stored event or row cannot be decoded (the file was edited or is damaged).
+    #[error("{path}: corrupt row: {message}")]
+    Corrupt {
+        /// The month file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A record or event cannot be stored as given.
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    /// Reading a record file failed.
+    #[error(transparent)]
+    Records(#[from] sms_records::RecordsError),
+    /// The batch holding this event failed to commit (the message is the cause).
+    #[error("journal write failed: {0}")]
+    Batch(String),
+    /// The writer thread has stopped.
+    #[error("journal writer has stopped")]
+    Closed,
+}
+
+pub(crate) trait SqlContext<T> {
+    fn at(self, path: &std::path::Path) -> Result<T, JournalError>;
+}
+
+impl<T> SqlContext<T> for Result<T, rusqlite::Error> {
+    fn at(self, path: &std::path::Path) -> Result<T, JournalError> {
+        self.map_err(|source| JournalError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}

@@ -1,0 +1,89 @@
+//! Throughput measurements (run with `cargo test --release -p sms-journal --test perf -- --ignored --nocapture`).
+
+use chrono::{Duration, TimeZone, Utc};
+use sms_journal::{Journal, JournalOptions};
+use sms_records::{Category, Event, EventKind, MessageInfo};
+use std::time::Instant;
+
+fn lifecycle(i: u64) -> [Event; 3] {
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap() + Duration::milliseconds(i as i64);
+    let id = Some(format!("P{i:09}"));
+    let msg = format!("{:022}", i);
+    [
+        Event {
+            at,
+            local_id: id.clone(),
+            kind: EventKind::Submitted {
+                info: MessageInfo {
+                    src: "1065800".into(),
+                    dest: format!("138{:08}", i % 1_000_000),
+                    category: Category::Notice,
+                    segment: 1,
+                    segments: 1,
+                    group_id: None,
+                },
+            },
+        },
+        Event {
+            at: at + Duration::milliseconds(30),
+            local_id: id,
+            kind: EventKind::Responded {
+                msg_id: Some(msg.clone()),
+                result: 0,
+                class: None,
+            },
+        },
+        Event {
+            at: at + Duration::seconds(3),
+            local_id: None,
+            kind: EventKind::Reported {
+                msg_id: msg,
+                stat: "DELIVRD".into(),
+                class: None,
+            },
+        },
+    ]
+}
+
+#[test]
+#[ignore = "throughput measurement, not a check"]
+fn perf_append_export_lookup() {
+    let n: u64 = std::env::var("PERF_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = Journal::open(dir.path(), JournalOptions::default()).unwrap();
+    let start = Instant::now();
+    let mut batch = Vec::with_capacity(30_000);
+    for i in 0..n {
+        batch.extend(lifecycle(i));
+        if batch.len() >= 30_000 {
+            j.append_batch(&batch).unwrap();
+            batch.clear();
+        }
+    }
+    j.append_batch(&batch).unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "append: {n} lifecycles in {secs:.2} s = {:.0} messages/s",
+        n as f64 / secs
+    );
+    let start = Instant::now();
+    let count = j.export(None, None).unwrap().count();
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "export: {count} records in {secs:.2} s = {:.0} records/s",
+        count as f64 / secs
+    );
+    assert_eq!(count as u64, n);
+    let start = Instant::now();
+    for k in 0..1000u64 {
+        let found = j.by_msg_id(&format!("{:022}", (k * 7919) % n)).unwrap();
+        assert_eq!(found.len(), 1);
+    }
+    println!(
+        "lookup by Msg_Id: {:.3} ms each",
+        start.elapsed().as_secs_f64()
+    );
+}
