@@ -1,0 +1,647 @@
+//! One task per pool connection: logs in, owns the socket halves and the
+//! [`ClientSession`], reconnects per the policy.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use chrono::{DateTime, Utc};
+use cmpp_codec::long::{MessageKey, PushOutcome, ReassembledMessage};
+use cmpp_codec::text;
+use cmpp_codec::{decode, Deliver, DeliverContent};
+use rand::Rng;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
+
+use super::error::{LoginError, SubmitError};
+use super::events::{ClientEvent, LifecycleEvent, LifecycleKind};
+use super::request::SubmitOutcome;
+use super::{lock, Shared};
+use crate::io::FrameReader;
+use crate::proto::{
+    ClientSession, RequestId, RequestOutcome, ResendReason, SessionEvent, TokenBucket,
+};
+
+/// A request travelling from `Client::submit` to a driver.
+pub(crate) struct Cmd {
+    pub(crate) frame: BytesMut,
+    pub(crate) local_id: Arc<str>,
+    pub(crate) dests: u16,
+    pub(crate) segment: (u8, u8),
+    pub(crate) reply: oneshot::Sender<Result<SubmitOutcome, SubmitError>>,
+}
+
+struct Pending {
+    cmd_meta: Meta,
+    reply: oneshot::Sender<Result<SubmitOutcome, SubmitError>>,
+}
+
+struct Meta {
+    local_id: Arc<str>,
+    dests: u16,
+    segment: (u8, u8),
+    written_at: Option<DateTime<Utc>>,
+    /// Transmissions on earlier links.
+    tries_before: u32,
+    /// Re-queued after a reconnect although possibly accepted.
+    reconnect_resend: bool,
+}
+
+/// Why the drive loop ended.
+enum LinkEnd {
+    Lost(String),
+    Closed,
+}
+
+pub(crate) struct Driver {
+    pub(crate) idx: usize,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) cmd_rx: mpsc::Receiver<Cmd>,
+    pub(crate) close_rx: watch::Receiver<Option<Instant>>,
+    requeue: VecDeque<(BytesMut, Pending)>,
+    pending: HashMap<RequestId, Pending>,
+    next_seq: u32,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        idx: usize,
+        shared: Arc<Shared>,
+        cmd_rx: mpsc::Receiver<Cmd>,
+        close_rx: watch::Receiver<Option<Instant>>,
+    ) -> Self {
+        Driver {
+            idx,
+            shared,
+            cmd_rx,
+            close_rx,
+            requeue: VecDeque::new(),
+            pending: HashMap::new(),
+            next_seq: 1,
+        }
+    }
+
+    fn closing(&self) -> bool {
+        self.close_rx.borrow().is_some()
+    }
+
+    pub(crate) async fn run(mut self, first: oneshot::Sender<Result<(), LoginError>>) {
+        let mut first = Some(first);
+        let mut attempt = 0u32;
+        let cfg = self.shared.config.clone();
+        loop {
+            if self.closing() {
+                break;
+            }
+            let login = tokio::select! {
+                r = super::login::login(&cfg) => r,
+                _ = wait_close(&mut self.close_rx) => Err(LoginError::Closed),
+            };
+            match login {
+                Ok((stream, reader)) => {
+                    attempt = 0;
+                    if let Some(f) = first.take() {
+                        let _ = f.send(Ok(()));
+                    }
+                    self.shared.up[self.idx].store(true, Ordering::Release);
+                    self.emit(ClientEvent::LinkUp {
+                        connection: self.idx,
+                    })
+                    .await;
+                    let end = self.drive(stream, reader).await;
+                    self.shared.up[self.idx].store(false, Ordering::Release);
+                    let reason = match &end {
+                        LinkEnd::Lost(r) => r.clone(),
+                        LinkEnd::Closed => "closed".to_owned(),
+                    };
+                    self.emit(ClientEvent::LinkDown {
+                        connection: self.idx,
+                        reason,
+                    })
+                    .await;
+                    if matches!(end, LinkEnd::Closed) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(connection = self.idx, error = %e, "login failed");
+                    let permanent = e.is_permanent();
+                    if let Some(f) = first.take() {
+                        let _ = f.send(Err(e));
+                    }
+                    if permanent {
+                        break;
+                    }
+                }
+            }
+            attempt += 1;
+            let unit: f64 = rand::thread_rng().gen();
+            let Some(delay) = cfg.reconnect.delay(attempt, unit) else {
+                tracing::warn!(connection = self.idx, "reconnect attempts exhausted");
+                break;
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = wait_close(&mut self.close_rx) => {}
+            }
+        }
+        if let Some(f) = first.take() {
+            let _ = f.send(Err(LoginError::Closed));
+        }
+        // Nothing is dropped silently: every queued request gets a definite answer.
+        self.cmd_rx.close();
+        while let Some((_, p)) = self.requeue.pop_front() {
+            let maybe = p.cmd_meta.written_at.is_some() && p.cmd_meta.reconnect_resend;
+            self.fail(
+                p,
+                0,
+                SubmitError::LinkLost {
+                    maybe_accepted: maybe,
+                },
+            )
+            .await;
+        }
+        while let Ok(cmd) = self.cmd_rx.try_recv() {
+            let _ = cmd.reply.send(Err(SubmitError::Closed));
+        }
+    }
+
+    async fn emit(&self, ev: ClientEvent) {
+        // A dropped receiver means the application does not want events.
+        let _ = self.shared.events_tx.send(ev).await;
+    }
+
+    async fn lifecycle(&self, local_id: Option<Arc<str>>, sequence_id: u32, kind: LifecycleKind) {
+        if self.shared.config.lifecycle_events {
+            let at = self.shared.config.clock.now_utc();
+            self.emit(ClientEvent::Lifecycle(LifecycleEvent {
+                at,
+                local_id,
+                sequence_id,
+                kind,
+            }))
+            .await;
+        }
+    }
+
+    async fn fail(&self, p: Pending, seq: u32, err: SubmitError) {
+        self.lifecycle(
+            Some(p.cmd_meta.local_id.clone()),
+            seq,
+            LifecycleKind::Failed {
+                reason: err.to_string(),
+                maybe_accepted: err.maybe_accepted(),
+            },
+        )
+        .await;
+        let _ = p.reply.send(Err(err));
+    }
+
+    async fn drive(&mut self, stream: TcpStream, mut reader: FrameReader) -> LinkEnd {
+        let cfg = self.shared.config.clone();
+        let (mut rd, mut wr) = stream.into_split();
+        let now = Instant::now();
+        let mut session = ClientSession::new(cfg.session_config(), self.next_seq, now);
+        let per_conn_rate = if cfg.rate_limit == 0 {
+            0
+        } else {
+            cfg.rate_limit.div_ceil(cfg.connections.max(1) as u32)
+        };
+        let mut bucket = TokenBucket::new(per_conn_rate, now);
+        let mut wbuf = BytesMut::with_capacity(64 * 1024);
+        let mut next_expire = now + Duration::from_secs(1);
+        let mut closing = false;
+        let end = loop {
+            let now = Instant::now();
+            if !closing {
+                if let Some(deadline) = *self.close_rx.borrow() {
+                    session.close(deadline, now);
+                    closing = true;
+                }
+            }
+            // Re-queued requests first, in their original order.
+            while session.can_submit(now) && bucket.next_available(now) <= now {
+                let Some((frame, p)) = self.requeue.pop_front() else {
+                    break;
+                };
+                match session.submit(frame, now) {
+                    Ok((id, _)) => {
+                        bucket.try_take(now);
+                        self.pending.insert(id, p);
+                    }
+                    Err(rej) => {
+                        self.requeue.push_front((rej.frame, p));
+                        break;
+                    }
+                }
+            }
+            self.process_events(&mut session, now).await;
+            while wbuf.len() < 256 * 1024 && session.poll_transmit(now, &mut wbuf) {}
+            self.process_events(&mut session, now).await;
+            if !wbuf.is_empty() {
+                if let Err(e) = wr.write_all(&wbuf).await {
+                    break LinkEnd::Lost(format!("write failed: {e}"));
+                }
+                wbuf.clear();
+            }
+            if session.is_closed() {
+                break if closing {
+                    LinkEnd::Closed
+                } else {
+                    LinkEnd::Lost("session ended".into())
+                };
+            }
+            let rate_wait = bucket.next_available(now);
+            let can_take = session.can_submit(now) && self.requeue.is_empty() && rate_wait <= now;
+            let mut wake = session
+                .poll_timeout()
+                .unwrap_or(now + Duration::from_secs(3600));
+            wake = wake.min(next_expire);
+            if session.can_submit(now) && rate_wait > now {
+                wake = wake.min(rate_wait);
+            }
+            tokio::select! {
+                biased;
+                r = reader.fill(&mut rd) => {
+                    let now = Instant::now();
+                    if let Err(e) = r {
+                        break LinkEnd::Lost(e.to_string());
+                    }
+                    let mut fatal = None;
+                    loop {
+                        match reader.next_frame() {
+                            Ok(Some(frame)) => match decode(frame, cfg.version) {
+                                Ok(p) => session.handle_packet(p, now),
+                                Err(e) => tracing::warn!(connection = self.idx, cause = %e, "skipping malformed packet from gateway"),
+                            },
+                            Ok(None) => break,
+                            Err(e) => { fatal = Some(e.to_string()); break; }
+                        }
+                    }
+                    if let Some(reason) = fatal {
+                        tracing::warn!(connection = self.idx, cause = %reason, "closing link");
+                        self.process_events(&mut session, now).await;
+                        break LinkEnd::Lost(reason);
+                    }
+                }
+                cmd = self.cmd_rx.recv(), if can_take && !closing => match cmd {
+                    Some(cmd) => {
+                        self.take_cmd(&mut session, &mut bucket, cmd, now);
+                        // Batch: take whatever else is ready while the window has room.
+                        while session.can_submit(now) && bucket.next_available(now) <= now {
+                            match self.cmd_rx.try_recv() {
+                                Ok(cmd) => self.take_cmd(&mut session, &mut bucket, cmd, now),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    // Every `Client` handle is gone: drain and close.
+                    None => {
+                        session.close(now + cfg.response_timeout, now);
+                        closing = true;
+                    }
+                },
+                _ = tokio::time::sleep_until(wake) => {
+                    let now = Instant::now();
+                    session.handle_timeout(now);
+                    if now >= next_expire {
+                        next_expire = now + Duration::from_secs(1);
+                        self.expire_reassembly(now).await;
+                    }
+                }
+                _ = self.close_rx.changed(), if !closing => {}
+            }
+        };
+        self.next_seq = session.next_sequence_id();
+        let now = Instant::now();
+        self.process_events(&mut session, now).await;
+        for lost in session.link_lost() {
+            let Some(mut p) = self.pending.remove(&lost.id) else {
+                continue;
+            };
+            p.cmd_meta.tries_before += lost.tries;
+            let requeue = !closing && (!lost.maybe_accepted || cfg.resend_unanswered_on_reconnect);
+            if requeue {
+                p.cmd_meta.reconnect_resend |= lost.maybe_accepted || lost.tries > 0;
+                self.requeue.push_back((BytesMut::from(&lost.frame[..]), p));
+            } else {
+                let seq = sequence_of(&lost.frame);
+                self.fail(
+                    p,
+                    seq,
+                    SubmitError::LinkLost {
+                        maybe_accepted: lost.maybe_accepted,
+                    },
+                )
+                .await;
+            }
+        }
+        end
+    }
+
+    fn take_cmd(
+        &mut self,
+        session: &mut ClientSession,
+        bucket: &mut TokenBucket,
+        cmd: Cmd,
+        now: Instant,
+    ) {
+        let p = Pending {
+            cmd_meta: Meta {
+                local_id: cmd.local_id,
+                dests: cmd.dests,
+                segment: cmd.segment,
+                written_at: None,
+                tries_before: 0,
+                reconnect_resend: false,
+            },
+            reply: cmd.reply,
+        };
+        match session.submit(cmd.frame, now) {
+            Ok((id, _)) => {
+                bucket.try_take(now);
+                self.pending.insert(id, p);
+            }
+            // Cannot happen while can_submit() held; keep it for the next round anyway.
+            Err(rej) => self.requeue.push_back((rej.frame, p)),
+        }
+    }
+
+    async fn process_events(&mut self, session: &mut ClientSession, now: Instant) {
+        while let Some(ev) = session.poll_event() {
+            match ev {
+                SessionEvent::Transmitted {
+                    id,
+                    sequence_id,
+                    attempt,
+                    reason,
+                } => {
+                    let Some(p) = self.pending.get_mut(&id) else {
+                        continue;
+                    };
+                    let m = &mut p.cmd_meta;
+                    let local_id = m.local_id.clone();
+                    let kind = if m.written_at.is_none() {
+                        m.written_at = Some(self.shared.config.clock.now_utc());
+                        LifecycleKind::Submitted {
+                            dests: m.dests,
+                            segment: m.segment.0,
+                            segments: m.segment.1,
+                        }
+                    } else {
+                        let reason = if attempt == 1 {
+                            ResendReason::Reconnect
+                        } else {
+                            reason.unwrap_or(ResendReason::Reconnect)
+                        };
+                        LifecycleKind::Resent {
+                            attempt: attempt + m.tries_before,
+                            reason,
+                        }
+                    };
+                    self.lifecycle(Some(local_id), sequence_id, kind).await;
+                }
+                SessionEvent::Completed {
+                    id,
+                    sequence_id,
+                    outcome,
+                } => {
+                    let Some(p) = self.pending.remove(&id) else {
+                        continue;
+                    };
+                    self.complete(p, sequence_id, outcome, now).await;
+                }
+                SessionEvent::Deliver { deliver, .. } => self.on_deliver(deliver, now).await,
+                SessionEvent::UnmatchedResponse {
+                    sequence_id,
+                    command,
+                } => {
+                    tracing::debug!(
+                        connection = self.idx,
+                        sequence_id,
+                        command,
+                        "unmatched response"
+                    )
+                }
+                SessionEvent::ProtocolViolation { reason } => {
+                    tracing::warn!(connection = self.idx, %reason, "protocol violation by gateway")
+                }
+                SessionEvent::LinkDead => {
+                    tracing::warn!(connection = self.idx, "heartbeat unanswered; link dead")
+                }
+                SessionEvent::Terminated { by_peer } => {
+                    tracing::debug!(connection = self.idx, by_peer, "session terminated")
+                }
+            }
+        }
+    }
+
+    async fn complete(&mut self, p: Pending, seq: u32, outcome: RequestOutcome, now: Instant) {
+        let tries_before = p.cmd_meta.tries_before;
+        match outcome {
+            RequestOutcome::Response { resp, tries } => {
+                let responded_at = self.shared.config.clock.now_utc();
+                let local_id = p.cmd_meta.local_id.clone();
+                if resp.result.is_ok() {
+                    lock(&self.shared.index).insert(resp.msg_id, p.cmd_meta.dests, &local_id, now);
+                }
+                self.lifecycle(
+                    Some(local_id.clone()),
+                    seq,
+                    LifecycleKind::Responded {
+                        msg_id: resp.msg_id,
+                        result: resp.result,
+                    },
+                )
+                .await;
+                let _ = p.reply.send(Ok(SubmitOutcome {
+                    local_id,
+                    msg_id: resp.msg_id,
+                    result: resp.result,
+                    sequence_id: seq,
+                    tries: tries + tries_before,
+                    written_at: p.cmd_meta.written_at.unwrap_or(responded_at),
+                    responded_at,
+                    connection: self.idx,
+                }));
+            }
+            RequestOutcome::FlowControl { tries } => {
+                self.fail(
+                    p,
+                    seq,
+                    SubmitError::FlowControl {
+                        tries: tries + tries_before,
+                    },
+                )
+                .await
+            }
+            RequestOutcome::NoResponse { tries } => {
+                self.fail(
+                    p,
+                    seq,
+                    SubmitError::NoResponse {
+                        maybe_accepted: true,
+                        tries: tries + tries_before,
+                    },
+                )
+                .await
+            }
+            RequestOutcome::Abandoned { maybe_accepted, .. } => {
+                self.fail(p, seq, SubmitError::LinkLost { maybe_accepted })
+                    .await
+            }
+        }
+    }
+
+    async fn on_deliver(&mut self, d: Deliver, now: Instant) {
+        let received_at = self.shared.config.clock.now_utc();
+        let udhi = d.has_udh();
+        match d.content {
+            DeliverContent::Report(r) => {
+                let found = lock(&self.shared.index).lookup(r.msg_id, now);
+                let dest = r.dest_terminal_id.to_str_lossy().into_owned();
+                let local_id = found.as_ref().map(|(l, _)| l.clone());
+                self.lifecycle(
+                    local_id.clone(),
+                    0,
+                    LifecycleKind::Reported {
+                        msg_id: r.msg_id,
+                        stat: r.stat,
+                        dest: dest.clone(),
+                    },
+                )
+                .await;
+                self.emit(ClientEvent::Report {
+                    msg_id: r.msg_id,
+                    stat: r.stat,
+                    submit_time: r.submit_time.to_str_lossy().into_owned(),
+                    done_time: r.done_time.to_str_lossy().into_owned(),
+                    dest,
+                    smsc_sequence: r.smsc_sequence,
+                    local_id,
+                    dest_index: found.map(|(_, i)| i),
+                    connection: self.idx,
+                    received_at,
+                })
+                .await;
+            }
+            DeliverContent::Message(content) => {
+                let from = d.src_terminal_id.to_str_lossy().into_owned();
+                let to = d.dest_id.to_str_lossy().into_owned();
+                let service_id = d.service_id.to_str_lossy().into_owned();
+                let link_id = d.link_id.to_str_lossy().into_owned();
+                let key = MessageKey::new(from.clone(), to.clone());
+                let pushed = lock(&self.shared.reassembler).push_content(
+                    key,
+                    &content,
+                    udhi,
+                    d.msg_fmt,
+                    now.into_std(),
+                );
+                let (done, evicted) = match pushed {
+                    Ok(None) => {
+                        let c = text::decode_lossy(d.msg_fmt, &content);
+                        self.emit(ClientEvent::UserMessage {
+                            from,
+                            to,
+                            service_id,
+                            msg_fmt: d.msg_fmt,
+                            content: c,
+                            link_id,
+                            parts: 1,
+                            complete: true,
+                            missing: Vec::new(),
+                            connection: self.idx,
+                            received_at,
+                        })
+                        .await;
+                        return;
+                    }
+                    Ok(Some(r)) => match r.outcome {
+                        PushOutcome::Complete(m) => (Some(m), r.evicted),
+                        _ => (None, r.evicted),
+                    },
+                    Err(e) => {
+                        tracing::warn!(connection = self.idx, error = %e, "bad UDH in MO message; delivering raw content");
+                        let c = text::decode_lossy(d.msg_fmt, &content);
+                        self.emit(ClientEvent::UserMessage {
+                            from,
+                            to,
+                            service_id,
+                            msg_fmt: d.msg_fmt,
+                            content: c,
+                            link_id,
+                            parts: 1,
+                            complete: true,
+                            missing: Vec::new(),
+                            connection: self.idx,
+                            received_at,
+                        })
+                        .await;
+                        return;
+                    }
+                };
+                for m in evicted {
+                    self.emit_reassembled(m, String::new(), String::new(), received_at)
+                        .await;
+                }
+                if let Some(m) = done {
+                    self.emit_reassembled(m, service_id, link_id, received_at)
+                        .await;
+                }
+            }
+        }
+    }
+
+    async fn emit_reassembled(
+        &self,
+        m: ReassembledMessage,
+        service_id: String,
+        link_id: String,
+        received_at: DateTime<Utc>,
+    ) {
+        let content = match m.decode() {
+            Ok(c) => c,
+            Err(_) => m.decode_lossy(),
+        };
+        self.emit(ClientEvent::UserMessage {
+            from: m.key.source.clone(),
+            to: m.key.destination.clone(),
+            service_id,
+            msg_fmt: m.msg_fmt().unwrap_or(cmpp_codec::MsgFmt::Binary),
+            missing: m.missing(),
+            complete: m.complete,
+            parts: m.total,
+            content,
+            link_id,
+            connection: self.idx,
+            received_at,
+        })
+        .await;
+    }
+
+    async fn expire_reassembly(&mut self, now: Instant) {
+        let expired = lock(&self.shared.reassembler).expire(now.into_std());
+        let received_at = self.shared.config.clock.now_utc();
+        for m in expired {
+            self.emit_reassembled(m, String::new(), String::new(), received_at)
+                .await;
+        }
+    }
+}
+
+fn sequence_of(frame: &[u8]) -> u32 {
+    frame
+        .get(8..12)
+        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+async fn wait_close(rx: &mut watch::Receiver<Option<Instant>>) {
+    if rx.wait_for(|c| c.is_some()).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}

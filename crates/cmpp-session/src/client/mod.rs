@@ -1,0 +1,336 @@
+//! The SP client: login, connection pool, windowed submits, reconnects, and status
+//! reports / MO messages as a stream of [`ClientEvent`]s.
+
+mod config;
+mod driver;
+mod error;
+mod events;
+mod index;
+mod login;
+mod request;
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use cmpp_codec::long::{AllocatorConfig, Reassembler, ReassemblerConfig, ReferenceAllocator};
+use cmpp_codec::{encode, Packet, Submit};
+use futures::Stream;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+pub use config::{ClientConfig, ClientConfigBuilder};
+pub use error::{LoginError, SubmitError};
+pub use events::{ClientEvent, LifecycleEvent, LifecycleKind};
+pub use request::{SubmitOutcome, SubmitRequest, TextOptions};
+
+use driver::{Cmd, Driver};
+use index::ReportIndex;
+
+pub(crate) struct Shared {
+    config: ClientConfig,
+    events_tx: mpsc::Sender<ClientEvent>,
+    index: Mutex<ReportIndex>,
+    reassembler: Mutex<Reassembler>,
+    up: Vec<AtomicBool>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A connected SP client (a pool of `connections` logged-in links).
+///
+/// Dropping every clone of the client drains and closes the links; prefer
+/// [`close`](Client::close) for a bounded graceful shutdown.
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    senders: Vec<mpsc::Sender<Cmd>>,
+    rr: AtomicUsize,
+    closed: AtomicBool,
+    close_tx: watch::Sender<Option<Instant>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    events_rx: Mutex<Option<mpsc::Receiver<ClientEvent>>>,
+    references: Mutex<ReferenceAllocator>,
+}
+
+impl Client {
+    /// Connects and logs in every pool connection. Fails if the first connection's login
+    /// fails; other connections that fail keep retrying per the reconnect policy.
+    pub async fn connect(config: ClientConfig) -> Result<Client, LoginError> {
+        let k = config.connections.max(1);
+        let (events_tx, events_rx) = mpsc::channel(config.event_capacity.max(1));
+        let shared = Arc::new(Shared {
+            index: Mutex::new(ReportIndex::new(
+                config.report_index_ttl,
+                config.report_index_capacity,
+            )),
+            reassembler: Mutex::new(Reassembler::new(ReassemblerConfig {
+                timeout: config.reassembly_timeout,
+                ..ReassemblerConfig::default()
+            })),
+            up: (0..k).map(|_| AtomicBool::new(false)).collect(),
+            events_tx,
+            config,
+        });
+        let (close_tx, close_rx) = watch::channel(None);
+        let mut senders = Vec::with_capacity(k);
+        let mut tasks = Vec::with_capacity(k);
+        let mut logins = Vec::with_capacity(k);
+        for idx in 0..k {
+            let (tx, rx) = mpsc::channel(shared.config.window.max(1));
+            let (first_tx, first_rx) = oneshot::channel();
+            let driver = Driver::new(idx, shared.clone(), rx, close_rx.clone());
+            tasks.push(tokio::spawn(driver.run(first_tx)));
+            senders.push(tx);
+            logins.push(first_rx);
+        }
+        let client = Client {
+            inner: Arc::new(Inner {
+                shared,
+                senders,
+                rr: AtomicUsize::new(0),
+                closed: AtomicBool::new(false),
+                close_tx,
+                tasks: Mutex::new(tasks),
+                events_rx: Mutex::new(Some(events_rx)),
+                references: Mutex::new(ReferenceAllocator::new(AllocatorConfig::default())),
+            }),
+        };
+        let mut first_result = None;
+        for (i, rx) in logins.into_iter().enumerate() {
+            let r = rx.await.unwrap_or(Err(LoginError::Closed));
+            if i == 0 {
+                first_result = Some(r);
+                if first_result.as_ref().is_some_and(|r| r.is_err()) {
+                    break;
+                }
+            }
+        }
+        match first_result {
+            Some(Err(e)) => {
+                client.close(Duration::ZERO).await;
+                Err(e)
+            }
+            _ => Ok(client),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.shared.config
+    }
+
+    /// Connections currently logged in.
+    pub fn live_connections(&self) -> usize {
+        self.inner
+            .shared
+            .up
+            .iter()
+            .filter(|u| u.load(Ordering::Acquire))
+            .count()
+    }
+
+    /// The event stream (reports, MO messages, lifecycle, link changes). Returns `None`
+    /// after the first call. The stream is bounded: if the application stops reading,
+    /// links stop reading from the gateway (nothing is dropped). Drop the stream if you
+    /// do not want events.
+    pub fn events(&self) -> Option<ClientEvents> {
+        lock(&self.inner.events_rx)
+            .take()
+            .map(|rx| ClientEvents { rx })
+    }
+
+    /// Sends one SUBMIT and waits for its final SUBMIT_RESP. Waits while every
+    /// connection's window is full.
+    pub async fn submit(&self, request: SubmitRequest) -> Result<SubmitOutcome, SubmitError> {
+        self.submit_segment(request, (1, 1)).await
+    }
+
+    async fn submit_segment(
+        &self,
+        request: SubmitRequest,
+        segment: (u8, u8),
+    ) -> Result<SubmitOutcome, SubmitError> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Err(SubmitError::Closed);
+        }
+        let n = request.submit.dest_terminal_ids.len();
+        if n == 0 || n > cmpp_codec::pdu::submit::MAX_DESTINATIONS {
+            return Err(SubmitError::Invalid(format!(
+                "{n} destinations given, must be 1 to 99"
+            )));
+        }
+        let version = self.inner.shared.config.version;
+        let packet = Packet::new(0, request.submit);
+        let mut frame = BytesMut::with_capacity(packet.encoded_len(version));
+        encode(&packet, version, &mut frame)?;
+        let (reply, rx) = oneshot::channel();
+        let mut cmd = Cmd {
+            frame,
+            local_id: Arc::from(request.local_id),
+            dests: n as u16,
+            segment,
+            reply,
+        };
+        let senders = &self.inner.senders;
+        let k = senders.len();
+        let start = self.inner.rr.fetch_add(1, Ordering::Relaxed) % k;
+        let up = &self.inner.shared.up;
+        // First choice: a live connection with room right now.
+        let mut pending = Some(cmd);
+        for i in 0..k {
+            let idx = (start + i) % k;
+            let Some(c) = pending.take() else { break };
+            if !up[idx].load(Ordering::Acquire) {
+                pending = Some(c);
+                continue;
+            }
+            match senders[idx].try_send(c) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(c) | mpsc::error::TrySendError::Closed(c)) => {
+                    pending = Some(c)
+                }
+            }
+        }
+        let mut sent = pending.is_none();
+        if let Some(c) = pending {
+            cmd = c;
+            // Wait for room, preferring live connections, then any that may reconnect.
+            let order: Vec<usize> = (0..k)
+                .map(|i| (start + i) % k)
+                .filter(|&i| up[i].load(Ordering::Acquire))
+                .chain((0..k).map(|i| (start + i) % k))
+                .collect();
+            for idx in order {
+                match senders[idx].send(cmd).await {
+                    Ok(()) => {
+                        sent = true;
+                        break;
+                    }
+                    Err(mpsc::error::SendError(c)) => cmd = c,
+                }
+            }
+        }
+        if !sent {
+            return Err(SubmitError::Closed);
+        }
+        // The driver always answers; a vanished driver is treated conservatively.
+        rx.await.unwrap_or(Err(SubmitError::LinkLost {
+            maybe_accepted: true,
+        }))
+    }
+
+    /// Encodes `text`, splits it into segments (one reference per destination) and submits
+    /// every segment of every destination concurrently. Results are ordered by destination,
+    /// then segment; local ids are `"{prefix}/{dest_index}/{segment}"`.
+    pub async fn send_text(
+        &self,
+        local_id_prefix: &str,
+        dests: &[&str],
+        text: &str,
+        options: &TextOptions,
+    ) -> Vec<Result<SubmitOutcome, SubmitError>> {
+        let mut futs = Vec::new();
+        let mut early: Vec<(usize, SubmitError)> = Vec::new();
+        for (di, dest) in dests.iter().enumerate() {
+            let dest_field = match request::parse_dests(&[dest]) {
+                Ok(d) => d,
+                Err(e) => {
+                    early.push((futs.len() + early.len(), e));
+                    continue;
+                }
+            };
+            let reference = lock(&self.inner.references)
+                .allocate(dest, Instant::now().into_std())
+                .map(|r| r & options.udh.max_reference())
+                .unwrap_or(0);
+            let segments = match cmpp_codec::long::split_text(
+                text,
+                options.encoding,
+                options.udh,
+                reference,
+            ) {
+                Ok(s) => s,
+                Err(e) => {
+                    early.push((
+                        futs.len() + early.len(),
+                        SubmitError::Invalid(e.to_string()),
+                    ));
+                    continue;
+                }
+            };
+            for seg in segments {
+                let submit = Submit {
+                    dest_terminal_ids: dest_field.clone(),
+                    msg_content: seg.content.clone().into(),
+                    msg_fmt: seg.msg_fmt,
+                    tp_udhi: seg.tp_udhi_byte(),
+                    pk_total: seg.pk_total,
+                    pk_number: seg.pk_number,
+                    ..options.template.clone()
+                };
+                let local_id = format!("{local_id_prefix}/{di}/{}", seg.pk_number);
+                let req = SubmitRequest::new(local_id, submit);
+                futs.push(self.submit_segment(req, (seg.pk_number, seg.pk_total)));
+            }
+        }
+        let mut results: Vec<Result<SubmitOutcome, SubmitError>> =
+            futures::future::join_all(futs).await;
+        for (pos, e) in early {
+            results.insert(pos.min(results.len()), Err(e));
+        }
+        results
+    }
+
+    /// Graceful close: stops accepting, lets in-flight requests finish until `deadline`
+    /// from now, sends TERMINATE, and returns when every connection is closed. Requests
+    /// still queued get [`SubmitError::Closed`]; unanswered ones
+    /// [`SubmitError::LinkLost`].
+    pub async fn close(&self, deadline: Duration) {
+        self.inner.closed.store(true, Ordering::Release);
+        self.inner
+            .close_tx
+            .send_replace(Some(Instant::now() + deadline));
+        let tasks: Vec<JoinHandle<()>> = std::mem::take(&mut *lock(&self.inner.tasks));
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Clone for Client {
+    fn clone(&self) -> Self {
+        Client {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+/// Stream of [`ClientEvent`]s (see [`Client::events`]).
+#[derive(Debug)]
+pub struct ClientEvents {
+    rx: mpsc::Receiver<ClientEvent>,
+}
+
+impl ClientEvents {
+    /// The next event; `None` when the client is gone.
+    pub async fn recv(&mut self) -> Option<ClientEvent> {
+        self.rx.recv().await
+    }
+}
+
+impl Stream for ClientEvents {
+    type Item = ClientEvent;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ClientEvent>> {
+        self.rx.poll_recv(cx)
+    }
+}

@@ -1,0 +1,463 @@
+//! The ISMG (gateway) role: accepts SP logins, answers SUBMIT through a [`GatewayHandler`],
+//! pushes DELIVERs with T/N tracking. The simulator is built on this.
+
+mod conn;
+mod stats;
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use cmpp_codec::{
+    Cancel, CancelResp, Deliver, MsgId, Query, QueryResp, Submit, Version, DEFAULT_MAX_FRAME_LEN,
+};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch, Notify};
+
+use crate::clock::{Clock, SystemClock};
+use crate::proto::TokenBucket;
+
+pub use stats::ServerStats;
+use stats::StatsCounters;
+
+/// An SP account known to the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// SP_Id (Source_Addr), 6 characters.
+    pub sp_id: String,
+    /// Shared secret.
+    pub secret: Vec<u8>,
+    /// Most simultaneous connections (CONNECT_RESP status 5 above it).
+    pub max_connections: usize,
+    /// W: most unanswered SUBMITs per connection; more are answered with result 8.
+    pub window: usize,
+    /// Submits per second for the whole account, 0 = unlimited; above it result 8.
+    pub rate_limit: u32,
+}
+
+impl Account {
+    /// An account with 5 connections, window 16 and no rate limit.
+    pub fn new(sp_id: impl Into<String>, secret: impl Into<Vec<u8>>) -> Self {
+        Account {
+            sp_id: sp_id.into(),
+            secret: secret.into(),
+            max_connections: 5,
+            window: 16,
+            rate_limit: 0,
+        }
+    }
+}
+
+/// Where the server looks up accounts at login.
+pub trait AccountStore: Send + Sync + 'static {
+    /// The account for an SP_Id.
+    fn lookup(&self, sp_id: &str) -> Option<Account>;
+}
+
+/// A fixed set of accounts held in memory.
+#[derive(Debug, Default)]
+pub struct InMemoryAccounts {
+    accounts: Mutex<HashMap<String, Account>>,
+}
+
+impl InMemoryAccounts {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces an account.
+    pub fn insert(&self, account: Account) {
+        lock(&self.accounts).insert(account.sp_id.clone(), account);
+    }
+}
+
+impl AccountStore for InMemoryAccounts {
+    fn lookup(&self, sp_id: &str) -> Option<Account> {
+        lock(&self.accounts).get(sp_id).cloned()
+    }
+}
+
+/// Gateway settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Highest version the gateway speaks (0x20/0x21 are both 2.0). A client above it gets
+    /// status 4; a 2.0 client on a 3.0 gateway is served in 2.0.
+    pub version: Version,
+    /// T: response timeout for DELIVER and ACTIVE_TEST.
+    pub response_timeout: Duration,
+    /// N: total transmissions of a DELIVER / ACTIVE_TEST.
+    pub max_tries: u32,
+    /// C: ACTIVE_TEST after this long without receiving anything.
+    pub heartbeat: Duration,
+    /// Unauthenticated connections are closed after this long.
+    pub login_timeout: Duration,
+    /// Connections silent this long are closed.
+    pub idle_timeout: Duration,
+    /// Largest accepted Total_Length.
+    pub max_frame_len: u32,
+    /// Gateway code in generated Msg_Ids (see [`ServerHandle::next_msg_id`]).
+    pub gateway_code: u32,
+    /// Most unacknowledged DELIVERs per connection.
+    pub deliver_window: usize,
+    /// Most DELIVERs queued per account (waiting for a connection or window room).
+    pub deliver_queue_capacity: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            version: Version::V30,
+            response_timeout: Duration::from_secs(60),
+            max_tries: 3,
+            heartbeat: Duration::from_secs(180),
+            login_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(600),
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            gateway_code: 1,
+            deliver_window: 16,
+            deliver_queue_capacity: 100_000,
+        }
+    }
+}
+
+/// A logged-in SP connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// Unique id (per server).
+    pub id: u64,
+    /// The account.
+    pub sp_id: String,
+    /// Remote address.
+    pub peer: SocketAddr,
+    /// Wire version of the session.
+    pub version: Version,
+}
+
+/// What to do with a SUBMIT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitDecision {
+    /// Answer now.
+    Respond {
+        /// Msg_Id to return.
+        msg_id: MsgId,
+        /// Result code (0 ok, 8 flow control, …).
+        result: u32,
+    },
+    /// Answer after a delay (the request counts against the window meanwhile).
+    RespondAfter {
+        /// How long to wait.
+        delay: Duration,
+        /// Msg_Id to return.
+        msg_id: MsgId,
+        /// Result code.
+        result: u32,
+    },
+    /// Never answer.
+    Ignore,
+    /// Close the TCP connection without answering.
+    DropLink,
+}
+
+/// The gateway's business logic.
+pub trait GatewayHandler: Send + Sync + 'static {
+    /// A SUBMIT arrived (after window and rate checks passed).
+    fn on_submit(&self, conn: &ConnectionInfo, sequence_id: u32, submit: &Submit)
+        -> SubmitDecision;
+    /// A QUERY arrived; default: all counters zero.
+    fn on_query(&self, _conn: &ConnectionInfo, query: &Query) -> QueryResp {
+        QueryResp {
+            time: query.time,
+            query_type: query.query_type,
+            query_code: query.query_code,
+            mt_tl_msg: 0,
+            mt_tl_usr: 0,
+            mt_scs: 0,
+            mt_wt: 0,
+            mt_fl: 0,
+            mo_scs: 0,
+            mo_wt: 0,
+            mo_fl: 0,
+        }
+    }
+    /// A CANCEL arrived; default: failure.
+    fn on_cancel(&self, _conn: &ConnectionInfo, _cancel: &Cancel) -> CancelResp {
+        CancelResp { success_id: 1 }
+    }
+    /// A login succeeded.
+    fn on_connect(&self, _conn: &ConnectionInfo) {}
+    /// A logged-in connection ended.
+    fn on_disconnect(&self, _conn: &ConnectionInfo, _reason: &str) {}
+    /// The SP acknowledged a DELIVER.
+    fn on_deliver_resp(&self, _conn: &ConnectionInfo, _msg_id: MsgId, _result: u32) {}
+}
+
+/// Why [`ServerHandle::deliver`] refused a DELIVER.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliverError {
+    /// No such account.
+    #[error("unknown SP account '{0}'")]
+    UnknownAccount(String),
+    /// The account's queue is at capacity.
+    #[error("deliver queue for '{sp_id}' is full ({capacity} messages)")]
+    QueueFull {
+        /// The account.
+        sp_id: String,
+        /// Queue capacity.
+        capacity: usize,
+    },
+    /// The server is shutting down.
+    #[error("server is shutting down")]
+    ShuttingDown,
+}
+
+#[derive(Debug)]
+struct ConnEntry {
+    id: u64,
+    wake: Arc<Notify>,
+    kill: Arc<Notify>,
+}
+
+struct AccountState {
+    conns: Vec<ConnEntry>,
+    queue: VecDeque<Deliver>,
+    bucket: Option<TokenBucket>,
+}
+
+struct Shared {
+    config: ServerConfig,
+    accounts: Arc<dyn AccountStore>,
+    handler: Arc<dyn GatewayHandler>,
+    state: Mutex<HashMap<String, AccountState>>,
+    next_conn_id: AtomicU64,
+    msg_seq: AtomicU32,
+    stats: StatsCounters,
+    shutdown: watch::Sender<bool>,
+    clock: Arc<dyn Clock>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not take the whole gateway down with it.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    fn account_state<'a>(
+        map: &'a mut HashMap<String, AccountState>,
+        sp_id: &str,
+    ) -> &'a mut AccountState {
+        map.entry(sp_id.to_owned()).or_insert_with(|| AccountState {
+            conns: Vec::new(),
+            queue: VecDeque::new(),
+            bucket: None,
+        })
+    }
+
+    fn wake_all(st: &AccountState) {
+        for c in &st.conns {
+            c.wake.notify_one();
+        }
+    }
+}
+
+/// A running gateway.
+pub struct Server {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+    done_rx: mpsc::Receiver<()>,
+}
+
+/// Handle to a running gateway: push DELIVERs, inject faults, read statistics.
+#[derive(Clone)]
+pub struct ServerHandle {
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    /// Binds and starts accepting connections.
+    pub async fn bind(
+        addr: SocketAddr,
+        config: ServerConfig,
+        accounts: Arc<dyn AccountStore>,
+        handler: Arc<dyn GatewayHandler>,
+    ) -> io::Result<Server> {
+        Self::bind_with_clock(addr, config, accounts, handler, Arc::new(SystemClock)).await
+    }
+
+    /// As [`bind`](Self::bind) with an injected wall clock (for Msg_Ids).
+    pub async fn bind_with_clock(
+        addr: SocketAddr,
+        config: ServerConfig,
+        accounts: Arc<dyn AccountStore>,
+        handler: Arc<dyn GatewayHandler>,
+        clock: Arc<dyn Clock>,
+    ) -> io::Result<Server> {
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        let (shutdown, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            config,
+            accounts,
+            handler,
+            state: Mutex::new(HashMap::new()),
+            next_conn_id: AtomicU64::new(1),
+            msg_seq: AtomicU32::new(0),
+            stats: StatsCounters::default(),
+            shutdown,
+            clock,
+        });
+        let (done_tx, done_rx) = mpsc::channel(1);
+        tokio::spawn(accept_loop(listener, shared.clone(), done_tx));
+        Ok(Server {
+            shared,
+            local_addr,
+            done_rx,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A handle for DELIVERs, fault injection and statistics.
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Stops accepting, sends TERMINATE on every connection (waiting up to T for the
+    /// answer) and returns when all connections are closed.
+    pub async fn shutdown(mut self) {
+        self.shared.shutdown.send_replace(true);
+        // Every task holds a sender clone; recv() yields None once all are gone.
+        while self.done_rx.recv().await.is_some() {}
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, done_tx: mpsc::Sender<()>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        tokio::select! {
+            res = listener.accept() => match res {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let shared = shared.clone();
+                    let done = done_tx.clone();
+                    tokio::spawn(async move {
+                        conn::run(stream, peer, shared).await;
+                        drop(done);
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    // Avoid a hot loop when out of file descriptors.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            _ = wait_shutdown(&mut shutdown) => break,
+        }
+    }
+}
+
+/// Resolves once shutdown is requested (never, if the sender is gone).
+pub(crate) async fn wait_shutdown(rx: &mut watch::Receiver<bool>) {
+    // The guard returned by wait_for is not Send; drop it here.
+    let ok = rx.wait_for(|s| *s).await.is_ok();
+    if !ok {
+        std::future::pending::<()>().await;
+    }
+}
+
+impl ServerHandle {
+    /// Queues a DELIVER (status report or MO message) for the account. It is sent on one of
+    /// its live connections, or kept (bounded) until one logs in; DELIVER_RESP is tracked
+    /// with T/N re-sends (same Sequence_Id), and unacknowledged DELIVERs of a lost
+    /// connection are queued again (at-least-once).
+    pub fn deliver(&self, sp_id: &str, deliver: Deliver) -> Result<(), DeliverError> {
+        if *self.shared.shutdown.borrow() {
+            return Err(DeliverError::ShuttingDown);
+        }
+        if self.shared.accounts.lookup(sp_id).is_none() {
+            return Err(DeliverError::UnknownAccount(sp_id.to_owned()));
+        }
+        let cap = self.shared.config.deliver_queue_capacity;
+        let mut map = lock(&self.shared.state);
+        let st = Shared::account_state(&mut map, sp_id);
+        if st.queue.len() >= cap {
+            return Err(DeliverError::QueueFull {
+                sp_id: sp_id.to_owned(),
+                capacity: cap,
+            });
+        }
+        st.queue.push_back(deliver);
+        Shared::wake_all(st);
+        Ok(())
+    }
+
+    /// DELIVERs waiting in the account's queue (not yet sent).
+    pub fn queued_delivers(&self, sp_id: &str) -> usize {
+        lock(&self.shared.state)
+            .get(sp_id)
+            .map_or(0, |s| s.queue.len())
+    }
+
+    /// Fault injection: closes the account's connections (all accounts for `None`) abruptly.
+    pub fn drop_connections(&self, sp_id: Option<&str>) {
+        let map = lock(&self.shared.state);
+        for (id, st) in map.iter() {
+            if sp_id.map_or(true, |s| s == id) {
+                for c in &st.conns {
+                    c.kill.notify_one();
+                }
+            }
+        }
+    }
+
+    /// Live logged-in connections of an account.
+    pub fn connection_count(&self, sp_id: &str) -> usize {
+        lock(&self.shared.state)
+            .get(sp_id)
+            .map_or(0, |s| s.conns.len())
+    }
+
+    /// Counters since start.
+    pub fn stats(&self) -> ServerStats {
+        self.shared.stats.snapshot()
+    }
+
+    /// A fresh Msg_Id: the wall-clock time in Beijing time, the configured gateway code and
+    /// a wrapping 16-bit sequence. `count` ids are reserved (a group send to `count`
+    /// recipients uses M … M+count−1).
+    pub fn next_msg_id(&self, count: u16) -> MsgId {
+        let seq = self
+            .shared
+            .msg_seq
+            .fetch_add(u32::from(count.max(1)), Ordering::Relaxed);
+        msg_id_at(
+            self.shared.clock.now_utc(),
+            self.shared.config.gateway_code,
+            seq as u16,
+        )
+    }
+}
+
+fn msg_id_at(now: DateTime<Utc>, gateway: u32, seq: u16) -> MsgId {
+    let t = now.with_timezone(&cmpp_codec::auth::BEIJING);
+    MsgId::from_parts(
+        t.month() as u8,
+        t.day() as u8,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second().min(59) as u8,
+        gateway.min(cmpp_codec::msg_id::MAX_GATEWAY),
+        seq,
+    )
+    // Every part is range-checked above, so this cannot fail; fall back to a plain value.
+    .unwrap_or_else(|_| MsgId::from_u64(u64::from(seq)))
+}
