@@ -5,7 +5,9 @@
 #![forbid(unsafe_code)]
 
 mod cmd;
+mod config;
 mod error;
+mod wiring;
 
 use clap::{Parser, Subcommand};
 use error::CliError;

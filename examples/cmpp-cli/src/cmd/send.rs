@@ -1,14 +1,359 @@
-//! `cmpp send` (being written).
+//! `cmpp send`: the SP client against any gateway, through the policy and into the journal.
 
-use crate::error::CliError;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-/// Options of `cmpp send`.
+use cmpp_codec::Version;
+use cmpp_session::{Client, ClientConfig};
+use futures::StreamExt;
+use serde::Serialize;
+use sms_records::Category;
+use sms_sender::{OutgoingSms, RecordStatus, SendReport, Sender, SenderConfig, SenderStats};
+
+use crate::config::FileConfig;
+use crate::error::{CliError, Exit};
+use crate::wiring;
+
+/// Options of `cmpp send`; each overrides `--config`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Config file (cmpp.toml); options given here override it.
+    #[arg(long, env = "CMPP_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Gateway `host:port`.
+    #[arg(long)]
+    pub gateway: Option<String>,
+    /// SP id (Source_Addr, 6 characters).
+    #[arg(long)]
+    pub sp_id: Option<String>,
+    /// Shared secret; prefer the CMPP_SECRET environment variable. Never echoed.
+    #[arg(long, env = "CMPP_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+    /// Protocol version: 2.0 or 3.0.
+    #[arg(long, value_parser = wiring::parse_version)]
+    pub version: Option<Version>,
+    /// Calling number (Src_Id).
+    #[arg(long)]
+    pub src_id: Option<String>,
+    /// Service_Id.
+    #[arg(long)]
+    pub service_id: Option<String>,
+    /// Destination numbers.
+    #[arg(long = "to", num_args = 1.., conflicts_with = "file")]
+    pub to: Vec<String>,
+    /// Message text (long text is split into segments).
+    #[arg(long, conflicts_with = "file", requires = "to")]
+    pub text: Option<String>,
+    /// Messages from a CSV (header `to,text[,category][,src]`) or JSON Lines file.
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// Kind of message for --text: verification, notice, prompt, other.
+    #[arg(long, default_value = "other")]
+    pub category: Category,
+    /// Send to all --to numbers in one SUBMIT (group send).
+    #[arg(long)]
+    pub group_send: bool,
+    /// Repeat the messages this many times (load).
+    #[arg(long, default_value_t = 1)]
+    pub count: u64,
+    /// Wait this many seconds for status reports after the last response.
+    #[arg(long, default_value_t = 0)]
+    pub wait_reports: u64,
+    /// Journal folder: record everything sent (nothing is stored without it).
+    #[arg(long)]
+    pub journal: Option<PathBuf>,
+    /// Policy file: check every message before it leaves.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// Window per connection.
+    #[arg(long)]
+    pub window: Option<usize>,
+    /// Connections in the pool.
+    #[arg(long)]
+    pub connections: Option<usize>,
+    /// Messages per second (0 = no limit).
+    #[arg(long)]
+    pub rate: Option<u32>,
+    /// Accept an all-zero AuthenticatorISMG from the gateway.
+    #[arg(long)]
+    pub accept_zero_authenticator: bool,
+}
+
+/// The JSON summary printed at the end.
+#[derive(Debug, Serialize)]
+struct Summary {
+    messages: u64,
+    records: u64,
+    sent: u64,
+    accepted: u64,
+    rejected: u64,
+    refused: u64,
+    not_sent: u64,
+    without_outcome: u64,
+    reports_outstanding: u64,
+    stats: SenderStats,
+}
 
 /// Runs `cmpp send`.
-pub fn run(_args: Args) -> Result<(), CliError> {
-    Err(CliError::failure(
-        "`cmpp send` is not available in this build yet",
-    ))
+pub fn run(args: Args) -> Result<(), CliError> {
+    wiring::init_logging("warn");
+    let file = match &args.config {
+        Some(p) => FileConfig::load(p)?,
+        None => FileConfig::default(),
+    };
+    let messages = messages(&args, &file)?;
+    let rt = wiring::runtime()?;
+    let summary = rt.block_on(send(&args, &file, messages))?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&summary).expect("the summary serialises")
+    );
+    if summary.without_outcome > 0 {
+        return Err(CliError::new(
+            Exit::Incomplete,
+            format!(
+                "{} of {} records ended without a definite outcome",
+                summary.without_outcome, summary.records
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn messages(args: &Args, file: &FileConfig) -> Result<Vec<OutgoingSms>, CliError> {
+    let src = args
+        .src_id
+        .clone()
+        .or_else(|| file.gateway.src_id.clone())
+        .unwrap_or_default();
+    let one = match (&args.file, &args.text) {
+        (Some(path), _) => read_messages(path, &src)?,
+        (None, Some(text)) => vec![OutgoingSms {
+            src: src.clone(),
+            dests: args.to.clone(),
+            text: text.clone(),
+            category: args.category,
+            group_send: args.group_send,
+        }],
+        (None, None) => {
+            return Err(CliError::input(
+                "give --to NUMBER… --text TEXT, or --file FILE",
+            ))
+        }
+    };
+    let count = args.count.max(1) as usize;
+    Ok(one
+        .iter()
+        .cycle()
+        .take(one.len() * count)
+        .cloned()
+        .collect())
+}
+
+/// One message of a `--file`.
+#[derive(Debug, serde::Deserialize)]
+struct FileMessage {
+    #[serde(alias = "dest")]
+    to: String,
+    text: String,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    src: Option<String>,
+}
+
+fn read_messages(path: &Path, default_src: &str) -> Result<Vec<OutgoingSms>, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::input(format!("cannot read {}: {e}", path.display())))?;
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let rows: Vec<(usize, FileMessage)> = if is_csv {
+        let mut rd = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        rd.deserialize()
+            .enumerate()
+            .map(|(i, r)| {
+                r.map(|m| (i + 2, m))
+                    .map_err(|e| CliError::input(format!("{} line {}: {e}", path.display(), i + 2)))
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                serde_json::from_str(l)
+                    .map(|m| (i + 1, m))
+                    .map_err(|e| CliError::input(format!("{} line {}: {e}", path.display(), i + 1)))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    rows.into_iter()
+        .map(|(line, m)| {
+            let category = match m.category.as_deref().map(str::trim) {
+                None | Some("") => Category::Other,
+                Some(c) => c.parse().map_err(|e| {
+                    CliError::input(format!(
+                        "{} line {line}, field category: {e}",
+                        path.display()
+                    ))
+                })?,
+            };
+            Ok(OutgoingSms {
+                src: m.src.unwrap_or_else(|| default_src.to_string()),
+                dests: m
+                    .to
+                    .split([' ', ';'])
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                text: m.text,
+                category,
+                group_send: false,
+            })
+        })
+        .collect()
+}
+
+async fn send(
+    args: &Args,
+    file: &FileConfig,
+    messages: Vec<OutgoingSms>,
+) -> Result<Summary, CliError> {
+    let g = &file.gateway;
+    let address = args
+        .gateway
+        .clone()
+        .or_else(|| g.address.clone())
+        .ok_or_else(|| {
+            CliError::input("no gateway: give --gateway HOST:PORT or [gateway] address")
+        })?;
+    let gateway = wiring::resolve(&address)?;
+    let sp_id = args
+        .sp_id
+        .clone()
+        .or_else(|| g.sp_id.clone())
+        .ok_or_else(|| CliError::input("no SP id: give --sp-id or [gateway] sp_id"))?;
+    let secret = args
+        .secret
+        .clone()
+        .or_else(|| g.secret.clone())
+        .or_else(|| file.secret_from_env())
+        .ok_or_else(|| CliError::input("no shared secret: set CMPP_SECRET (or --secret)"))?;
+    let version = match (&args.version, &g.version) {
+        (Some(v), _) => *v,
+        (None, Some(v)) => wiring::parse_version(v).map_err(|e| CliError::new(Exit::Config, e))?,
+        (None, None) => Version::V30,
+    };
+    let l = &file.limits;
+    let config = ClientConfig::builder(gateway, sp_id.clone(), secret.into_bytes())
+        .version(version)
+        .window(args.window.or(l.window).unwrap_or(16))
+        .connections(args.connections.or(l.connections).unwrap_or(1))
+        .rate_limit(args.rate.or(l.rate).unwrap_or(0))
+        .response_timeout(Duration::from_secs(l.response_timeout_secs.unwrap_or(60)))
+        .max_tries(l.tries.unwrap_or(3))
+        .heartbeat(Duration::from_secs(l.heartbeat_secs.unwrap_or(180)))
+        .login_timeout(Duration::from_secs(l.login_timeout_secs.unwrap_or(10)))
+        .accept_zero_ismg_authenticator(
+            args.accept_zero_authenticator || g.accept_zero_authenticator.unwrap_or(false),
+        )
+        .event_capacity(65_536)
+        .build();
+    let journal_dir = args.journal.clone().or_else(|| file.journal.dir.clone());
+    let journal = journal_dir
+        .as_deref()
+        .map(wiring::open_journal)
+        .transpose()?;
+    let policy_file = args.policy.clone().or_else(|| file.policy.file.clone());
+    let policy = policy_file
+        .as_deref()
+        .map(|p| {
+            sms_policy::Policy::from_toml_file(p)
+                .map_err(|e| CliError::new(Exit::Config, e.to_string()))
+        })
+        .transpose()?;
+    let window = config.window * config.connections;
+    let client = Client::connect(config)
+        .await
+        .map_err(|e| wiring::login_error(e, gateway))?;
+    let mut builder = Sender::builder(client).config(SenderConfig {
+        service_id: args
+            .service_id
+            .clone()
+            .or_else(|| g.service_id.clone())
+            .unwrap_or_default(),
+        msg_src: sp_id,
+        ..SenderConfig::default()
+    });
+    if let Some((writer, _)) = journal {
+        builder = builder.journal(writer);
+    }
+    if let Some(p) = policy {
+        builder = builder.policy(p);
+    }
+    let sender = builder
+        .build()
+        .map_err(|e| CliError::failure(e.to_string()))?;
+    let total = messages.len() as u64;
+    let reports: Vec<Result<SendReport, sms_sender::SendError>> =
+        futures::stream::iter(messages.into_iter().map(|m| sender.send(m)))
+            .buffer_unordered(window.max(1) * 2)
+            .collect()
+            .await;
+    if args.wait_reports > 0 {
+        sender
+            .wait_for_reports(Duration::from_secs(args.wait_reports))
+            .await;
+    }
+    let outstanding = sender.reports_outstanding();
+    sender
+        .close(Duration::from_secs(5))
+        .await
+        .map_err(|e| CliError::failure(e.to_string()))?;
+    let mut s = Summary {
+        messages: total,
+        records: 0,
+        sent: 0,
+        accepted: 0,
+        rejected: 0,
+        refused: 0,
+        not_sent: 0,
+        without_outcome: 0,
+        reports_outstanding: outstanding,
+        stats: sender.stats(),
+    };
+    for r in reports {
+        let report = r.map_err(|e| match e {
+            sms_sender::SendError::Journal(_) | sms_sender::SendError::JournalStopped => {
+                CliError::new(Exit::Journal, e.to_string())
+            }
+            other => CliError::input(other.to_string()),
+        })?;
+        for rec in report.records {
+            s.records += 1;
+            match rec.status {
+                RecordStatus::Accepted { .. } => {
+                    s.sent += 1;
+                    s.accepted += 1
+                }
+                RecordStatus::Rejected { .. } => {
+                    s.sent += 1;
+                    s.rejected += 1
+                }
+                RecordStatus::Failed { .. } => {
+                    s.sent += 1;
+                    s.without_outcome += 1
+                }
+                RecordStatus::Refused { .. } => s.refused += 1,
+                RecordStatus::NotSent { .. } => {
+                    s.not_sent += 1;
+                    s.without_outcome += 1
+                }
+            }
+        }
+    }
+    Ok(s)
 }

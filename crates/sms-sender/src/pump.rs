@@ -1,0 +1,173 @@
+//! The event pump: session events in, journal events out, in order, with bounded work in
+//! flight.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use cmpp_session::{ClientEvent, ClientEvents, LifecycleEvent, LifecycleKind};
+use futures::stream::FuturesUnordered;
+use futures::{Future, FutureExt, StreamExt};
+use sms_records::Event;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::lock;
+use crate::mapping;
+use crate::sender::{log_opt_out, State};
+use crate::stats::Counters;
+
+type Ack = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Runs until shutdown is signalled, then drains what the client emitted before it closed.
+pub(crate) async fn run(
+    state: Arc<State>,
+    mut events: ClientEvents,
+    mut sync: mpsc::Receiver<oneshot::Sender<()>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut inflight: FuturesUnordered<Ack> = FuturesUnordered::new();
+    let limit = state.config.journal_in_flight.max(1);
+    loop {
+        while inflight.len() >= limit {
+            inflight.next().await;
+        }
+        tokio::select! {
+            // Events first: a sync request is answered only when every event emitted before
+            // it has been taken in (see `Sender::await_first_event`).
+            biased;
+            ev = events.recv() => match ev {
+                Some(ev) => handle(&state, ev, &mut inflight),
+                None => break,
+            },
+            Some(reply) = sync.recv() => { let _ = reply.send(()); }
+            Some(()) = inflight.next(), if !inflight.is_empty() => {}
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    // The client has closed: whatever it emitted is already queued.
+                    while let Some(Some(ev)) = events.recv().now_or_never() {
+                        handle(&state, ev, &mut inflight);
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    while inflight.next().await.is_some() {}
+    // Answer late sync requests so no sender waits forever.
+    sync.close();
+    while let Some(reply) = sync.recv().await {
+        let _ = reply.send(());
+    }
+}
+
+fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<Ack>) {
+    match ev {
+        ClientEvent::Lifecycle(ev) => lifecycle(state, ev, inflight),
+        ClientEvent::Report {
+            msg_id,
+            stat,
+            local_id,
+            dest_index,
+            received_at,
+            ..
+        } => {
+            let counters = &state.counters;
+            Counters::bump(&counters.reports, 1);
+            *lock(&counters.stats)
+                .entry(stat.text().trim_end().to_string())
+                .or_default() += 1;
+            let record_id = local_id.as_deref().and_then(|key| {
+                let mut reg = lock(&state.registry);
+                let entry = reg.get_mut(key)?;
+                let i = usize::from(dest_index.unwrap_or(0));
+                let id = entry.meta.record_ids.get(i).cloned();
+                if let Some(ms) = entry.submitted_ms {
+                    let lat = (received_at.timestamp_millis() - ms).max(0) as u64;
+                    lock(&counters.report_latency).add(lat);
+                }
+                entry.reports_left = entry.reports_left.saturating_sub(1);
+                if entry.reports_left == 0 {
+                    reg.remove(key);
+                }
+                id
+            });
+            let event = mapping::report_event(received_at, record_id, msg_id, &stat);
+            push(state, inflight, vec![event], None);
+            state.report_signal.notify_waiters();
+        }
+        ClientEvent::UserMessage {
+            from,
+            content,
+            received_at,
+            ..
+        } => {
+            Counters::bump(&state.counters.user_messages, 1);
+            let (Some(policy), Some(text)) = (&state.policy, content.as_text()) else {
+                return;
+            };
+            match lock(policy).handle_user_message(&from, text, received_at) {
+                Ok(Some(change)) => {
+                    Counters::bump(&state.counters.opt_outs, 1);
+                    tracing::info!(number = %change.number, word = %change.word, "opted out");
+                    log_opt_out(state, &change.to_json_line());
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "unsubscribe reply not applied"),
+            }
+        }
+        ClientEvent::LinkUp { connection } => tracing::info!(connection, "link up"),
+        ClientEvent::LinkDown { connection, reason } => {
+            tracing::warn!(connection, %reason, "link down")
+        }
+    }
+}
+
+fn lifecycle(state: &Arc<State>, ev: LifecycleEvent, inflight: &mut FuturesUnordered<Ack>) {
+    let Some(key) = ev.local_id.clone() else {
+        return;
+    };
+    let meta = {
+        let mut reg = lock(&state.registry);
+        let Some(entry) = reg.get_mut(&key) else {
+            tracing::debug!(local_id = %key, "lifecycle event for an untracked submit");
+            return;
+        };
+        if matches!(ev.kind, LifecycleKind::Submitted { .. }) && entry.submitted_ms.is_none() {
+            entry.submitted_ms = Some(ev.at.timestamp_millis());
+        }
+        entry.meta.clone()
+    };
+    let events = meta.events_for(&ev);
+    if events.is_empty() {
+        return;
+    }
+    let waiter = lock(&state.waiters)
+        .remove(&key)
+        .map(|tx| (tx, matches!(ev.kind, LifecycleKind::Submitted { .. })));
+    push(state, inflight, events, waiter);
+}
+
+/// Queues the journal writes of `events`; fires `waiter` once they have all committed.
+fn push(
+    state: &Arc<State>,
+    inflight: &mut FuturesUnordered<Ack>,
+    events: Vec<Event>,
+    waiter: Option<(oneshot::Sender<bool>, bool)>,
+) {
+    if state.journal.is_none() {
+        if let Some((tx, written)) = waiter {
+            let _ = tx.send(written);
+        }
+        return;
+    }
+    let state = state.clone();
+    inflight.push(Box::pin(async move {
+        let ok = state.journal(events).await.is_ok();
+        if let Some((tx, written)) = waiter {
+            // A failed write leaves the sender without its acknowledgement: it reports the
+            // journal error instead of "accepted".
+            if ok {
+                let _ = tx.send(written);
+            }
+        }
+    }));
+}

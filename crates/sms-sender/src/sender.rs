@@ -1,0 +1,763 @@
+//! [`Sender`]: policy first, then the session, with every step journaled.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use cmpp_codec::long::{split_text, AllocatorConfig, ReferenceAllocator, Segment, UdhRef};
+use cmpp_codec::text::TextEncoding;
+use cmpp_codec::{OctetString, Submit};
+use cmpp_session::{Client, Clock, SubmitError, SubmitRequest};
+use serde::Serialize;
+use sms_journal::{JournalError, JournalWriter};
+use sms_policy::{OutgoingMessage, Policy};
+use sms_records::{Category, Event, EventKind, MessageInfo};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::mapping::{self, SubmitMeta};
+use crate::pump;
+use crate::registry::Registry;
+use crate::stats::{Counters, SenderStats};
+use crate::{lock, SendError};
+
+/// Settings of the send path that are not the session's.
+#[derive(Debug, Clone)]
+pub struct SenderConfig {
+    /// Service_Id of every SUBMIT.
+    pub service_id: String,
+    /// Msg_src of every SUBMIT: the SP id.
+    pub msg_src: String,
+    /// Registered_Delivery: 1 asks for a status report (needed for the 7-second rule).
+    pub registered_delivery: u8,
+    /// Text encoding preference.
+    pub encoding: TextEncoding,
+    /// Concatenation header kind for long messages.
+    pub udh: UdhRef,
+    /// Prefix of generated local ids; make it unique per run (the default uses the start time).
+    pub id_prefix: String,
+    /// SUBMITs tracked for status-report resolution before the oldest are evicted.
+    pub track_capacity: usize,
+    /// Journal events in flight before the event pump waits for commits.
+    pub journal_in_flight: usize,
+    /// Where unsubscribe changes are appended as JSON lines (besides the policy's opt-out file).
+    pub opt_out_log: Option<PathBuf>,
+}
+
+impl Default for SenderConfig {
+    fn default() -> Self {
+        SenderConfig {
+            service_id: String::new(),
+            msg_src: String::new(),
+            registered_delivery: 1,
+            encoding: TextEncoding::Auto,
+            udh: UdhRef::Bits8,
+            id_prefix: format!("{:x}-", Utc::now().timestamp_millis()),
+            track_capacity: 1_000_000,
+            journal_in_flight: 8192,
+            opt_out_log: None,
+        }
+    }
+}
+
+/// One message as the application hands it over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct OutgoingSms {
+    /// Calling number (Src_Id), under the access number (clause 2.6).
+    pub src: String,
+    /// Destination numbers.
+    pub dests: Vec<String>,
+    /// Message text; long text is split into segments.
+    pub text: String,
+    /// Kind of message.
+    #[serde(default)]
+    pub category: Category,
+    /// Send to all destinations in one SUBMIT (group send, at most 99) instead of one each.
+    #[serde(default)]
+    pub group_send: bool,
+}
+
+/// What became of one record (one destination, one segment) when `send` returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RecordStatus {
+    /// The gateway accepted it (result 0); a status report may follow.
+    Accepted {
+        /// Gateway Msg_Id (22-digit text).
+        msg_id: String,
+    },
+    /// The gateway answered with a non-zero result.
+    Rejected {
+        /// The result code.
+        result: u32,
+    },
+    /// No definite answer: the session gave up.
+    Failed {
+        /// Why.
+        reason: String,
+        /// The gateway may have accepted it.
+        maybe_accepted: bool,
+    },
+    /// Refused by the sending policy; never reached the gateway.
+    Refused {
+        /// Name of the check.
+        check: String,
+        /// Why.
+        reason: String,
+    },
+    /// Never written to the link (client closed, or the request could not be encoded).
+    NotSent {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One record's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordOutcome {
+    /// Journal local id of the record.
+    pub local_id: String,
+    /// Destination.
+    pub dest: String,
+    /// Segment number, from 1.
+    pub segment: u8,
+    /// Number of segments.
+    pub segments: u8,
+    /// What became of it.
+    #[serde(flatten)]
+    pub status: RecordStatus,
+}
+
+/// The outcome of [`Sender::send`]: one entry per record, by destination then segment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SendReport {
+    /// Links the records of this message.
+    pub group_id: String,
+    /// Every record the message became.
+    pub records: Vec<RecordOutcome>,
+}
+
+pub(crate) type Waiters = Mutex<HashMap<Arc<str>, oneshot::Sender<bool>>>;
+
+/// What the send path and its event pump share.
+pub(crate) struct State {
+    pub(crate) config: SenderConfig,
+    pub(crate) policy: Option<Mutex<Policy>>,
+    pub(crate) journal: Option<JournalWriter>,
+    pub(crate) registry: Mutex<Registry>,
+    pub(crate) waiters: Waiters,
+    pub(crate) counters: Counters,
+    pub(crate) report_signal: Notify,
+    pub(crate) opt_out_log: Option<Mutex<std::fs::File>>,
+}
+
+impl State {
+    pub(crate) async fn journal(&self, events: Vec<Event>) -> Result<(), JournalError> {
+        let Some(j) = &self.journal else {
+            return Ok(());
+        };
+        let results = futures::future::join_all(events.into_iter().map(|e| j.append(e))).await;
+        let mut first_err = None;
+        for r in results {
+            if let Err(e) = r {
+                Counters::bump(&self.counters.journal_errors, 1);
+                tracing::error!(error = %e, "journal write failed");
+                first_err.get_or_insert(e);
+            }
+        }
+        first_err.map_or(Ok(()), Err)
+    }
+}
+
+/// The send path: checks each message against the policy, splits it, submits it through the
+/// CMPP client and journals every lifecycle event; a message is reported accepted only once
+/// its submit event is durable.
+pub struct Sender {
+    client: Client,
+    clock: Arc<dyn Clock>,
+    state: Arc<State>,
+    references: Mutex<ReferenceAllocator>,
+    next_group: AtomicU64,
+    shutdown: watch::Sender<bool>,
+    sync: mpsc::Sender<oneshot::Sender<()>>,
+    pump: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// Builds a [`Sender`] around a connected client.
+pub struct SenderBuilder {
+    client: Client,
+    config: SenderConfig,
+    policy: Option<Policy>,
+    journal: Option<JournalWriter>,
+}
+
+impl SenderBuilder {
+    /// Checks every message against this policy first.
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Journals every event here.
+    pub fn journal(mut self, journal: JournalWriter) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    /// Replaces the settings.
+    pub fn config(mut self, config: SenderConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Starts the event pump. Fails if the client's event stream was already taken or the
+    /// opt-out log cannot be opened.
+    pub fn build(self) -> Result<Sender, SendError> {
+        let events = self.client.events().ok_or(SendError::EventsTaken)?;
+        let opt_out_log = match &self.config.opt_out_log {
+            Some(path) => Some(Mutex::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|source| SendError::OptOutLog {
+                        path: path.clone(),
+                        source,
+                    })?,
+            )),
+            None => None,
+        };
+        let state = Arc::new(State {
+            registry: Mutex::new(Registry::new(self.config.track_capacity)),
+            config: self.config,
+            policy: self.policy.map(Mutex::new),
+            journal: self.journal,
+            waiters: Mutex::new(HashMap::new()),
+            counters: Counters::new(),
+            report_signal: Notify::new(),
+            opt_out_log,
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let (sync, sync_rx) = mpsc::channel(1024);
+        let pump = tokio::spawn(pump::run(state.clone(), events, sync_rx, shutdown_rx));
+        Ok(Sender {
+            clock: self.client.config().clock.clone(),
+            client: self.client,
+            state,
+            references: Mutex::new(ReferenceAllocator::new(AllocatorConfig {
+                kind: UdhRef::Bits8,
+                ..AllocatorConfig::default()
+            })),
+            next_group: AtomicU64::new(1),
+            shutdown,
+            sync,
+            pump: Mutex::new(Some(pump)),
+        })
+    }
+}
+
+/// One SUBMIT to make: its request and the records it stands for.
+struct Planned {
+    request: SubmitRequest,
+    meta: Arc<SubmitMeta>,
+}
+
+impl Sender {
+    /// A builder around a connected client (whose event stream the sender takes over).
+    pub fn builder(client: Client) -> SenderBuilder {
+        SenderBuilder {
+            client,
+            config: SenderConfig::default(),
+            policy: None,
+            journal: None,
+        }
+    }
+
+    /// The underlying client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Running counts.
+    pub fn stats(&self) -> SenderStats {
+        self.state.counters.snapshot()
+    }
+
+    /// Sends one message to its destinations and returns what became of every record.
+    ///
+    /// Every record ends in the journal (when one is configured) in exactly one of: refused,
+    /// not sent, or submitted with its response or failure; the call returns only after the
+    /// journal has acknowledged them.
+    pub async fn send(&self, sms: OutgoingSms) -> Result<SendReport, SendError> {
+        if sms.dests.is_empty() {
+            return Err(SendError::NoDestination);
+        }
+        if sms.group_send && sms.dests.len() > cmpp_codec::pdu::submit::MAX_DESTINATIONS {
+            return Err(SendError::TooManyDestinations(sms.dests.len()));
+        }
+        let src = OctetString::<21>::try_from(sms.src.as_str())
+            .map_err(|e| SendError::Field(format!("Src_Id '{}': {e}", sms.src)))?;
+        // Split once up front so that text that cannot be sent fails before anything is
+        // journaled or written.
+        let probe = split_text(
+            &sms.text,
+            self.state.config.encoding,
+            self.state.config.udh,
+            0,
+        )
+        .map_err(|e| SendError::Text(e.to_string()))?;
+        let segments = probe.len() as u8;
+        let n = self.next_group.fetch_add(1, Ordering::Relaxed);
+        let group_id = format!("{}{n:06}", self.state.config.id_prefix);
+        let now = self.clock.now_utc();
+
+        let mut records: Vec<Option<RecordOutcome>> = Vec::new();
+        let mut accepted: Vec<(usize, String)> = Vec::new();
+        let mut refusals = Vec::new();
+        for (di, dest) in sms.dests.iter().enumerate() {
+            let slot = di * segments as usize;
+            records.resize(slot + segments as usize, None);
+            match self.admit(&sms, dest, now) {
+                Ok(normalized) => accepted.push((di, normalized)),
+                Err(refusal) => {
+                    let local_id = record_id(&group_id, di, 1);
+                    refusals.push(Event {
+                        at: now,
+                        local_id: Some(local_id.clone()),
+                        kind: EventKind::Refused {
+                            info: info(&sms, dest, 1, 1, &group_id),
+                            check: refusal.check.as_str().to_string(),
+                            reason: refusal.reason.clone(),
+                        },
+                    });
+                    records[slot] = Some(RecordOutcome {
+                        local_id,
+                        dest: dest.clone(),
+                        segment: 1,
+                        segments: 1,
+                        status: RecordStatus::Refused {
+                            check: refusal.check.as_str().to_string(),
+                            reason: refusal.reason,
+                        },
+                    });
+                }
+            }
+        }
+        let counters = &self.state.counters;
+        Counters::bump(&counters.refused, refusals.len() as u64);
+        Counters::bump(&counters.records, refusals.len() as u64);
+        let refused_durable = self.state.journal(refusals);
+
+        let plans = self.plan(&sms, &src, &group_id, &accepted, segments)?;
+        let submits = futures::future::join_all(plans.into_iter().map(|p| self.submit(p)));
+        let (refused_durable, outcomes) = tokio::join!(refused_durable, submits);
+        refused_durable.map_err(SendError::Journal)?;
+        for outcome in outcomes {
+            for (slot, rec) in outcome? {
+                records[slot] = Some(rec);
+            }
+        }
+        Ok(SendReport {
+            group_id,
+            records: records.into_iter().flatten().collect(),
+        })
+    }
+
+    /// Runs the policy for one destination; the normalised number when it may be sent.
+    fn admit(
+        &self,
+        sms: &OutgoingSms,
+        dest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, sms_policy::Refusal> {
+        let Some(policy) = &self.state.policy else {
+            return Ok(dest.to_string());
+        };
+        let msg = OutgoingMessage {
+            src: sms.src.clone(),
+            dest: dest.to_string(),
+            category: sms.category,
+            text: sms.text.clone(),
+        };
+        lock(policy)
+            .admit(&msg, now)
+            .map(|a| a.normalized_dest.to_string())
+    }
+
+    /// The SUBMITs for the admitted destinations: one per segment for a group send, else one
+    /// per destination and segment, each with its own concatenation reference.
+    fn plan(
+        &self,
+        sms: &OutgoingSms,
+        src: &OctetString<21>,
+        group_id: &str,
+        admitted: &[(usize, String)],
+        segments: u8,
+    ) -> Result<Vec<Planned>, SendError> {
+        let cfg = &self.state.config;
+        let template = Submit {
+            registered_delivery: cfg.registered_delivery,
+            service_id: field(&cfg.service_id, "Service_Id")?,
+            msg_src: field(&cfg.msg_src, "Msg_src")?,
+            src_id: *src,
+            ..Submit::default()
+        };
+        let batches: Vec<Vec<&(usize, String)>> = if sms.group_send && admitted.len() > 1 {
+            vec![admitted.iter().collect()]
+        } else {
+            admitted.iter().map(|a| vec![a]).collect()
+        };
+        let mut plans = Vec::new();
+        for batch in batches {
+            let reference = {
+                let mut refs = lock(&self.references);
+                let now = std::time::Instant::now();
+                batch
+                    .iter()
+                    .map(|(_, d)| refs.allocate(d, now).unwrap_or(0))
+                    .next()
+                    .unwrap_or(0)
+            };
+            let parts = split_text(&sms.text, cfg.encoding, cfg.udh, reference)
+                .map_err(|e| SendError::Text(e.to_string()))?;
+            let dest_ids = batch
+                .iter()
+                .map(|(_, d)| field::<32>(d, "Dest_terminal_Id"))
+                .collect::<Result<Vec<_>, _>>()?;
+            for seg in &parts {
+                plans
+                    .push(self.planned(sms, group_id, &batch, &dest_ids, seg, segments, &template));
+            }
+        }
+        Ok(plans)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn planned(
+        &self,
+        sms: &OutgoingSms,
+        group_id: &str,
+        batch: &[&(usize, String)],
+        dest_ids: &[OctetString<32>],
+        seg: &Segment,
+        segments: u8,
+        template: &Submit,
+    ) -> Planned {
+        let record_ids: Vec<String> = batch
+            .iter()
+            .map(|(di, _)| record_id(group_id, *di, seg.pk_number))
+            .collect();
+        let infos = batch
+            .iter()
+            .map(|(_, d)| info(sms, d, seg.pk_number, segments, group_id))
+            .collect();
+        let submit_id = if batch.len() == 1 {
+            record_ids[0].clone()
+        } else {
+            format!("{group_id}.g.{}", seg.pk_number)
+        };
+        let submit = Submit {
+            pk_total: seg.pk_total,
+            pk_number: seg.pk_number,
+            tp_udhi: seg.tp_udhi_byte(),
+            msg_fmt: seg.msg_fmt,
+            msg_content: seg.content.clone().into(),
+            dest_terminal_ids: dest_ids.to_vec(),
+            ..template.clone()
+        };
+        Planned {
+            request: SubmitRequest::new(submit_id, submit),
+            meta: Arc::new(SubmitMeta { record_ids, infos }),
+        }
+    }
+
+    /// Submits one SUBMIT and waits until its first journal event is durable; returns the
+    /// records' outcomes with their slots in the report.
+    async fn submit(&self, plan: Planned) -> Result<Vec<(usize, RecordOutcome)>, SendError> {
+        let key: Arc<str> = Arc::from(plan.request.local_id.as_str());
+        let meta = plan.meta.clone();
+        let reports = if self.state.config.registered_delivery == 1 {
+            meta.record_ids.len()
+        } else {
+            0
+        };
+        lock(&self.state.registry).insert(key.clone(), meta.clone(), reports);
+        let durable = self.state.journal.as_ref().map(|_| {
+            let (tx, rx) = oneshot::channel();
+            lock(&self.state.waiters).insert(key.clone(), tx);
+            rx
+        });
+        let result = self.client.submit(plan.request).await;
+        let was_written = match durable {
+            Some(rx) => self.await_first_event(&key, rx).await?,
+            None => result.as_ref().map_or_else(written, |_| true),
+        };
+        if !was_written {
+            // Never on the link: record the hand-over as refused by the send step so that the
+            // record is complete and final, and excluded from SLA counts and billing.
+            let reason = match &result {
+                Err(e) => e.to_string(),
+                Ok(_) => "no submit event".to_string(),
+            };
+            let at = self.clock.now_utc();
+            let events = meta
+                .record_ids
+                .iter()
+                .zip(&meta.infos)
+                .map(|(id, info)| Event {
+                    at,
+                    local_id: Some(id.clone()),
+                    kind: EventKind::Refused {
+                        info: info.clone(),
+                        check: "send".into(),
+                        reason: reason.clone(),
+                    },
+                })
+                .collect();
+            self.state
+                .journal(events)
+                .await
+                .map_err(SendError::Journal)?;
+        }
+        let statuses = self.account(&key, &meta, &result, was_written);
+        Ok(meta
+            .record_ids
+            .iter()
+            .zip(&meta.infos)
+            .zip(statuses)
+            .map(|((id, info), status)| {
+                let di = dest_index(id);
+                (
+                    di * info.segments as usize + (info.segment as usize - 1),
+                    RecordOutcome {
+                        local_id: id.clone(),
+                        dest: info.dest.clone(),
+                        segment: info.segment,
+                        segments: info.segments,
+                        status,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// After the outcome: lets the pump catch up with every event emitted before it, then
+    /// waits for the SUBMIT's first event to be durable. `true` when that event says the
+    /// SUBMIT was written to the link.
+    async fn await_first_event(
+        &self,
+        key: &Arc<str>,
+        rx: oneshot::Receiver<bool>,
+    ) -> Result<bool, SendError> {
+        // The session emits a request's lifecycle events before it answers the request, so
+        // once the pump has drained the event stream, a waiter still registered means the
+        // request never produced an event: it never reached the link.
+        let (tx, synced) = oneshot::channel();
+        self.sync
+            .send(tx)
+            .await
+            .map_err(|_| SendError::JournalStopped)?;
+        synced.await.map_err(|_| SendError::JournalStopped)?;
+        if lock(&self.state.waiters).remove(key).is_some() {
+            return Ok(false);
+        }
+        rx.await.map_err(|_| SendError::JournalStopped)
+    }
+
+    /// Counts the outcome and turns it into one status per record.
+    fn account(
+        &self,
+        key: &str,
+        meta: &SubmitMeta,
+        result: &Result<cmpp_session::SubmitOutcome, SubmitError>,
+        was_written: bool,
+    ) -> Vec<RecordStatus> {
+        let counters = &self.state.counters;
+        let k = meta.record_ids.len();
+        let n = k as u64;
+        Counters::bump(&counters.records, n);
+        Counters::bump(&counters.submits, 1);
+        match result {
+            Ok(o) => {
+                *lock(&counters.results)
+                    .entry(o.result.to_u32())
+                    .or_default() += n;
+                let ms = (o.responded_at - o.written_at).num_milliseconds().max(0) as u64;
+                lock(&counters.response_latency).add(ms);
+                if o.result.is_ok() {
+                    Counters::bump(&counters.accepted, n);
+                    (0..k)
+                        .map(|i| RecordStatus::Accepted {
+                            msg_id: mapping::nth_id(o.msg_id, i),
+                        })
+                        .collect()
+                } else {
+                    Counters::bump(&counters.rejected, n);
+                    lock(&self.state.registry).remove(key);
+                    vec![
+                        RecordStatus::Rejected {
+                            result: o.result.to_u32()
+                        };
+                        k
+                    ]
+                }
+            }
+            Err(e) => {
+                lock(&self.state.registry).remove(key);
+                if was_written {
+                    Counters::bump(&counters.failed, n);
+                    let status = RecordStatus::Failed {
+                        reason: e.to_string(),
+                        maybe_accepted: e.maybe_accepted(),
+                    };
+                    vec![status; k]
+                } else {
+                    Counters::bump(&counters.refused, n);
+                    vec![
+                        RecordStatus::NotSent {
+                            reason: e.to_string()
+                        };
+                        k
+                    ]
+                }
+            }
+        }
+    }
+
+    /// Records still waiting for a status report.
+    pub fn reports_outstanding(&self) -> u64 {
+        let s = &self.state.counters;
+        let expected = if self.state.config.registered_delivery == 1 {
+            s.accepted.load(Ordering::Relaxed)
+        } else {
+            0
+        };
+        expected.saturating_sub(s.reports.load(Ordering::Relaxed))
+    }
+
+    /// Waits until every accepted record has its status report, or `timeout` passes.
+    /// Returns the number still outstanding.
+    pub async fn wait_for_reports(&self, timeout: Duration) -> u64 {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.state.report_signal.notified();
+            let left = self.reports_outstanding();
+            if left == 0 {
+                return 0;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.reports_outstanding();
+            }
+        }
+    }
+
+    /// Closes the client gracefully (in-flight requests get until `deadline`), journals what
+    /// is left, and saves the policy's rate state.
+    pub async fn close(&self, deadline: Duration) -> Result<(), SendError> {
+        self.client.close(deadline).await;
+        let _ = self.shutdown.send(true);
+        let pump = lock(&self.pump).take();
+        if let Some(p) = pump {
+            let _ = p.await;
+        }
+        if let Some(policy) = &self.state.policy {
+            lock(policy).save_state().map_err(SendError::Policy)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether the session wrote the SUBMIT before the error.
+fn written(e: &SubmitError) -> bool {
+    match e {
+        SubmitError::Closed | SubmitError::Encode(_) | SubmitError::Invalid(_) => false,
+        SubmitError::LinkLost { maybe_accepted } => *maybe_accepted,
+        SubmitError::NoResponse { .. } | SubmitError::FlowControl { .. } => true,
+    }
+}
+
+/// `{group}.{destination number from 1}.{segment}`.
+fn record_id(group_id: &str, dest_index: usize, segment: u8) -> String {
+    format!("{group_id}.{}.{segment}", dest_index + 1)
+}
+
+/// The destination index encoded in a record id.
+fn dest_index(record_id: &str) -> usize {
+    record_id
+        .rsplit('.')
+        .nth(1)
+        .and_then(|d| d.parse::<usize>().ok())
+        .map_or(0, |d| d.saturating_sub(1))
+}
+
+fn info(sms: &OutgoingSms, dest: &str, segment: u8, segments: u8, group_id: &str) -> MessageInfo {
+    MessageInfo {
+        src: sms.src.clone(),
+        dest: dest.to_string(),
+        category: sms.category,
+        segment,
+        segments,
+        group_id: Some(group_id.to_string()),
+    }
+}
+
+fn field<const N: usize>(value: &str, name: &str) -> Result<OctetString<N>, SendError> {
+    OctetString::try_from(value).map_err(|e| SendError::Field(format!("{name} '{value}': {e}")))
+}
+
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn is<T: Send + Sync>() {}
+    is::<Sender>();
+}
+
+impl std::fmt::Debug for Sender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sender")
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+/// Appends an unsubscribe change to the opt-out log.
+pub(crate) fn log_opt_out(state: &State, line: &str) {
+    if let Some(file) = &state.opt_out_log {
+        let mut f = lock(file);
+        if let Err(e) = writeln!(f, "{line}").and_then(|_| f.sync_data()) {
+            tracing::error!(error = %e, "cannot append to the opt-out log");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_ids_encode_destination_and_segment() {
+        assert_eq!(record_id("abc-000001", 0, 1), "abc-000001.1.1");
+        assert_eq!(dest_index("abc-000001.3.2"), 2);
+        assert_eq!(dest_index("x.y.12.1"), 11);
+    }
+
+    #[test]
+    fn which_errors_were_written() {
+        assert!(written(&SubmitError::NoResponse {
+            maybe_accepted: true,
+            tries: 3
+        }));
+        assert!(written(&SubmitError::FlowControl { tries: 3 }));
+        assert!(written(&SubmitError::LinkLost {
+            maybe_accepted: true
+        }));
+        assert!(!written(&SubmitError::LinkLost {
+            maybe_accepted: false
+        }));
+        assert!(!written(&SubmitError::Closed));
+        assert!(!written(&SubmitError::Invalid("x".into())));
+    }
+}

@@ -1,0 +1,196 @@
+//! Running counts of what the send path has seen.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+/// Latencies in milliseconds, in 1 ms buckets up to two minutes plus an overflow bucket:
+/// constant memory whatever the traffic.
+#[derive(Debug)]
+pub(crate) struct Latencies {
+    buckets: Vec<u64>,
+    max_ms: u64,
+    count: u64,
+}
+
+const BUCKETS: usize = 120_000;
+
+impl Latencies {
+    pub(crate) fn new() -> Self {
+        Latencies {
+            buckets: vec![0; BUCKETS + 1],
+            max_ms: 0,
+            count: 0,
+        }
+    }
+
+    pub(crate) fn add(&mut self, ms: u64) {
+        let i = (ms as usize).min(BUCKETS);
+        self.buckets[i] += 1;
+        self.max_ms = self.max_ms.max(ms);
+        self.count += 1;
+    }
+
+    fn quantile(&self, q: f64) -> Option<u64> {
+        if self.count == 0 {
+            return None;
+        }
+        // Rank of the q-quantile, 1-based; the summary is for people, not for the SLA.
+        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
+        let mut seen = 0;
+        for (ms, n) in self.buckets.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return Some(if ms == BUCKETS {
+                    self.max_ms
+                } else {
+                    ms as u64
+                });
+            }
+        }
+        Some(self.max_ms)
+    }
+
+    fn summary(&self) -> LatencySummary {
+        LatencySummary {
+            count: self.count,
+            p50_ms: self.quantile(0.50),
+            p90_ms: self.quantile(0.90),
+            p99_ms: self.quantile(0.99),
+            max_ms: (self.count > 0).then_some(self.max_ms),
+        }
+    }
+}
+
+/// Quantiles of one latency, in milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LatencySummary {
+    /// Samples.
+    pub count: u64,
+    /// Median.
+    pub p50_ms: Option<u64>,
+    /// 90th percentile.
+    pub p90_ms: Option<u64>,
+    /// 99th percentile.
+    pub p99_ms: Option<u64>,
+    /// Largest.
+    pub max_ms: Option<u64>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Counters {
+    pub(crate) records: AtomicU64,
+    pub(crate) refused: AtomicU64,
+    pub(crate) submits: AtomicU64,
+    pub(crate) accepted: AtomicU64,
+    pub(crate) rejected: AtomicU64,
+    pub(crate) failed: AtomicU64,
+    pub(crate) reports: AtomicU64,
+    pub(crate) user_messages: AtomicU64,
+    pub(crate) opt_outs: AtomicU64,
+    pub(crate) journal_errors: AtomicU64,
+    pub(crate) results: Mutex<BTreeMap<u32, u64>>,
+    pub(crate) stats: Mutex<BTreeMap<String, u64>>,
+    pub(crate) response_latency: Mutex<Latencies>,
+    pub(crate) report_latency: Mutex<Latencies>,
+}
+
+impl Counters {
+    pub(crate) fn new() -> Self {
+        Counters {
+            records: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            submits: AtomicU64::new(0),
+            accepted: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            reports: AtomicU64::new(0),
+            user_messages: AtomicU64::new(0),
+            opt_outs: AtomicU64::new(0),
+            journal_errors: AtomicU64::new(0),
+            results: Mutex::new(BTreeMap::new()),
+            stats: Mutex::new(BTreeMap::new()),
+            response_latency: Mutex::new(Latencies::new()),
+            report_latency: Mutex::new(Latencies::new()),
+        }
+    }
+
+    pub(crate) fn bump(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> SenderStats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        SenderStats {
+            records: get(&self.records),
+            refused: get(&self.refused),
+            submits: get(&self.submits),
+            accepted: get(&self.accepted),
+            rejected: get(&self.rejected),
+            failed: get(&self.failed),
+            reports: get(&self.reports),
+            user_messages: get(&self.user_messages),
+            opt_outs: get(&self.opt_outs),
+            journal_errors: get(&self.journal_errors),
+            results: crate::lock(&self.results).clone(),
+            report_stats: crate::lock(&self.stats).clone(),
+            response_latency: crate::lock(&self.response_latency).summary(),
+            report_latency: crate::lock(&self.report_latency).summary(),
+        }
+    }
+}
+
+/// A snapshot of the send path's counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SenderStats {
+    /// Records handed over (one per destination and segment, refused ones included).
+    pub records: u64,
+    /// Records refused by the policy or never written.
+    pub refused: u64,
+    /// SUBMITs that got a final outcome.
+    pub submits: u64,
+    /// Records accepted by the gateway (result 0).
+    pub accepted: u64,
+    /// Records the gateway answered with a non-zero result.
+    pub rejected: u64,
+    /// Records that ended without a response (failed or maybe accepted).
+    pub failed: u64,
+    /// Status reports received.
+    pub reports: u64,
+    /// User (mobile-originated) messages received.
+    pub user_messages: u64,
+    /// Numbers added to the opt-out list by unsubscribe replies.
+    pub opt_outs: u64,
+    /// Journal writes that failed (each is also logged).
+    pub journal_errors: u64,
+    /// Submit results by code, per record.
+    pub results: BTreeMap<u32, u64>,
+    /// Status reports by Stat.
+    pub report_stats: BTreeMap<String, u64>,
+    /// Submit written → response.
+    pub response_latency: LatencySummary,
+    /// Submit written → status report.
+    pub report_latency: LatencySummary,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_come_from_the_buckets() {
+        let mut l = Latencies::new();
+        for ms in 1..=100 {
+            l.add(ms);
+        }
+        l.add(500_000);
+        let s = l.summary();
+        assert_eq!(s.count, 101);
+        assert_eq!(s.p50_ms, Some(51));
+        assert_eq!(s.p99_ms, Some(100));
+        assert_eq!(s.max_ms, Some(500_000));
+        assert_eq!(Latencies::new().summary().p50_ms, None);
+    }
+}

@@ -1,0 +1,84 @@
+//! Small pieces of wiring shared by the subcommands.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::Path;
+
+use cmpp_codec::Version;
+use cmpp_session::LoginError;
+use sms_journal::{Journal, JournalOptions, JournalWriter};
+
+use crate::error::{CliError, Exit};
+
+/// A multi-threaded tokio runtime.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::failure(format!("cannot start the async runtime: {e}")))
+}
+
+/// Logs to stderr at `info` unless `RUST_LOG` says otherwise.
+pub fn init_logging(default: &str) {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
+        )
+        .try_init();
+}
+
+/// `2.0` or `3.0`.
+pub fn parse_version(s: &str) -> Result<Version, String> {
+    match s.trim() {
+        "2.0" | "2" | "2.1" => Ok(Version::V20),
+        "3.0" | "3" => Ok(Version::V30),
+        other => Err(format!("unknown CMPP version '{other}': use 2.0 or 3.0")),
+    }
+}
+
+/// Resolves `host:port`.
+pub fn resolve(addr: &str) -> Result<SocketAddr, CliError> {
+    addr.to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| {
+            CliError::new(
+                Exit::Unreachable,
+                format!("gateway address '{addr}' cannot be resolved (use host:port)"),
+            )
+        })
+}
+
+/// Opens (creating if needed) a journal folder and starts its writer.
+pub fn open_journal(dir: &Path) -> Result<(JournalWriter, Journal), CliError> {
+    let err = |e: &dyn std::fmt::Display| {
+        CliError::new(
+            Exit::Journal,
+            format!("journal folder {} cannot be written: {e}", dir.display()),
+        )
+    };
+    let journal = Journal::open(dir, JournalOptions::default()).map_err(|e| err(&e))?;
+    // A second handle for reading back after the run (reports, counts).
+    let reader = Journal::open(dir, JournalOptions::default()).map_err(|e| err(&e))?;
+    let writer = JournalWriter::spawn(journal, 65_536).map_err(|e| err(&e))?;
+    Ok((writer, reader))
+}
+
+/// A failed login as a user-facing error: unreachable (4) or refused (5), with the reason.
+pub fn login_error(e: LoginError, gateway: SocketAddr) -> CliError {
+    match e {
+        LoginError::Unreachable(io) => CliError::new(
+            Exit::Unreachable,
+            format!("gateway {gateway} is unreachable: {io}"),
+        ),
+        LoginError::Timeout => CliError::new(
+            Exit::Unreachable,
+            format!("gateway {gateway} did not answer the login in time"),
+        ),
+        other => CliError::new(
+            Exit::LoginRefused,
+            format!("gateway {gateway} refused the login: {other}"),
+        ),
+    }
+}
