@@ -2,6 +2,7 @@
 
 pub mod decode;
 pub mod demo;
+pub mod demo_traffic;
 pub mod journal;
 pub mod policy;
 pub mod report;
