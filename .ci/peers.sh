@@ -22,10 +22,10 @@ fi
 PY=$VENV/bin/python
 
 cargo build -q --release -p cmpp-cli
-CMPP=$ROOT/target/release/cmpp
+CMPP=${CARGO_TARGET_DIR:-$ROOT/target}/release/cmpp
 
-serve() { # version port
-  "$CMPP" serve --listen "127.0.0.1:$2" --version "$1" --account 900001:888888 \
+serve() { # version port [extra options]
+  "$CMPP" serve --listen "127.0.0.1:$2" --version "$1" --account 900001:888888 "${@:3}" \
     > "$WORK/serve-$1.log" 2>&1 &
   for _ in $(seq 1 100); do
     (echo > "/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
@@ -35,7 +35,8 @@ serve() { # version port
 }
 
 serve 3.0 17890
-serve 2.0 17891
+# Heartbeat 1 s: the --no-fix case below needs an ACTIVE_TEST while the client lingers.
+serve 2.0 17891 --heartbeat 1
 
 run() { echo "---- $*"; "$@"; }
 # 3.0: cmppy, session and one-shot modes, every content kind, a refused login.

@@ -1,1 +1,23 @@
-//! cmpp-sim
+//! cmpp-sim: an ISMG (gateway) simulator with fault injection.
+//!
+//! * [`SimProfile`]: TOML-configured behaviour (result mix, Stat mix, report delays, flow
+//!   control, faults, MO traffic); defaults answer every SUBMIT with Result 0 and a DELIVRD
+//!   report 50–500 ms later.
+//! * [`SimCore`]: the decisions as pure, seeded logic with an injected clock.
+//! * [`ReportQueue`]: a timer queue of status reports keyed by due time.
+//! * [`Simulator`]: the `cmpp-session` gateway handler that ties them to a running server.
+#![forbid(unsafe_code)]
+
+pub mod core;
+pub mod dist;
+pub mod ids;
+pub mod profile;
+pub mod schedule;
+
+pub use crate::core::{Answer, Decision, PlannedReport, SimCore, SimStats};
+pub use ids::MsgIdGen;
+pub use profile::{ProfileError, SimProfile};
+pub use schedule::ReportQueue;
+pub mod sim;
+
+pub use sim::{RunError, Running, Simulator};
