@@ -113,16 +113,10 @@ impl FileConfig {
     /// Parses config text; errors name the file, line and field.
     pub fn parse(text: &str, origin: &str) -> Result<FileConfig, CliError> {
         toml::from_str(text).map_err(|e| {
-            let at = e
-                .span()
-                .map(|s| {
-                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
-                    format!(":{line}")
-                })
-                .unwrap_or_default();
+            let place = e.span().map(|s| locate(text, s.start)).unwrap_or_default();
             CliError::new(
                 Exit::Config,
-                format!("malformed config {origin}{at}: {}", e.message()),
+                format!("malformed config {origin}{place}: {}", e.message()),
             )
         })
     }
@@ -146,6 +140,29 @@ impl FileConfig {
     pub fn secret_from_env(&self) -> Option<String> {
         let var = self.gateway.secret_env.as_deref().unwrap_or("CMPP_SECRET");
         std::env::var(var).ok().filter(|s| !s.is_empty())
+    }
+}
+
+/// `:LINE (field SECTION.KEY)` for a byte offset in the file.
+fn locate(text: &str, offset: usize) -> String {
+    let offset = offset.min(text.len());
+    let line_no = text[..offset].matches('\n').count() + 1;
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let section = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    match (section, key) {
+        (Some(s), Some(k)) => format!(":{line_no} (field {s}.{k})"),
+        (None, Some(k)) => format!(":{line_no} (field {k})"),
+        _ => format!(":{line_no}"),
     }
 }
 
@@ -175,7 +192,10 @@ mod tests {
         assert!(msg.contains("c.toml:3"), "{msg}");
         assert!(msg.contains("window"), "{msg}");
         let e = FileConfig::parse("[limits]\nwindow = \"sixteen\"\n", "c.toml").unwrap_err();
-        assert!(e.to_string().contains("c.toml:2"), "{e}");
+        assert!(
+            e.to_string().contains("c.toml:2 (field limits.window)"),
+            "{e}"
+        );
     }
 
     #[test]
