@@ -36,6 +36,10 @@ pub enum ProfileError {
 pub struct SimProfile {
     /// Seed of the ChaCha8 RNG: the same seed and input give the same decisions.
     pub seed: u64,
+    /// Draw each message's result, Stat and report delay from a stream seeded by the seed and
+    /// the message itself (destinations, segment, content) instead of one stream in arrival
+    /// order: the same traffic then meets the same fates whatever the interleaving.
+    pub seed_per_message: bool,
     /// Gateway (ISMG) code placed in Msg_Ids (22 bits, ≤ 4194303).
     pub gateway_code: u32,
     /// SUBMIT_RESP results.
@@ -54,6 +58,7 @@ impl Default for SimProfile {
     fn default() -> Self {
         SimProfile {
             seed: 1,
+            seed_per_message: false,
             gateway_code: 10_001,
             submit: SubmitProfile::default(),
             report: ReportProfile::default(),

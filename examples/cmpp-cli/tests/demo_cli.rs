@@ -69,6 +69,34 @@ fn demo_runs_end_to_end_and_its_figures_agree() {
 
     let html = std::fs::read_to_string(out.join("sla-2026-03.html")).unwrap();
     assert!(html.contains("<svg") && html.contains("</html>"));
+
+    // The same seed gives the same counts (user replies arrive on a timer and may differ).
+    let again = dir.path().join("again");
+    Command::cargo_bin("cmpp")
+        .unwrap()
+        .args(["demo", "--messages", "80", "--out"])
+        .arg(&again)
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success();
+    let second = json(&again.join("summary.json"));
+    for key in [
+        "records",
+        "refused",
+        "accepted",
+        "rejected",
+        "failed",
+        "reports",
+        "journal_records",
+        "final_states",
+        "success_rate",
+        "timeliness_rate",
+        "sla_counted",
+        "billable",
+        "gross",
+    ] {
+        assert_eq!(summary[key], second[key], "{key} differs between runs");
+    }
 }
 
 #[test]
