@@ -1,0 +1,195 @@
+//! The send path against the gateway simulator: policy, session and journal together.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use cmpp_session::{Account, Client, ClientConfig, InMemoryAccounts, ServerConfig};
+use cmpp_sim::{Running, SimProfile};
+use sms_journal::{Journal, JournalOptions, JournalWriter};
+use sms_policy::{NumberSet, Policy};
+use sms_records::{Category, FinalState, Record};
+use sms_sender::{OutgoingSms, RecordStatus, Sender, SenderConfig};
+
+const SP: &str = "900001";
+
+struct Setup {
+    gateway: Running,
+    sender: Sender,
+    dir: tempfile::TempDir,
+}
+
+async fn setup(profile: SimProfile, policy: Policy) -> Setup {
+    let accounts = InMemoryAccounts::new();
+    accounts.insert(Account::new(SP, b"secret".to_vec()));
+    let gateway = Running::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        ServerConfig::default(),
+        Arc::new(accounts),
+        &profile,
+    )
+    .await
+    .unwrap();
+    let config = ClientConfig::builder(gateway.local_addr(), SP, b"secret".to_vec()).build();
+    let client = Client::connect(config).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path(), JournalOptions::default()).unwrap();
+    let sender = Sender::builder(client)
+        .policy(policy)
+        .journal(JournalWriter::spawn(journal, 1024).unwrap())
+        .config(SenderConfig {
+            service_id: "12123".into(),
+            msg_src: SP.into(),
+            id_prefix: "t-".into(),
+            opt_out_log: None,
+            ..SenderConfig::default()
+        })
+        .build()
+        .unwrap();
+    Setup {
+        gateway,
+        sender,
+        dir,
+    }
+}
+
+fn sms(dests: &[&str], text: &str, category: Category) -> OutgoingSms {
+    OutgoingSms {
+        src: "121231100".into(),
+        dests: dests.iter().map(|d| d.to_string()).collect(),
+        text: text.into(),
+        category,
+        group_send: false,
+    }
+}
+
+fn journal_records(dir: &std::path::Path) -> Vec<Record> {
+    let j = Journal::open(dir, JournalOptions::default()).unwrap();
+    j.export(None, None).unwrap().map(Result::unwrap).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_messages_are_journaled_and_counted_nowhere() {
+    let s = setup(SimProfile::default(), Policy::new()).await;
+    // 13300000000 is another carrier's number: the carrier check refuses it.
+    let report = s
+        .sender
+        .send(sms(
+            &["13800138000", "13300000000"],
+            "您的验证码是123456",
+            Category::Verification,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(report.records.len(), 2);
+    assert!(matches!(
+        report.records[0].status,
+        RecordStatus::Accepted { .. }
+    ));
+    match &report.records[1].status {
+        RecordStatus::Refused { check, .. } => assert_eq!(check, "carrier"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(s.sender.wait_for_reports(Duration::from_secs(10)).await, 0);
+    s.sender.close(Duration::from_secs(2)).await.unwrap();
+    s.gateway.shutdown().await;
+
+    let records = journal_records(s.dir.path());
+    assert_eq!(records.len(), 2);
+    let refused = records.iter().find(|r| r.dest == "13300000000").unwrap();
+    assert_eq!(refused.final_state, FinalState::Refused);
+    assert!(refused.detail.as_deref().unwrap().starts_with("carrier:"));
+    assert!(refused.msg_id.is_none());
+
+    // Neither the SLA nor billing counts it.
+    let from = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00+08:00").unwrap();
+    let until = chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00+08:00").unwrap();
+    let settings = sms_sla::SlaSettings {
+        window: sms_sla::Window::Period,
+        ..Default::default()
+    };
+    let sla = sms_sla::evaluate(records.clone(), &settings, from, until, Utc::now()).unwrap();
+    assert_eq!(sla.overall.total, 1);
+    assert_eq!(sla.overall.refused, 1);
+    assert_eq!(sla.overall.counted, 1);
+    let delivered = records.iter().find(|r| r.dest == "13800138000").unwrap();
+    assert_eq!(delivered.final_state, FinalState::Delivered);
+    let billable = records.iter().filter(|r| r.resp_result == Some(0)).count();
+    assert_eq!(billable, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_and_group_messages_become_one_record_per_destination_and_segment() {
+    let s = setup(SimProfile::default(), Policy::new()).await;
+    let long = "【交管12123】".to_string() + &"您有一条交通违法记录待处理，".repeat(12);
+    let mut group = sms(
+        &["13800138001", "13900139002", "15000150003"],
+        &long,
+        Category::Notice,
+    );
+    group.group_send = true;
+    let report = s.sender.send(group).await.unwrap();
+    let segments = report.records[0].segments as usize;
+    assert!(segments >= 3, "{segments}");
+    assert_eq!(report.records.len(), 3 * segments);
+    let ids: std::collections::BTreeSet<_> = report
+        .records
+        .iter()
+        .map(|r| match &r.status {
+            RecordStatus::Accepted { msg_id } => msg_id.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        ids.len(),
+        3 * segments,
+        "each record has its own Msg_Id (M … M+n−1)"
+    );
+    assert_eq!(s.sender.wait_for_reports(Duration::from_secs(10)).await, 0);
+    s.sender.close(Duration::from_secs(2)).await.unwrap();
+    s.gateway.shutdown().await;
+
+    let records = journal_records(s.dir.path());
+    assert_eq!(records.len(), 3 * segments);
+    assert!(records
+        .iter()
+        .all(|r| r.final_state == FinalState::Delivered));
+    assert!(records
+        .iter()
+        .all(|r| r.group_id.as_deref() == Some(report.group_id.as_str())));
+    assert!(records
+        .iter()
+        .all(|r| r.report_stat.as_deref() == Some("DELIVRD")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsubscribe_reply_puts_the_number_on_the_opt_out_list() {
+    let mut profile = SimProfile::default();
+    profile.mo.interval_ms = 50;
+    profile.mo.senders = vec!["13700137001".into()];
+    profile.mo.texts = vec![cmpp_sim::profile::MoText {
+        text: "TD".into(),
+        weight: 1.0,
+    }];
+    let s = setup(profile, Policy::new().with_opt_out(NumberSet::new())).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while s.sender.stats().opt_outs == 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        s.sender.stats().opt_outs,
+        1,
+        "one opt-out, however many replies"
+    );
+    let report = s
+        .sender
+        .send(sms(&["13700137001"], "通知", Category::Notice))
+        .await
+        .unwrap();
+    match &report.records[0].status {
+        RecordStatus::Refused { check, .. } => assert_eq!(check, "subscription"),
+        other => panic!("expected the opt-out to refuse it, got {other:?}"),
+    }
+    s.sender.close(Duration::from_secs(2)).await.unwrap();
+    s.gateway.shutdown().await;
+}
