@@ -552,9 +552,10 @@ mod tests {
         p.seed_per_message = true;
         let dests: Vec<String> = (0..300).map(|i| format!("1380000{i:04}")).collect();
         // (destination, result, report stats and delays) per message.
+        type Fate = (String, u32, Vec<(String, Duration)>);
         let fates = |order: &mut dyn Iterator<Item = &String>| {
             let mut core = SimCore::new(&p).unwrap();
-            let mut out: Vec<(String, u32, Vec<(String, Duration)>)> = order
+            let mut out: Vec<Fate> = order
                 .map(|d| {
                     let dec = core.on_submit(ms(0), wall(), &submit(&[d.as_str()], 1));
                     let Answer::Respond { result, .. } = dec.answer else {
