@@ -208,6 +208,9 @@ pub struct Aggregator {
     pub(crate) unplaced: u64,
     /// Records submitted outside `[from, until)`.
     pub(crate) outside: u64,
+    /// The day of the last record placed, `[start, end)` and its `(window, day)`:
+    /// records come mostly in time order, so most are placed by two comparisons.
+    cached_day: (DateTime<Utc>, DateTime<Utc>, (usize, usize)),
 }
 
 impl Aggregator {
@@ -233,6 +236,8 @@ impl Aggregator {
             refused_without_time: 0,
             unplaced: 0,
             outside: 0,
+            // Empty: the first record fills it.
+            cached_day: (from.to_utc(), from.to_utc(), (0, 0)),
         })
     }
 
@@ -247,9 +252,17 @@ impl Aggregator {
             }
             return;
         };
-        let Some((w, d)) = self.calendar.place(submitted) else {
-            self.outside += 1;
-            return;
+        let (lo, hi, place) = self.cached_day;
+        let (w, d) = if lo <= submitted && submitted < hi {
+            place
+        } else {
+            let Some(place) = self.calendar.place(submitted) else {
+                self.outside += 1;
+                return;
+            };
+            let (lo, hi) = self.calendar.day_bounds(place.1);
+            self.cached_day = (lo, hi, place);
+            place
         };
         let win = &mut self.windows[w];
         match self.classifier.classify(r) {
@@ -360,5 +373,64 @@ impl Aggregator {
     /// The report of everything added so far.
     pub fn report(&self) -> crate::SlaReport {
         crate::report::build(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeDelta, TimeZone};
+    use sms_records::FinalState;
+
+    /// The cached day must never place a record in the wrong day or window: records
+    /// jump back and forth across Beijing midnights, month ends and the range ends.
+    #[test]
+    fn cached_day_places_like_the_calendar_in_any_order() {
+        let bj = sms_records::beijing();
+        let from = bj.with_ymd_and_hms(2026, 3, 30, 0, 0, 0).unwrap();
+        let until = bj.with_ymd_and_hms(2026, 4, 3, 0, 0, 0).unwrap();
+        let as_of = until.to_utc() + TimeDelta::days(5);
+        let settings = SlaSettings {
+            window: crate::settings::Window::Day,
+            ..SlaSettings::default()
+        };
+        let midnight = bj.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap().to_utc();
+        let offsets_ms = [
+            -1,
+            0,
+            -86_400_000,
+            1,
+            86_399_999,
+            -1,
+            86_400_000,
+            -172_800_001,
+            -172_800_000,
+            172_799_999,
+            172_800_000,
+            5,
+            -2,
+        ];
+        let mut agg = Aggregator::new(&settings, from, until, as_of).unwrap();
+        let cal = Calendar::new(from, until, settings.window, settings.utc_offset).unwrap();
+        let mut days = vec![0u64; cal.days()];
+        let mut outside = 0;
+        for (i, off) in offsets_ms.iter().enumerate() {
+            let at = midnight + TimeDelta::milliseconds(*off);
+            let mut r = Record::new(format!("m{i}"));
+            r.submitted_at = Some(at);
+            r.final_state = FinalState::Expired;
+            agg.add(&r);
+            match cal.place(at) {
+                Some((_, d)) => days[d] += 1,
+                None => outside += 1,
+            }
+        }
+        assert_eq!(outside, 2, "one record before the range, one at its end");
+        assert_eq!(agg.outside, outside);
+        let got: Vec<u64> = agg.days.iter().map(|d| d.counted).collect();
+        assert_eq!(got, days);
+        assert_eq!(got, [1, 4, 4, 2]);
+        let per_window: Vec<u64> = agg.windows.iter().map(|w| w.counted).collect();
+        assert_eq!(per_window, days);
     }
 }

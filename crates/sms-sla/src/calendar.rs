@@ -143,6 +143,16 @@ impl Calendar {
         Some((w, day))
     }
 
+    /// The instants `[start, end)` of day `index` (a local day, cut to the range).
+    pub(crate) fn day_bounds(&self, index: usize) -> (DateTime<Utc>, DateTime<Utc>) {
+        let start_s = (self.first_day + index as i64) * DAY_S - self.offset_s;
+        let at = |s: i64| DateTime::from_timestamp(s, 0).unwrap_or(self.until);
+        (
+            at(start_s).max(self.from),
+            at(start_s + DAY_S).min(self.until),
+        )
+    }
+
     /// The windows, in order.
     pub fn spans(&self) -> &[Span] {
         &self.spans
@@ -189,6 +199,9 @@ mod tests {
         assert_eq!(c.place(edge), Some((1, 31)));
         assert_eq!(c.place(edge - TimeDelta::nanoseconds(1)), Some((0, 30)));
         assert_eq!(c.date(31), NaiveDate::from_ymd_opt(2026, 4, 1).unwrap());
+        assert_eq!(c.day_bounds(31), (edge, edge + TimeDelta::days(1)));
+        assert_eq!(c.day_bounds(0).0, from.to_utc());
+        assert_eq!(c.day_bounds(60).1, until.to_utc());
         assert_eq!(c.place(until.to_utc()), None);
         assert_eq!(c.place(from.to_utc() - TimeDelta::seconds(1)), None);
     }

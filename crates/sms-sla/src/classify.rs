@@ -168,8 +168,8 @@ impl Classifier {
         if r.exempt.as_deref().is_some_and(|t| !t.trim().is_empty()) {
             return Outcome::Excluded(Exclusion::Tag);
         }
-        let response_latency = r.responded_at.map(|t| t - submitted);
-        let report_latency = r.reported_at.map(|t| t - submitted);
+        let response_latency = r.responded_at.map(|t| elapsed(t, submitted));
+        let report_latency = r.reported_at.map(|t| elapsed(t, submitted));
         let within = |d: Option<TimeDelta>| d.is_some_and(|d| d <= self.threshold);
         let counted = |failure: Option<Failure>, status: Option<TimeDelta>| {
             Outcome::Counted(Counted {
@@ -256,6 +256,18 @@ impl Classifier {
     }
 }
 
+/// `later - earlier`; when both fall on the same UTC date only the times of day are
+/// subtracted, which skips chrono's calendar arithmetic (the common case by far).
+#[inline]
+fn elapsed(later: DateTime<Utc>, earlier: DateTime<Utc>) -> TimeDelta {
+    let (a, b) = (later.naive_utc(), earlier.naive_utc());
+    if a.date() == b.date() {
+        a.time() - b.time()
+    } else {
+        a - b
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,6 +305,24 @@ mod tests {
         match o {
             Outcome::Counted(c) => c,
             other => panic!("expected counted, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn elapsed_matches_chrono_within_and_across_days() {
+        let a = Utc.with_ymd_and_hms(2026, 3, 10, 23, 59, 58).unwrap() + TimeDelta::nanoseconds(7);
+        for d in [
+            TimeDelta::zero(),
+            ms(1),
+            TimeDelta::nanoseconds(999_999_993),
+            ms(1_500),
+            ms(2_000),
+            TimeDelta::hours(30),
+            ms(-3_000),
+            TimeDelta::days(-40),
+        ] {
+            assert_eq!(elapsed(a + d, a), d, "{d}");
+            assert_eq!(elapsed(a + d, a), (a + d) - a);
         }
     }
 

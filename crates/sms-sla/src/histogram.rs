@@ -16,6 +16,13 @@ const MAX_MS: u64 = (1 << 40) - 1;
 
 /// The fixed marks whose shares are counted exactly, in seconds.
 pub const MARKS_S: [u64; 4] = [1, 3, 7, 30];
+/// [`MARKS_S`] as durations, for the per-record comparison.
+const MARKS: [TimeDelta; 4] = [
+    TimeDelta::seconds(MARKS_S[0] as i64),
+    TimeDelta::seconds(MARKS_S[1] as i64),
+    TimeDelta::seconds(MARKS_S[2] as i64),
+    TimeDelta::seconds(MARKS_S[3] as i64),
+];
 
 fn bucket_of(ms: u64) -> usize {
     let ms = ms.min(MAX_MS);
@@ -68,10 +75,8 @@ impl LatencyHistogram {
         self.counts[b] += 1;
         self.total += 1;
         self.max_ms = self.max_ms.max(ms);
-        for (i, s) in MARKS_S.iter().enumerate() {
-            if d <= TimeDelta::seconds(*s as i64) {
-                self.within[i] += 1;
-            }
+        for (w, m) in self.within.iter_mut().zip(&MARKS) {
+            *w += u64::from(d <= *m);
         }
     }
 
