@@ -5,8 +5,9 @@ use crate::month::Month;
 use crate::store;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
-use sms_records::{Event, EventKind, Record};
-use std::collections::{BTreeMap, HashMap};
+use sms_records::{Event, EventKind, Folder, Record};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// How far back (in months) a late event looks for the month file of its message.
@@ -141,16 +142,34 @@ impl Journal {
         Ok(self.open.get(&month))
     }
 
-    /// Month file already holding message `local_id`, looking back from `month`.
-    fn month_of_message(
+    /// The connection of `month` if its file exists; `files` lists the files found
+    /// when the batch started (so a missing month costs no system call).
+    fn existing(
+        &mut self,
+        month: Month,
+        files: &BTreeSet<Month>,
+    ) -> Result<Option<&Connection>, JournalError> {
+        if self.open.contains_key(&month) || files.contains(&month) {
+            self.conn(month, false)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Month file *before* `month` already holding message `local_id`.
+    ///
+    /// The file of `month` itself is not searched: the write finds out whether it
+    /// holds the message (its row insert is then ignored and the message re-folded).
+    fn earlier_month_of_message(
         &mut self,
         local_id: &str,
         month: Month,
+        files: &BTreeSet<Month>,
     ) -> Result<Option<Month>, JournalError> {
-        for back in 0..=LOOK_BACK_MONTHS {
+        for back in 1..=LOOK_BACK_MONTHS {
             let m = month.plus(-back);
             let path = self.path_of(m);
-            if let Some(conn) = self.conn(m, false)? {
+            if let Some(conn) = self.existing(m, files)? {
                 if store::has_message(conn, &path, local_id)? {
                     return Ok(Some(m));
                 }
@@ -163,11 +182,12 @@ impl Journal {
         &mut self,
         msg_id: &str,
         month: Month,
+        files: &BTreeSet<Month>,
     ) -> Result<Option<(Month, String)>, JournalError> {
         for back in 0..=LOOK_BACK_MONTHS {
             let m = month.plus(-back);
             let path = self.path_of(m);
-            if let Some(conn) = self.conn(m, false)? {
+            if let Some(conn) = self.existing(m, files)? {
                 if let Some(id) = store::local_id_of_msg(conn, &path, msg_id)? {
                     return Ok(Some((m, id)));
                 }
@@ -176,17 +196,22 @@ impl Journal {
         Ok(None)
     }
 
-    /// Appends events durably: when this returns `Ok`, every event is committed.
-    ///
-    /// Each event goes to the month file of its *message* (the month of its first
-    /// event, normally the submit), so a report arriving next month is stored with
-    /// its submit. A report without a local id is given to the message whose
-    /// response carried its Msg_Id; if none is known it is kept as an orphan in the
-    /// file of its own month and adopted when that response is written. Replayed
-    /// events are ignored. One transaction per month file touched.
-    pub fn append_batch(&mut self, events: &[Event]) -> Result<(), JournalError> {
-        // Where each message of the batch lives.
-        let mut home: HashMap<&str, Month> = HashMap::new();
+    /// Where each event of a batch goes: the month file and local id of its message,
+    /// and, for each message, its month and whether that file is known to hold it
+    /// already (false: maybe not; the write checks).
+    #[allow(clippy::type_complexity)]
+    fn locate<'e>(
+        &mut self,
+        events: &'e [Event],
+        files: &BTreeSet<Month>,
+    ) -> Result<
+        (
+            HashMap<Cow<'e, str>, (Month, bool)>,
+            BTreeMap<Month, Vec<(&'e Event, Option<Cow<'e, str>>)>>,
+        ),
+        JournalError,
+    > {
+        // Where each message of the batch lives, and whether it is stored already.
         let mut first_at: HashMap<&str, DateTime<Utc>> = HashMap::new();
         let mut msg_ids: HashMap<&str, &str> = HashMap::new();
         for e in events {
@@ -201,23 +226,30 @@ impl Journal {
                 }
             }
         }
+        let mut home: HashMap<Cow<'e, str>, (Month, bool)> = HashMap::with_capacity(first_at.len());
         for (id, at) in &first_at {
             let m = Month::of(*at);
-            let found = self.month_of_message(id, m)?;
-            home.insert(id, found.unwrap_or(m));
+            let found = self.earlier_month_of_message(id, m, files)?;
+            home.insert(Cow::Borrowed(*id), (found.unwrap_or(m), found.is_some()));
         }
-        let mut per_month: BTreeMap<Month, Vec<(&Event, Option<String>)>> = BTreeMap::new();
+        let mut per_month: BTreeMap<Month, Vec<(&Event, Option<Cow<'e, str>>)>> = BTreeMap::new();
         for e in events {
             let (month, local_id) = match e.local_id.as_deref() {
-                Some(id) => (home[id], Some(id.to_string())),
+                Some(id) => (home[id].0, Some(Cow::Borrowed(id))),
                 None => {
                     let msg = store::event_msg_id(&e.kind);
                     let in_batch = msg
                         .and_then(|m| msg_ids.get(m))
-                        .map(|id| (home[id], id.to_string()));
+                        .map(|id| (home[*id].0, Cow::Borrowed(*id)));
                     let known = match (in_batch, msg) {
                         (Some(x), _) => Some(x),
-                        (None, Some(m)) => self.message_of_msg_id(m, Month::of(e.at))?,
+                        (None, Some(m)) => {
+                            let found = self.message_of_msg_id(m, Month::of(e.at), files)?;
+                            if let Some((month, id)) = &found {
+                                home.entry(Cow::Owned(id.clone())).or_insert((*month, true));
+                            }
+                            found.map(|(month, id)| (month, Cow::Owned(id)))
+                        }
                         (None, None) => None,
                     };
                     match known {
@@ -228,32 +260,116 @@ impl Journal {
             };
             per_month.entry(month).or_default().push((e, local_id));
         }
+        Ok((home, per_month))
+    }
+
+    /// Appends events durably: when this returns `Ok`, every event is committed.
+    ///
+    /// Each event goes to the month file of its *message* (the month of its first
+    /// event, normally the submit), so a report arriving next month is stored with
+    /// its submit. A report without a local id is given to the message whose
+    /// response carried its Msg_Id; if none is known it is kept as an orphan in the
+    /// file of its own month and adopted when that response is written. Replayed
+    /// events are ignored. One transaction per month file touched.
+    ///
+    /// The `messages` row of a message first seen in this batch is folded in memory
+    /// from the batch's new events (and the orphans it adopts); a message already
+    /// stored is re-folded from all its stored events, so the row is always the
+    /// fold of every event the file holds for it.
+    pub fn append_batch(&mut self, events: &[Event]) -> Result<(), JournalError> {
+        let files: BTreeSet<Month> = self.months()?.into_iter().collect();
+        // Look-ups run in one read transaction per file (not one per query); the
+        // writes below take their own write transactions.
+        let mut event_months: Vec<Month> = events.iter().map(|e| Month::of(e.at)).collect();
+        event_months.sort_unstable();
+        event_months.dedup();
+        let mut reading: Vec<Month> = Vec::new();
+        for m in event_months {
+            for back in 0..=LOOK_BACK_MONTHS {
+                let m = m.plus(-back);
+                if !reading.contains(&m) && self.existing(m, &files)?.is_some() {
+                    reading.push(m);
+                }
+            }
+        }
+        let mut result = Ok(());
+        for m in &reading {
+            if let Some(conn) = self.open.get(m) {
+                result = conn.execute_batch("BEGIN").at(&self.path_of(*m));
+                if result.is_err() {
+                    break;
+                }
+            }
+        }
+        let mut located = result.and_then(|()| self.locate(events, &files));
+        for m in &reading {
+            if let Some(conn) = self.open.get(m) {
+                if !conn.is_autocommit() {
+                    let ended = conn.execute_batch("COMMIT").at(&self.path_of(*m));
+                    if let (Ok(_), Err(e)) = (&located, ended) {
+                        located = Err(e);
+                    }
+                }
+            }
+        }
+        let (home, per_month) = located?;
         for (month, items) in per_month {
             let path = self.path_of(month);
             let conn = self
                 .conn(month, true)?
                 .ok_or_else(|| JournalError::Invalid(format!("cannot open {}", path.display())))?;
             let tx = conn.unchecked_transaction().at(&path)?;
-            let mut touched: Vec<&str> = Vec::new();
+            // Messages with new events: known to be stored (re-fold from the file)
+            // or presumed new (fold of the new events, kept here; re-folded from
+            // the file instead if its row turns out to exist).
+            let mut stored: Vec<&str> = Vec::new();
+            // Adoption looks for orphans only when the file holds some.
+            let mut orphans = store::has_orphans(&tx, &path)?;
+            let mut fresh: BTreeMap<&str, (Folder, DateTime<Utc>)> = BTreeMap::new();
+            let mut writer = store::BatchWriter::new(&tx, &path)?;
             for (e, id) in &items {
-                let new = store::insert_event(&tx, &path, e, id.as_deref())?;
-                if let Some(id) = id.as_deref() {
-                    if let EventKind::Responded {
-                        msg_id: Some(m), ..
-                    } = &e.kind
-                    {
-                        store::adopt_orphans(&tx, &path, m, id)?;
-                    }
-                    if new {
-                        touched.push(id);
+                let new = writer.insert_event(e, id.as_deref())?;
+                let Some(id) = id.as_deref() else {
+                    orphans |= new;
+                    continue;
+                };
+                let existed = home.get(id).is_some_and(|h| h.1);
+                let mut adopted = Vec::new();
+                if let EventKind::Responded {
+                    msg_id: Some(m), ..
+                } = &e.kind
+                {
+                    if orphans {
+                        adopted = store::adopt_orphans(&tx, &path, m, id)?;
                     }
                 }
+                if !new && adopted.is_empty() {
+                    continue;
+                }
+                if existed {
+                    stored.push(id);
+                    continue;
+                }
+                let (folder, first) = fresh
+                    .entry(id)
+                    .or_insert_with(|| (Folder::new(), DateTime::<Utc>::MAX_UTC));
+                for a in adopted.iter().chain(new.then_some(*e)) {
+                    folder.push(a);
+                    *first = (*first).min(a.at);
+                }
             }
-            touched.sort_unstable();
-            touched.dedup();
-            for id in touched {
-                store::refold(&tx, &path, id)?;
+            stored.sort_unstable();
+            stored.dedup();
+            for id in stored {
+                writer.refold(id)?;
             }
+            for (id, (folder, first)) in &fresh {
+                // Stored meanwhile by another writer: then fold everything the file holds.
+                if !writer.insert_folded(id, folder, *first)? {
+                    writer.refold(id)?;
+                }
+            }
+            drop(writer);
             tx.commit().at(&path)?;
         }
         Ok(())

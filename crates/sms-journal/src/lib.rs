@@ -5,12 +5,17 @@
 //! One SQLite file per calendar month of Beijing time, `DIR/journal-YYYY-MM.sqlite`,
 //! in WAL mode. `synchronous=FULL` by default: a committed batch survives a power
 //! loss; `NORMAL` (an option) still survives a killed process. Each file has:
-//! - `events(id, at_ms, local_id, msg_id, kind, payload)`: every event as received,
-//!   `payload` the event as JSON; indexed by `(local_id, at_ms, kind, payload)`
-//!   (unique, so a replayed event is stored once), `msg_id` and `at_ms`;
+//! - `events(id, at_ms, local_id, msg_id, kind, payload, h)`: every event as received,
+//!   `payload` the event as JSON, `h` a 64-bit hash of `(local_id, at_ms, kind,
+//!   payload)`; unique index `(local_id, h)`, so a replayed event is stored once
+//!   (an event whose hash collides with a different one is stored with a NULL `h`
+//!   and compared in full); orphan reports (no local id) are indexed by `msg_id`
+//!   and compared in full. Files written before `h` existed are migrated on open;
 //! - `messages`: one row per message with its folded record (the interchange
 //!   columns, times as Unix milliseconds), kept in step with `events` in the same
-//!   transaction; indexed by `msg_id`, `(dest, sort_ms)` and `(sort_ms, local_id)`;
+//!   transaction (a message new in a batch is folded in memory from the batch's
+//!   events, a stored one is re-folded from all its stored events); indexed by
+//!   `msg_id`, `(dest, sort_ms)` and `(sort_ms, local_id)`;
 //! - `events_beijing`: a view of `events` with readable Beijing times, for auditors
 //!   using the `sqlite3` shell.
 //!

@@ -360,3 +360,83 @@ fn async_writer_acknowledges_after_commit() {
     assert!(all.iter().all(|r| r.final_state == FinalState::Delivered));
     assert_eq!(j.by_msg_id("M150").unwrap()[0].events.len(), 3);
 }
+
+/// Whatever the batches (orders, splits, replays, reports before their response),
+/// each stored record is the fold of the message's distinct events.
+#[test]
+fn stored_records_are_the_fold_of_their_events_however_they_arrive() {
+    let t = bj(2026, 3, 10, 9, 0);
+    let mut all = Vec::new();
+    for i in 0..40i64 {
+        let id = format!("L{i:02}");
+        let msg = format!("M{i}");
+        let at = t + Duration::seconds(i);
+        all.push(submitted(&id, "138", at));
+        if i % 5 != 0 {
+            all.push(Event {
+                at: at + Duration::milliseconds(10),
+                local_id: Some(id.clone()),
+                kind: EventKind::Resent { attempt: 2 },
+            });
+        }
+        all.push(responded(&id, &msg, at + Duration::milliseconds(50)));
+        let stat = if i % 3 == 0 { "UNDELIV" } else { "DELIVRD" };
+        all.push(reported(None, &msg, stat, at + Duration::seconds(2)));
+        if i % 4 == 0 {
+            all.push(reported(
+                Some(&id),
+                &msg,
+                "DELIVRD",
+                at + Duration::seconds(9),
+            ));
+        }
+    }
+    let expected: Vec<_> = (0..40)
+        .map(|i| {
+            let id = format!("L{i:02}");
+            let msg = format!("M{i}");
+            let mine: Vec<Event> = all
+                .iter()
+                .filter(|e| {
+                    e.local_id.as_deref() == Some(id.as_str())
+                        || matches!(&e.kind, EventKind::Reported { msg_id, .. } if *msg_id == msg)
+                })
+                .map(|e| Event {
+                    local_id: Some(id.clone()),
+                    ..e.clone()
+                })
+                .collect();
+            let mut r = sms_records::fold(&mine);
+            r.local_id = id;
+            (r, mine.len())
+        })
+        .collect();
+    for seed in [1u64, 7, 99] {
+        // A deterministic shuffle with replays, cut into batches of varying size.
+        let mut events = all.clone();
+        events.extend(all.iter().step_by(3).cloned());
+        let mut s = seed;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 33) as usize
+        };
+        for i in (1..events.len()).rev() {
+            events.swap(i, next() % (i + 1));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = journal(dir.path());
+        let mut rest = &events[..];
+        while !rest.is_empty() {
+            let n = (1 + next() % 17).min(rest.len());
+            j.append_batch(&rest[..n]).unwrap();
+            rest = &rest[n..];
+        }
+        for (record, n) in &expected {
+            let traced = j.by_local_id(&record.local_id).unwrap().unwrap();
+            assert_eq!(&traced.record, record, "seed {seed}");
+            assert_eq!(traced.events.len(), *n, "seed {seed}: {}", record.local_id);
+        }
+    }
+}

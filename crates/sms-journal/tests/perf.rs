@@ -1,4 +1,5 @@
-//! Throughput measurements (run with `cargo test --release -p sms-journal --test perf -- --ignored --nocapture`).
+//! Throughput measurements (run with `cargo test --release -p sms-journal --test perf -- --ignored --nocapture`;
+//! `JOURNAL_PERF_MESSAGES` sets the number of messages, 200,000 by default).
 
 use chrono::{Duration, TimeZone, Utc};
 use sms_journal::{Journal, JournalOptions};
@@ -45,16 +46,40 @@ fn lifecycle(i: u64) -> [Event; 3] {
     ]
 }
 
+/// CPU time of the calling thread (Linux), to tell CPU cost from waiting on a busy machine.
+fn thread_cpu() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
+fn cpu_note(before: Option<f64>, n: f64, what: &str) -> String {
+    match (before, thread_cpu()) {
+        (Some(a), Some(b)) => format!(
+            " (writer thread on CPU {:.2} s = {:.0} {what}/s of CPU)",
+            b - a,
+            n / (b - a)
+        ),
+        _ => String::new(),
+    }
+}
+
 #[test]
 #[ignore = "throughput measurement, not a check"]
 fn perf_append_export_lookup() {
-    let n: u64 = std::env::var("PERF_MESSAGES")
-        .ok()
-        .and_then(|v| v.parse().ok())
+    // JOURNAL_PERF_MESSAGES=9000000 for a full month; JOURNAL_PERF_DIR to put the (temporary)
+    // files on a chosen disk instead of the system temporary folder.
+    let n: u64 = ["JOURNAL_PERF_MESSAGES", "PERF_MESSAGES"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok()?.parse().ok())
         .unwrap_or(200_000);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = match std::env::var_os("JOURNAL_PERF_DIR") {
+        Some(d) => tempfile::tempdir_in(d).unwrap(),
+        None => tempfile::tempdir().unwrap(),
+    };
     let mut j = Journal::open(dir.path(), JournalOptions::default()).unwrap();
     let start = Instant::now();
+    let cpu = thread_cpu();
     let mut batch = Vec::with_capacity(30_000);
     for i in 0..n {
         batch.extend(lifecycle(i));
@@ -66,15 +91,18 @@ fn perf_append_export_lookup() {
     j.append_batch(&batch).unwrap();
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "append: {n} lifecycles in {secs:.2} s = {:.0} messages/s",
-        n as f64 / secs
+        "append: {n} lifecycles in {secs:.2} s = {:.0} messages/s{}",
+        n as f64 / secs,
+        cpu_note(cpu, n as f64, "messages")
     );
     let start = Instant::now();
+    let cpu = thread_cpu();
     let count = j.export(None, None).unwrap().count();
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "export: {count} records in {secs:.2} s = {:.0} records/s",
-        count as f64 / secs
+        "export: {count} records in {secs:.2} s = {:.0} records/s{}",
+        count as f64 / secs,
+        cpu_note(cpu, count as f64, "records")
     );
     assert_eq!(count as u64, n);
     let start = Instant::now();
@@ -82,6 +110,7 @@ fn perf_append_export_lookup() {
         let found = j.by_msg_id(&format!("{:022}", (k * 7919) % n)).unwrap();
         assert_eq!(found.len(), 1);
     }
+    // 1000 look-ups: the total in seconds is the mean in milliseconds.
     println!(
         "lookup by Msg_Id: {:.3} ms each",
         start.elapsed().as_secs_f64()
