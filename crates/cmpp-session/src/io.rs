@@ -4,6 +4,10 @@ use bytes::{Bytes, BytesMut};
 use cmpp_codec::frame::{CommandId, Header, HEADER_LEN};
 use cmpp_codec::{split_frame, FrameError, FrameStatus};
 use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::tcp::OwnedReadHalf;
+
+/// Read buffer size: large enough for a few hundred packets per read system call.
+const READ_CHUNK: usize = 64 * 1024;
 
 /// Why a byte stream cannot be read any further.
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +37,7 @@ pub(crate) struct FrameReader {
 impl FrameReader {
     pub(crate) fn new(max_len: u32) -> Self {
         FrameReader {
-            buf: BytesMut::with_capacity(16 * 1024),
+            buf: BytesMut::with_capacity(READ_CHUNK),
             max_len,
         }
     }
@@ -59,14 +63,31 @@ impl FrameReader {
         &mut self,
         r: &mut R,
     ) -> Result<(), StreamError> {
-        if self.buf.capacity() - self.buf.len() < 4096 {
-            self.buf.reserve(16 * 1024);
-        }
+        self.make_room();
         let n = r.read_buf(&mut self.buf).await?;
         if n == 0 {
             return Err(StreamError::Eof);
         }
         Ok(())
+    }
+
+    /// Reads what the socket holds right now without waiting: `Ok(true)` if bytes were
+    /// read, `Ok(false)` if none were available.
+    pub(crate) fn try_fill(&mut self, r: &OwnedReadHalf) -> Result<bool, StreamError> {
+        self.make_room();
+        match r.try_read_buf(&mut self.buf) {
+            Ok(0) => Err(StreamError::Eof),
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn make_room(&mut self) {
+        if self.buf.capacity() - self.buf.len() < 4096 {
+            // Reclaims the consumed front when no frame still refers to it.
+            self.buf.reserve(READ_CHUNK);
+        }
     }
 }
 

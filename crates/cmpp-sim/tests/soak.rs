@@ -3,11 +3,12 @@
 
 mod common;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use cmpp_codec::{MsgFmt, SubmitResult, Version};
-use cmpp_session::{SubmitError, SubmitRequest};
+use cmpp_session::{ClientEvent, SubmitError, SubmitRequest};
 use cmpp_sim::SimProfile;
 use common::*;
 
@@ -16,14 +17,36 @@ async fn soak(n: usize) {
     p.faults.drop_link_every = 5_000;
     p.flow_control.max_per_second = 40_000;
     let run = start(&p, Version::V30, 64).await;
-    let (client, _ev) = client(&run, Version::V30, 64).await;
+    let (client, mut ev) = client(&run, Version::V30, 64).await;
     let client = Arc::new(client);
+    // Reports are collected while submitting so the event stream never fills up.
+    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<u64>();
+    let collector = tokio::spawn(async move {
+        let mut got = HashMap::new();
+        let mut want = None;
+        loop {
+            if want.is_some_and(|w| got.len() as u64 >= w) {
+                break;
+            }
+            tokio::select! {
+                w = &mut stop_rx, if want.is_none() => want = Some(w.unwrap()),
+                e = tokio::time::timeout(Duration::from_secs(30), ev.recv()) => match e {
+                    Ok(Some(ClientEvent::Report { msg_id, .. })) => {
+                        *got.entry(msg_id).or_insert(0u32) += 1;
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) | Err(_) => break,
+                },
+            }
+        }
+        got
+    });
     let workers = 64;
     let mut tasks = Vec::new();
     for w in 0..workers {
         let client = client.clone();
         tasks.push(tokio::spawn(async move {
-            let (mut ok, mut flow, mut lost) = (0u64, 0u64, 0u64);
+            let (mut ok, mut flow, mut lost) = (Vec::new(), 0u64, 0u64);
             for i in (w..n).step_by(workers) {
                 let req = SubmitRequest::message(
                     i.to_string(),
@@ -31,9 +54,10 @@ async fn soak(n: usize) {
                     &b"x"[..],
                     MsgFmt::Ascii,
                 )
-                .unwrap();
+                .unwrap()
+                .registered_delivery(1);
                 match client.submit(req).await {
-                    Ok(o) if o.result == SubmitResult::Ok => ok += 1,
+                    Ok(o) if o.result == SubmitResult::Ok => ok.push(o.msg_id),
                     Ok(o) => panic!("unexpected result {:?}", o.result),
                     Err(SubmitError::FlowControl { .. }) => flow += 1,
                     Err(e) if e.maybe_accepted() || matches!(e, SubmitError::LinkLost { .. }) => {
@@ -45,13 +69,16 @@ async fn soak(n: usize) {
             (ok, flow, lost)
         }));
     }
-    let (mut ok, mut flow, mut lost) = (0, 0, 0);
+    let (mut ok_ids, mut flow, mut lost) = (HashSet::new(), 0, 0);
     for t in tasks {
         let (a, b, c) = t.await.unwrap();
-        ok += a;
+        for id in a {
+            assert!(ok_ids.insert(id), "Msg_Id {id:?} given twice");
+        }
         flow += b;
         lost += c;
     }
+    let ok = ok_ids.len() as u64;
     assert_eq!(ok + flow + lost, n as u64, "one final state per message");
     let s = run.sim.stats();
     // A SUBMIT_RESP written just before a dropped link is lost: the client reports
@@ -66,6 +93,21 @@ async fn soak(n: usize) {
         s.accepted + s.by_result.get(&8).copied().unwrap_or(0) + s.links_dropped
     );
     assert!(s.links_dropped >= (n / 5_000) as u64 - 1, "{s:?}");
+    // Every accepted message gets exactly one report at the client, including those whose
+    // SUBMIT_RESP was lost with a link (the client only knows them as "maybe accepted").
+    stop_tx.send(s.accepted).unwrap();
+    let got = collector.await.unwrap();
+    let s = run.sim.stats();
+    let server = run.handle().stats();
+    assert_eq!(s.reports_lost, 0, "{s:?}");
+    assert_eq!(s.reports_delivered(), s.accepted);
+    assert_eq!(got.len() as u64, s.accepted, "server: {server:?}");
+    assert!(got.values().all(|&c| c == 1), "a report arrived twice");
+    assert!(
+        ok_ids.iter().all(|id| got.contains_key(id)),
+        "a report is missing"
+    );
+    assert_eq!(server.delivers_failed, 0);
     client.close(Duration::from_secs(2)).await;
     run.shutdown().await;
 }

@@ -61,6 +61,12 @@ pub struct ClientConfig {
     pub report_index_capacity: usize,
     /// Incomplete long MO messages are delivered with gaps after this long.
     pub reassembly_timeout: Duration,
+    /// How long a DELIVER is remembered to suppress a re-sent copy (the gateway delivers at
+    /// least once). Every copy is still answered with DELIVER_RESP. Zero disables it.
+    pub dedupe_ttl: Duration,
+    /// Most DELIVERs remembered for duplicate suppression (oldest forgotten first; about
+    /// 70 bytes each). Zero disables it.
+    pub dedupe_capacity: usize,
     /// Wall clock for timestamps.
     pub clock: Arc<dyn Clock>,
 }
@@ -111,6 +117,8 @@ impl ClientConfig {
                 report_index_ttl: Duration::from_secs(3 * 24 * 3600),
                 report_index_capacity: 200_000,
                 reassembly_timeout: Duration::from_secs(300),
+                dedupe_ttl: Duration::from_secs(3600),
+                dedupe_capacity: 200_000,
                 clock: Arc::new(SystemClock),
             },
         }
@@ -186,6 +194,10 @@ impl ClientConfigBuilder {
         report_index_capacity: usize,
         /// Long MO reassembly timeout.
         reassembly_timeout: Duration,
+        /// Duplicate-suppression memory (time).
+        dedupe_ttl: Duration,
+        /// Duplicate-suppression memory (entries).
+        dedupe_capacity: usize,
         /// Wall clock.
         clock: Arc<dyn Clock>,
     }

@@ -17,6 +17,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
+use super::dedupe::DeliverKey;
 use super::error::{LoginError, SubmitError};
 use super::events::{ClientEvent, LifecycleEvent, LifecycleKind};
 use super::request::SubmitOutcome;
@@ -51,6 +52,14 @@ struct Meta {
     reconnect_resend: bool,
 }
 
+/// What woke the drive loop.
+enum Woke {
+    Read(Result<(), String>),
+    Cmd(Option<Cmd>),
+    Timer,
+    Close,
+}
+
 /// Why the drive loop ended.
 enum LinkEnd {
     Lost(String),
@@ -65,6 +74,8 @@ pub(crate) struct Driver {
     requeue: VecDeque<(BytesMut, Pending)>,
     pending: HashMap<RequestId, Pending>,
     next_seq: u32,
+    /// Wall-clock time of the current wake-up, read at most once per wake-up.
+    wall: Option<DateTime<Utc>>,
 }
 
 impl Driver {
@@ -82,6 +93,7 @@ impl Driver {
             requeue: VecDeque::new(),
             pending: HashMap::new(),
             next_seq: 1,
+            wall: None,
         }
     }
 
@@ -170,14 +182,29 @@ impl Driver {
         }
     }
 
+    /// The wall-clock time, read once per wake-up of the drive loop.
+    fn wall_now(&mut self) -> DateTime<Utc> {
+        if let Some(w) = self.wall {
+            return w;
+        }
+        let w = self.shared.config.clock.now_utc();
+        self.wall = Some(w);
+        w
+    }
+
     async fn emit(&self, ev: ClientEvent) {
         // A dropped receiver means the application does not want events.
         let _ = self.shared.events_tx.send(ev).await;
     }
 
-    async fn lifecycle(&self, local_id: Option<Arc<str>>, sequence_id: u32, kind: LifecycleKind) {
+    async fn lifecycle(
+        &mut self,
+        local_id: Option<Arc<str>>,
+        sequence_id: u32,
+        kind: LifecycleKind,
+    ) {
         if self.shared.config.lifecycle_events {
-            let at = self.shared.config.clock.now_utc();
+            let at = self.wall_now();
             self.emit(ClientEvent::Lifecycle(LifecycleEvent {
                 at,
                 local_id,
@@ -188,7 +215,7 @@ impl Driver {
         }
     }
 
-    async fn fail(&self, p: Pending, seq: u32, err: SubmitError) {
+    async fn fail(&mut self, p: Pending, seq: u32, err: SubmitError) {
         self.lifecycle(
             Some(p.cmd_meta.local_id.clone()),
             seq,
@@ -204,7 +231,7 @@ impl Driver {
     async fn drive(&mut self, stream: TcpStream, mut reader: FrameReader) -> LinkEnd {
         let cfg = self.shared.config.clone();
         let (mut rd, mut wr) = stream.into_split();
-        let now = Instant::now();
+        let mut now = Instant::now();
         let mut session = ClientSession::new(cfg.session_config(), self.next_seq, now);
         let per_conn_rate = if cfg.rate_limit == 0 {
             0
@@ -215,10 +242,23 @@ impl Driver {
         let mut wbuf = BytesMut::with_capacity(64 * 1024);
         let mut next_expire = now + Duration::from_secs(1);
         let mut closing = false;
+        // A private receiver so that its `changed()` future can live across iterations.
+        let mut close_rx = self.close_rx.clone();
+        // One timer for the link's life: re-armed only when the next deadline moves earlier
+        // (or after it fired). Waking before anything is due is harmless.
+        let mut armed = now + Duration::from_secs(3600);
+        let sleep = tokio::time::sleep_until(armed);
+        tokio::pin!(sleep);
+        // Packets that arrived together with CONNECT_RESP are already buffered.
+        if let Err(reason) = self.read_frames(&mut reader, &mut session, cfg.version, now) {
+            self.process_events(&mut session, now).await;
+            return self.end_link(session, closing, LinkEnd::Lost(reason)).await;
+        }
+        let mut yielded = false;
         let end = loop {
-            let now = Instant::now();
+            self.wall = None;
             if !closing {
-                if let Some(deadline) = *self.close_rx.borrow() {
+                if let Some(deadline) = *close_rx.borrow() {
                     session.close(deadline, now);
                     closing = true;
                 }
@@ -239,9 +279,35 @@ impl Driver {
                     }
                 }
             }
+            // Then whatever the application has queued meanwhile, without waiting.
+            if !closing {
+                self.take_ready(&mut session, &mut bucket, now);
+            }
             self.process_events(&mut session, now).await;
             while wbuf.len() < 256 * 1024 && session.poll_transmit(now, &mut wbuf) {}
             self.process_events(&mut session, now).await;
+            if !wbuf.is_empty() && !yielded && wbuf.len() < 64 * 1024 && !session.is_closed() {
+                // Let the callers woken by this round's responses queue their next requests
+                // (and the gateway's next packets arrive) so they share one write.
+                yielded = true;
+                tokio::task::yield_now().await;
+                now = Instant::now();
+                match reader.try_fill(&rd) {
+                    Ok(true) => {
+                        if let Err(reason) =
+                            self.read_frames(&mut reader, &mut session, cfg.version, now)
+                        {
+                            self.process_events(&mut session, now).await;
+                            break LinkEnd::Lost(reason);
+                        }
+                    }
+                    Ok(false) => {}
+                    // Reported again by the next blocking read.
+                    Err(_) => {}
+                }
+                continue;
+            }
+            yielded = false;
             if !wbuf.is_empty() {
                 if let Err(e) = wr.write_all(&wbuf).await {
                     break LinkEnd::Lost(format!("write failed: {e}"));
@@ -264,58 +330,100 @@ impl Driver {
             if session.can_submit(now) && rate_wait > now {
                 wake = wake.min(rate_wait);
             }
-            tokio::select! {
+            if wake < armed || sleep.is_elapsed() {
+                armed = wake;
+                sleep.as_mut().reset(wake);
+            }
+            let woke = tokio::select! {
                 biased;
-                r = reader.fill(&mut rd) => {
-                    let now = Instant::now();
-                    if let Err(e) = r {
-                        break LinkEnd::Lost(e.to_string());
-                    }
-                    let mut fatal = None;
-                    loop {
-                        match reader.next_frame() {
-                            Ok(Some(frame)) => match decode(frame, cfg.version) {
-                                Ok(p) => session.handle_packet(p, now),
-                                Err(e) => tracing::warn!(connection = self.idx, cause = %e, "skipping malformed packet from gateway"),
-                            },
-                            Ok(None) => break,
-                            Err(e) => { fatal = Some(e.to_string()); break; }
-                        }
-                    }
-                    if let Some(reason) = fatal {
+                r = reader.fill(&mut rd) => Woke::Read(r.map_err(|e| e.to_string())),
+                cmd = self.cmd_rx.recv(), if can_take && !closing => Woke::Cmd(cmd),
+                _ = &mut sleep => Woke::Timer,
+                _ = close_rx.changed(), if !closing => Woke::Close,
+            };
+            // One clock read per wake-up.
+            now = Instant::now();
+            match woke {
+                Woke::Read(Err(reason)) => break LinkEnd::Lost(reason),
+                Woke::Read(Ok(())) => {
+                    if let Err(reason) =
+                        self.read_frames(&mut reader, &mut session, cfg.version, now)
+                    {
                         tracing::warn!(connection = self.idx, cause = %reason, "closing link");
                         self.process_events(&mut session, now).await;
                         break LinkEnd::Lost(reason);
                     }
                 }
-                cmd = self.cmd_rx.recv(), if can_take && !closing => match cmd {
-                    Some(cmd) => {
-                        self.take_cmd(&mut session, &mut bucket, cmd, now);
-                        // Batch: take whatever else is ready while the window has room.
-                        while session.can_submit(now) && bucket.next_available(now) <= now {
-                            match self.cmd_rx.try_recv() {
-                                Ok(cmd) => self.take_cmd(&mut session, &mut bucket, cmd, now),
-                                Err(_) => break,
-                            }
-                        }
-                    }
-                    // Every `Client` handle is gone: drain and close.
-                    None => {
-                        session.close(now + cfg.response_timeout, now);
-                        closing = true;
-                    }
-                },
-                _ = tokio::time::sleep_until(wake) => {
-                    let now = Instant::now();
+                Woke::Cmd(Some(cmd)) => {
+                    self.take_cmd(&mut session, &mut bucket, cmd, now);
+                    // Batch: take whatever else is ready while the window has room.
+                    self.take_ready(&mut session, &mut bucket, now);
+                }
+                // Every `Client` handle is gone: drain and close.
+                Woke::Cmd(None) => {
+                    session.close(now + cfg.response_timeout, now);
+                    closing = true;
+                }
+                Woke::Timer => {
                     session.handle_timeout(now);
                     if now >= next_expire {
                         next_expire = now + Duration::from_secs(1);
                         self.expire_reassembly(now).await;
                     }
                 }
-                _ = self.close_rx.changed(), if !closing => {}
+                Woke::Close => {}
             }
         };
+        self.end_link(session, closing, end).await
+    }
+
+    /// Feeds every complete buffered frame to the session; `Err` when the stream cannot be
+    /// read any further.
+    fn read_frames(
+        &self,
+        reader: &mut FrameReader,
+        session: &mut ClientSession,
+        version: cmpp_codec::Version,
+        now: Instant,
+    ) -> Result<(), String> {
+        loop {
+            match reader.next_frame() {
+                Ok(Some(frame)) => match decode(frame, version) {
+                    Ok(p) => session.handle_packet(p, now),
+                    Err(e) => {
+                        tracing::warn!(connection = self.idx, cause = %e, "skipping malformed packet from gateway")
+                    }
+                },
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+
+    /// Takes queued commands without waiting while the window and the rate allow.
+    fn take_ready(&mut self, session: &mut ClientSession, bucket: &mut TokenBucket, now: Instant) {
+        while self.requeue.is_empty()
+            && session.can_submit(now)
+            && bucket.next_available(now) <= now
+        {
+            match self.cmd_rx.try_recv() {
+                Ok(cmd) => self.take_cmd(session, bucket, cmd, now),
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// Settles the requests still open on a link that ended.
+    async fn end_link(
+        &mut self,
+        mut session: ClientSession,
+        closing: bool,
+        end: LinkEnd,
+    ) -> LinkEnd {
+        let cfg = self.shared.config.clone();
+        // Before any caller hears of the loss: new requests must not pick this link.
+        self.shared.up[self.idx].store(false, Ordering::Release);
+        self.wall = None;
         self.next_seq = session.next_sequence_id();
         let now = Instant::now();
         self.process_events(&mut session, now).await;
@@ -380,13 +488,20 @@ impl Driver {
                     attempt,
                     reason,
                 } => {
+                    let wall = self.wall_now();
                     let Some(p) = self.pending.get_mut(&id) else {
                         continue;
                     };
                     let m = &mut p.cmd_meta;
+                    let first = m.written_at.is_none();
+                    if first {
+                        m.written_at = Some(wall);
+                    }
+                    if !self.shared.config.lifecycle_events {
+                        continue;
+                    }
                     let local_id = m.local_id.clone();
-                    let kind = if m.written_at.is_none() {
-                        m.written_at = Some(self.shared.config.clock.now_utc());
+                    let kind = if first {
                         LifecycleKind::Submitted {
                             dests: m.dests,
                             segment: m.segment.0,
@@ -444,7 +559,7 @@ impl Driver {
         let tries_before = p.cmd_meta.tries_before;
         match outcome {
             RequestOutcome::Response { resp, tries } => {
-                let responded_at = self.shared.config.clock.now_utc();
+                let responded_at = self.wall_now();
                 let local_id = p.cmd_meta.local_id.clone();
                 if resp.result.is_ok() {
                     lock(&self.shared.index).insert(resp.msg_id, p.cmd_meta.dests, &local_id, now);
@@ -498,7 +613,16 @@ impl Driver {
     }
 
     async fn on_deliver(&mut self, d: Deliver, now: Instant) {
-        let received_at = self.shared.config.clock.now_utc();
+        // Already answered with DELIVER_RESP by the session; hand it on only once.
+        let key = match &d.content {
+            DeliverContent::Report(r) => DeliverKey::report(r.msg_id, r.stat.raw()),
+            DeliverContent::Message(_) => DeliverKey::message(d.msg_id),
+        };
+        if !lock(&self.shared.recent).first_time(key, now) {
+            tracing::debug!(connection = self.idx, ?key, "duplicate DELIVER suppressed");
+            return;
+        }
+        let received_at = self.wall_now();
         let udhi = d.has_udh();
         match d.content {
             DeliverContent::Report(r) => {
@@ -626,7 +750,7 @@ impl Driver {
 
     async fn expire_reassembly(&mut self, now: Instant) {
         let expired = lock(&self.shared.reassembler).expire(now.into_std());
-        let received_at = self.shared.config.clock.now_utc();
+        let received_at = self.wall_now();
         for m in expired {
             self.emit_reassembled(m, String::new(), String::new(), received_at)
                 .await;

@@ -2,6 +2,7 @@
 //! reports / MO messages as a stream of [`ClientEvent`]s.
 
 mod config;
+mod dedupe;
 mod driver;
 mod error;
 mod events;
@@ -28,6 +29,7 @@ pub use error::{LoginError, SubmitError};
 pub use events::{ClientEvent, LifecycleEvent, LifecycleKind};
 pub use request::{SubmitOutcome, SubmitRequest, TextOptions};
 
+use dedupe::RecentDelivers;
 use driver::{Cmd, Driver};
 use index::ReportIndex;
 
@@ -35,6 +37,8 @@ pub(crate) struct Shared {
     config: ClientConfig,
     events_tx: mpsc::Sender<ClientEvent>,
     index: Mutex<ReportIndex>,
+    /// Shared by the pool: a re-sent DELIVER may arrive on another connection.
+    recent: Mutex<RecentDelivers>,
     reassembler: Mutex<Reassembler>,
     up: Vec<AtomicBool>,
 }
@@ -72,6 +76,10 @@ impl Client {
             index: Mutex::new(ReportIndex::new(
                 config.report_index_ttl,
                 config.report_index_capacity,
+            )),
+            recent: Mutex::new(RecentDelivers::new(
+                config.dedupe_ttl,
+                config.dedupe_capacity,
             )),
             reassembler: Mutex::new(Reassembler::new(ReassemblerConfig {
                 timeout: config.reassembly_timeout,
@@ -140,7 +148,9 @@ impl Client {
     }
 
     /// The event stream (reports, MO messages, lifecycle, link changes). Returns `None`
-    /// after the first call. The stream is bounded: if the application stops reading,
+    /// after the first call. Each status report (Msg_Id, Stat) and each MO segment
+    /// (DELIVER Msg_Id) is handed over once even when the gateway re-sends it, within the
+    /// [`ClientConfig::dedupe_ttl`] / [`ClientConfig::dedupe_capacity`] memory. The stream is bounded: if the application stops reading,
     /// links stop reading from the gateway (nothing is dropped). Drop the stream if you
     /// do not want events.
     pub fn events(&self) -> Option<ClientEvents> {

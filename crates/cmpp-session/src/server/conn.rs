@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::stats::inc;
-use super::{lock, Account, ConnEntry, ConnectionInfo, Shared, SubmitDecision};
+use super::{lock, Account, ConnEntry, ConnectionInfo, QueuedDeliver, Shared, SubmitDecision};
 use crate::io::{FrameReader, StreamError};
 use crate::proto::TokenBucket;
 
@@ -67,6 +67,7 @@ pub(super) async fn run(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>
         delayed: BTreeMap::new(),
         delayed_ctr: 0,
         delivers: HashMap::new(),
+        batch: Vec::new(),
         heartbeat: None,
         terminating: None,
         close: None,
@@ -211,8 +212,20 @@ fn unregister(shared: &Shared, info: &ConnectionInfo) {
 
 struct OutDeliver {
     deliver: Deliver,
+    /// Transmissions on this connection.
     tries: u32,
+    /// Earlier connections it was written on without an answer.
+    links: u32,
     deadline: Instant,
+}
+
+/// What woke the connection task.
+enum Wake {
+    Kill,
+    Read(Result<(), StreamError>),
+    Timer,
+    Notified,
+    Shutdown,
 }
 
 struct Conn {
@@ -228,6 +241,8 @@ struct Conn {
     delayed_ctr: u64,
     /// DELIVERs awaiting DELIVER_RESP, by Sequence_Id.
     delivers: HashMap<u32, OutDeliver>,
+    /// Reused buffer for DELIVERs taken from the account queue.
+    batch: Vec<QueuedDeliver>,
     /// (Sequence_Id, transmissions, deadline) of an unanswered ACTIVE_TEST.
     heartbeat: Option<(u32, u32, Instant)>,
     terminating: Option<Instant>,
@@ -244,8 +259,39 @@ impl Conn {
         kill: &Notify,
     ) -> String {
         let mut shutdown = self.shared.shutdown.subscribe();
+        let shutdown_fut = super::wait_shutdown(&mut shutdown);
+        tokio::pin!(shutdown_fut);
+        let kill_fut = kill.notified();
+        tokio::pin!(kill_fut);
+        let wake_fut = wake.notified();
+        tokio::pin!(wake_fut);
+        // One timer for the connection's life: re-armed only when the next deadline moves
+        // earlier (or after it fired). A wake-up before anything is due is harmless.
+        let mut armed = self.next_timeout();
+        let sleep = tokio::time::sleep_until(armed);
+        tokio::pin!(sleep);
+        // Packets sent right behind the CONNECT are already buffered.
+        let mut now = Instant::now();
+        self.read_frames(reader, now);
+        let mut yielded = false;
         loop {
-            self.pull_delivers(Instant::now());
+            self.pull_delivers(now);
+            if !self.wbuf.is_empty()
+                && self.close.is_none()
+                && !yielded
+                && self.wbuf.len() < 64 * 1024
+            {
+                // Let the handler and the other tasks run once so that what they produce
+                // for this link goes out in the same write.
+                yielded = true;
+                tokio::task::yield_now().await;
+                now = Instant::now();
+                if self.try_read(reader, rd, now) {
+                    continue;
+                }
+                self.pull_delivers(now);
+            }
+            yielded = false;
             if !self.wbuf.is_empty() {
                 if let Err(e) = wr.write_all(&self.wbuf).await {
                     return format!("write failed: {e}");
@@ -257,40 +303,63 @@ impl Conn {
                 return reason;
             }
             let deadline = self.next_timeout();
+            if deadline < armed || sleep.is_elapsed() {
+                armed = deadline;
+                sleep.as_mut().reset(deadline);
+            }
             let terminating = self.terminating.is_some();
-            tokio::select! {
+            let woke = tokio::select! {
                 biased;
-                _ = kill.notified() => return "dropped by fault injection".to_owned(),
-                r = reader.fill(rd) => {
-                    let now = Instant::now();
-                    if let Err(e) = r {
-                        self.protocol_error_if(&e);
-                        return e.to_string();
-                    }
-                    loop {
-                        match reader.next_frame() {
-                            Ok(Some(frame)) => {
-                                self.handle_frame(frame, now);
-                                if self.close.is_some() {
-                                    break;
-                                }
-                            }
-                            Ok(None) => break,
-                            Err(e) => {
-                                self.protocol_error_if(&e);
-                                tracing::warn!(peer = %self.info.peer, cause = %e, "closing connection");
-                                self.close = Some(e.to_string());
-                                break;
-                            }
-                        }
-                    }
+                _ = &mut kill_fut => Wake::Kill,
+                r = reader.fill(rd) => Wake::Read(r),
+                _ = &mut sleep => Wake::Timer,
+                _ = &mut wake_fut => Wake::Notified,
+                _ = &mut shutdown_fut, if !terminating => Wake::Shutdown,
+            };
+            // One clock read per wake-up.
+            now = Instant::now();
+            match woke {
+                Wake::Kill => return "dropped by fault injection".to_owned(),
+                Wake::Read(Err(e)) => {
+                    self.protocol_error_if(&e);
+                    return e.to_string();
                 }
-                _ = tokio::time::sleep_until(deadline) => self.handle_timeout(Instant::now()),
-                _ = wake.notified() => {}
-                _ = super::wait_shutdown(&mut shutdown), if !terminating => {
+                Wake::Read(Ok(())) => self.read_frames(reader, now),
+                Wake::Timer => self.handle_timeout(now),
+                Wake::Notified => wake_fut.set(wake.notified()),
+                Wake::Shutdown => {
                     let seq = self.alloc_seq();
                     self.push(Packet::new(seq, Pdu::Terminate));
-                    self.terminating = Some(Instant::now() + self.shared.config.response_timeout);
+                    self.terminating = Some(now + self.shared.config.response_timeout);
+                }
+            }
+        }
+    }
+
+    /// Reads whatever the socket has right now without waiting; true if it read anything
+    /// (the frames are handled), false if nothing was there.
+    fn try_read(&mut self, reader: &mut FrameReader, rd: &OwnedReadHalf, now: Instant) -> bool {
+        match reader.try_fill(rd) {
+            Ok(true) => {
+                self.read_frames(reader, now);
+                true
+            }
+            Ok(false) => false,
+            // The error shows up again on the next blocking read.
+            Err(_) => false,
+        }
+    }
+
+    /// Handles every complete frame in the read buffer.
+    fn read_frames(&mut self, reader: &mut FrameReader, now: Instant) {
+        while self.close.is_none() {
+            match reader.next_frame() {
+                Ok(Some(frame)) => self.handle_frame(frame, now),
+                Ok(None) => break,
+                Err(e) => {
+                    self.protocol_error_if(&e);
+                    tracing::warn!(peer = %self.info.peer, cause = %e, "closing connection");
+                    self.close = Some(e.to_string());
                 }
             }
         }
@@ -309,11 +378,18 @@ impl Conn {
             let mut map = lock(&shared.state);
             let st = Shared::account_state(&mut map, &self.info.sp_id);
             st.conns.retain(|c| c.id != self.info.id);
-            // At-least-once: unacknowledged DELIVERs go back to the front, in order.
+            // At-least-once: DELIVERs written on this link and not acknowledged go back to
+            // the front of the queue, in their original order, for the next live link.
             let mut open: Vec<(u32, OutDeliver)> = self.delivers.drain().collect();
             open.sort_unstable_by_key(|(s, _)| *s);
+            if !open.is_empty() {
+                tracing::debug!(peer = %self.info.peer, requeued = open.len(), "unacknowledged DELIVERs queued again");
+            }
             for (_, d) in open.into_iter().rev() {
-                st.queue.push_front(d.deliver);
+                st.queue.push_front(QueuedDeliver {
+                    deliver: d.deliver,
+                    links: d.links + 1,
+                });
             }
             Shared::wake_all(st);
         }
@@ -448,34 +524,48 @@ impl Conn {
         if room == 0 {
             return;
         }
-        let batch: Vec<Deliver> = {
+        let mut batch = std::mem::take(&mut self.batch);
+        {
             let mut map = lock(&self.shared.state);
             let Some(st) = map.get_mut(&self.info.sp_id) else {
                 return;
             };
             let n = room.min(st.queue.len());
-            st.queue.drain(..n).collect()
-        };
-        for d in batch {
+            batch.extend(st.queue.drain(..n));
+            if !st.queue.is_empty() {
+                // Left some behind: let the account's other links take their share.
+                for c in st.conns.iter().filter(|c| c.id != self.info.id) {
+                    c.wake.notify_one();
+                }
+            }
+        }
+        let deadline = now + self.shared.config.response_timeout;
+        for q in batch.drain(..) {
             let seq = self.alloc_seq();
-            let packet = Packet::new(seq, d);
+            let packet = Packet::new(seq, q.deliver);
             if let Err(e) = encode(&packet, self.version, &mut self.wbuf) {
                 inc(&self.shared.stats.delivers_failed);
                 tracing::warn!(peer = %self.info.peer, error = %e, "DELIVER cannot be encoded; dropped");
                 continue;
             }
-            inc(&self.shared.stats.delivers_sent);
+            if q.links == 0 {
+                inc(&self.shared.stats.delivers_sent);
+            } else {
+                inc(&self.shared.stats.delivers_resent);
+            }
             if let Pdu::Deliver(deliver) = packet.pdu {
                 self.delivers.insert(
                     seq,
                     OutDeliver {
                         deliver,
                         tries: 1,
-                        deadline: now + self.shared.config.response_timeout,
+                        links: q.links,
+                        deadline,
                     },
                 );
             }
         }
+        self.batch = batch;
     }
 
     fn next_timeout(&self) -> Instant {
@@ -498,7 +588,8 @@ impl Conn {
     }
 
     fn handle_timeout(&mut self, now: Instant) {
-        let cfg = self.shared.config.clone();
+        let shared = self.shared.clone();
+        let cfg = &shared.config;
         while let Some(entry) = self.delayed.first_entry() {
             if entry.key().0 > now {
                 break;
@@ -533,7 +624,7 @@ impl Conn {
         for seq in failed {
             self.delivers.remove(&seq);
             inc(&self.shared.stats.delivers_failed);
-            tracing::warn!(peer = %self.info.peer, seq, "DELIVER unanswered after {} tries; given up", cfg.max_tries);
+            tracing::warn!(peer = %self.info.peer, sp_id = %self.info.sp_id, seq, "DELIVER unanswered after {} tries on a live link; given up", cfg.max_tries);
         }
         match self.heartbeat {
             Some((seq, tries, deadline)) if now >= deadline => {

@@ -56,6 +56,12 @@ impl Account {
 pub trait AccountStore: Send + Sync + 'static {
     /// The account for an SP_Id.
     fn lookup(&self, sp_id: &str) -> Option<Account>;
+
+    /// Whether the account exists (checked for every DELIVER; override it when
+    /// [`lookup`](Self::lookup) is costly).
+    fn contains(&self, sp_id: &str) -> bool {
+        self.lookup(sp_id).is_some()
+    }
 }
 
 /// A fixed set of accounts held in memory.
@@ -79,6 +85,10 @@ impl InMemoryAccounts {
 impl AccountStore for InMemoryAccounts {
     fn lookup(&self, sp_id: &str) -> Option<Account> {
         lock(&self.accounts).get(sp_id).cloned()
+    }
+
+    fn contains(&self, sp_id: &str) -> bool {
+        lock(&self.accounts).contains_key(sp_id)
     }
 }
 
@@ -222,9 +232,16 @@ struct ConnEntry {
     kill: Arc<Notify>,
 }
 
+/// A DELIVER waiting in an account's queue.
+struct QueuedDeliver {
+    deliver: Deliver,
+    /// Links it was already written on without a DELIVER_RESP (0 for a fresh one).
+    links: u32,
+}
+
 struct AccountState {
     conns: Vec<ConnEntry>,
-    queue: VecDeque<Deliver>,
+    queue: VecDeque<QueuedDeliver>,
     bucket: Option<TokenBucket>,
 }
 
@@ -250,11 +267,18 @@ impl Shared {
         map: &'a mut HashMap<String, AccountState>,
         sp_id: &str,
     ) -> &'a mut AccountState {
-        map.entry(sp_id.to_owned()).or_insert_with(|| AccountState {
-            conns: Vec::new(),
-            queue: VecDeque::new(),
-            bucket: None,
-        })
+        // No key allocation on the hot path (every DELIVER, every rate-limited SUBMIT).
+        if !map.contains_key(sp_id) {
+            map.insert(
+                sp_id.to_owned(),
+                AccountState {
+                    conns: Vec::new(),
+                    queue: VecDeque::new(),
+                    bucket: None,
+                },
+            );
+        }
+        map.get_mut(sp_id).expect("inserted above")
     }
 
     fn wake_all(st: &AccountState) {
@@ -377,13 +401,16 @@ pub(crate) async fn wait_shutdown(rx: &mut watch::Receiver<bool>) {
 impl ServerHandle {
     /// Queues a DELIVER (status report or MO message) for the account. It is sent on one of
     /// its live connections, or kept (bounded) until one logs in; DELIVER_RESP is tracked
-    /// with T/N re-sends (same Sequence_Id), and unacknowledged DELIVERs of a lost
-    /// connection are queued again (at-least-once).
+    /// with T/N re-sends (same Sequence_Id). DELIVERs still unacknowledged when their
+    /// connection ends go back to the front of the queue, in their original order, and are
+    /// sent again on the next live connection (at-least-once: the SP may see a duplicate
+    /// when only its DELIVER_RESP was lost). A DELIVER unanswered after N transmissions on
+    /// a live connection is counted in [`ServerStats::delivers_failed`] and logged.
     pub fn deliver(&self, sp_id: &str, deliver: Deliver) -> Result<(), DeliverError> {
         if *self.shared.shutdown.borrow() {
             return Err(DeliverError::ShuttingDown);
         }
-        if self.shared.accounts.lookup(sp_id).is_none() {
+        if !self.shared.accounts.contains(sp_id) {
             return Err(DeliverError::UnknownAccount(sp_id.to_owned()));
         }
         let cap = self.shared.config.deliver_queue_capacity;
@@ -395,8 +422,13 @@ impl ServerHandle {
                 capacity: cap,
             });
         }
-        st.queue.push_back(deliver);
-        Shared::wake_all(st);
+        let was_empty = st.queue.is_empty();
+        st.queue.push_back(QueuedDeliver { deliver, links: 0 });
+        // Connections pull the whole queue (up to their window) on every wake-up, and one
+        // that leaves messages behind wakes the others: a wake-up per message is not needed.
+        if was_empty {
+            Shared::wake_all(st);
+        }
         Ok(())
     }
 

@@ -18,7 +18,8 @@ pub struct ServerStats {
     pub submit_resp_by_result: BTreeMap<u32, u64>,
     /// DELIVER transmissions (first sends).
     pub delivers_sent: u64,
-    /// DELIVER re-sends after a timeout.
+    /// DELIVER re-sends: after a response timeout (same Sequence_Id), or on a new
+    /// connection after the one it was written on ended without a DELIVER_RESP.
     pub delivers_resent: u64,
     /// DELIVER_RESPs received for outstanding DELIVERs.
     pub delivers_acked: u64,
