@@ -45,16 +45,18 @@ impl<const N: usize> OctetString<N> {
     /// Reads a wire field: everything before the first NUL, at most `N` bytes. Bytes after
     /// the value are left in the array but never observed (equality and hashing use
     /// [`Self::as_bytes`]).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn from_field(field: &[u8]) -> Self {
-        let mut bytes = [0u8; N];
-        if let Some(full) = field.get(..N) {
-            // Hot path: the field is exactly as wide as the capacity; a fixed-size copy.
-            bytes.copy_from_slice(full);
-        } else {
-            bytes[..field.len()].copy_from_slice(field);
-        }
-        let end = bytes.iter().position(|&b| b == 0).unwrap_or(N);
+        let bytes = match field.first_chunk::<N>() {
+            // Hot path: the field is at least as wide as the capacity; a fixed-size copy.
+            Some(full) => *full,
+            None => {
+                let mut bytes = [0u8; N];
+                bytes[..field.len()].copy_from_slice(field);
+                bytes
+            }
+        };
+        let end = first_nul(&bytes).unwrap_or(N);
         OctetString {
             bytes,
             // N is at most a few dozen bytes for every CMPP field, so it fits a u8.
@@ -186,6 +188,41 @@ impl<const N: usize> serde::Serialize for OctetString<N> {
     }
 }
 
+/// Index of the first NUL byte in `bytes`, scanning eight bytes per step.
+///
+/// In a little-endian word `w`, `(w - 0x01…01) & !w & 0x80…80` sets the top bit of the lowest
+/// zero byte (borrows only run upwards, so bits below the first zero byte are exact); its
+/// trailing-zero count divided by 8 is that byte's index.
+#[inline(always)]
+pub(crate) fn first_nul(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    #[inline(always)]
+    fn zero_byte(word: [u8; 8]) -> Option<usize> {
+        let w = u64::from_le_bytes(word);
+        let found = w.wrapping_sub(ONES) & !w & HIGHS;
+        (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if let Some(at) = zero_byte(word) {
+            return Some(base + at);
+        }
+        base += 8;
+    }
+    let tail = chunks.remainder();
+    if tail.is_empty() {
+        return None;
+    }
+    // Pad the tail with non-NUL bytes so the padding is never reported.
+    let mut word = [0xffu8; 8];
+    word[..tail.len()].copy_from_slice(tail);
+    zero_byte(word).map(|at| base + at)
+}
+
 // ---------------------------------------------------------------------------------------
 // nom parsers. The error carries the field name and the input at the start of the field,
 // from which the caller computes the byte offset.
@@ -232,6 +269,8 @@ pub(crate) fn field_error<'a>(
 }
 
 /// Fails the parse at `rest` (the start of `field`).
+#[cold]
+#[inline(never)]
 pub(crate) fn fail<'a, T>(
     rest: &'a [u8],
     field: &'static str,
@@ -241,7 +280,7 @@ pub(crate) fn fail<'a, T>(
 }
 
 /// Takes exactly `n` bytes as field `field`.
-#[inline]
+#[inline(always)]
 pub(crate) fn take<'a>(i: &'a [u8], field: &'static str, n: usize) -> PResult<'a, &'a [u8]> {
     if i.len() < n {
         return fail(
@@ -258,7 +297,7 @@ pub(crate) fn take<'a>(i: &'a [u8], field: &'static str, n: usize) -> PResult<'a
 }
 
 /// Takes a fixed-size array (authenticators, Stat).
-#[inline]
+#[inline(always)]
 pub(crate) fn array<'a, const K: usize>(i: &'a [u8], field: &'static str) -> PResult<'a, [u8; K]> {
     match i.split_first_chunk::<K>() {
         Some((v, rest)) => Ok((rest, *v)),
@@ -274,14 +313,14 @@ pub(crate) fn array<'a, const K: usize>(i: &'a [u8], field: &'static str) -> PRe
 }
 
 /// A u8 field.
-#[inline]
+#[inline(always)]
 pub(crate) fn be_u8<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, u8> {
     let (rest, [v]) = array::<1>(i, field)?;
     Ok((rest, v))
 }
 
 /// A big-endian u32 field.
-#[inline]
+#[inline(always)]
 pub(crate) fn be_u32<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, u32> {
     let (rest, v) = array::<4>(i, field)?;
     Ok((rest, u32::from_be_bytes(v)))
@@ -299,7 +338,7 @@ pub(crate) fn status<'a>(i: &'a [u8], field: &'static str, width: usize) -> PRes
 }
 
 /// A fixed-width Octet String field of `width` (≤ N) wire bytes.
-#[inline]
+#[inline(always)]
 pub(crate) fn octets<'a, const N: usize>(
     i: &'a [u8],
     field: &'static str,
@@ -311,6 +350,7 @@ pub(crate) fn octets<'a, const N: usize>(
 
 /// An optional trailing string field ("whatever is left", up to `width` bytes): a missing
 /// field is empty, extra bytes after it are ignored. Real gateways send short or long tails.
+#[inline]
 pub(crate) fn trailing<const N: usize>(i: &[u8], width: usize) -> OctetString<N> {
     OctetString::from_field(&i[..i.len().min(width)])
 }
@@ -365,6 +405,38 @@ mod tests {
         let s = OctetString::<10>::from_field(b"test\0\0xy\0\0");
         assert_eq!(s.as_bytes(), b"test");
         assert_eq!(s.as_str(), Ok("test"));
+    }
+
+    #[test]
+    fn first_nul_finds_the_earliest_nul_at_every_position() {
+        for len in 0..=40usize {
+            // No NUL at all: every byte value above 0, including 0x80 and 0x01 (the bytes
+            // the word trick subtracts and masks), must not be mistaken for one.
+            let filled: Vec<u8> = (0..len).map(|k| [0x01, 0x80, 0xff, b'7'][k % 4]).collect();
+            assert_eq!(first_nul(&filled), None, "len {len}");
+            for at in 0..len {
+                let mut v = filled.clone();
+                v[at] = 0;
+                assert_eq!(first_nul(&v), Some(at), "len {len} nul at {at}");
+                // A second NUL later, and 0x01 bytes after the first, change nothing.
+                if at + 1 < len {
+                    v[len - 1] = 0;
+                    v[at + 1] = 0x01;
+                    assert_eq!(first_nul(&v), Some(at), "len {len} nul at {at} (two)");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_field_is_padded_and_cut_at_its_end() {
+        let s = OctetString::<32>::from_field(b"13800138000\0\0\0\0\0\0\0\0\0\0");
+        assert_eq!(s, "13800138000");
+        let full21 = OctetString::<32>::from_field(b"123456789012345678901");
+        assert_eq!(full21.len(), 21);
+        assert_eq!(OctetString::<20>::from_field(b"").len(), 0);
+        let long = OctetString::<8>::from_field(b"12345678extra");
+        assert_eq!(long, "12345678");
     }
 
     #[test]

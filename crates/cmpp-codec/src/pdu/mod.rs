@@ -1,6 +1,6 @@
 //! Typed messages, the [`Pdu`] enum over them, and the top-level [`decode`] / [`encode`].
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeProblem, EncodeError};
 use crate::fields::{array, FieldError, PResult};
@@ -25,7 +25,7 @@ pub use report::StatusReport;
 pub use submit::{Submit, SubmitResp};
 
 /// A Msg_Id field (big-endian u64).
-#[inline]
+#[inline(always)]
 pub(crate) fn msg_id_field<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, MsgId> {
     let (i, b) = array::<8>(i, field)?;
     Ok((i, MsgId::from_bytes(b)))
@@ -220,10 +220,9 @@ impl Pdu {
 pub fn decode(frame: Bytes, version: Version) -> Result<Packet, DecodeError> {
     let header = Header::parse(&frame)?;
     check_total_length(&header, frame.len())?;
-    let pdu = decode_inner(header.command_id, &frame, &frame[HEADER_LEN..], version)?;
-    Ok(Packet {
-        sequence_id: header.sequence_id,
-        pdu,
+    let sequence_id = header.sequence_id;
+    decode_inner(header.command_id, frame, HEADER_LEN, version, |pdu| {
+        Packet { sequence_id, pdu }
     })
 }
 
@@ -231,7 +230,7 @@ pub fn decode(frame: Bytes, version: Version) -> Result<Packet, DecodeError> {
 /// (exactly Total_Length − 12 bytes). Error offsets still count from the packet start.
 pub fn decode_body(header: &Header, body: Bytes, version: Version) -> Result<Pdu, DecodeError> {
     check_total_length(header, body.len() + HEADER_LEN)?;
-    decode_inner(header.command_id, &body, &body, version)
+    decode_inner(header.command_id, body, 0, version, |pdu| pdu)
 }
 
 fn check_total_length(header: &Header, actual: usize) -> Result<(), DecodeError> {
@@ -247,21 +246,36 @@ fn check_total_length(header: &Header, actual: usize) -> Result<(), DecodeError>
     Ok(())
 }
 
-/// Decodes `body` (a sub-slice of `source`, which content slices are taken from).
-fn decode_inner(
+/// Decodes the body that starts `body_start` bytes into `source` (content slices are taken
+/// from `source`) and hands the message to `wrap`, so that a [`Packet`] is built where it is
+/// returned rather than copied out of an intermediate result.
+#[inline(always)]
+fn decode_inner<T>(
     command_id: CommandId,
-    source: &Bytes,
-    body: &[u8],
+    source: Bytes,
+    body_start: usize,
     version: Version,
-) -> Result<Pdu, DecodeError> {
+    wrap: impl FnOnce(Pdu) -> T,
+) -> Result<T, DecodeError> {
+    let body = source.get(body_start..).unwrap_or_default();
     let result: Result<Pdu, nom::Err<FieldError<'_>>> = match command_id {
         CommandId::CONNECT => Connect::parse(body).map(|(_, m)| Pdu::Connect(m)),
         CommandId::CONNECT_RESP => ConnectResp::parse(body).map(|(_, m)| Pdu::ConnectResp(m)),
         CommandId::TERMINATE => Ok(Pdu::Terminate),
         CommandId::TERMINATE_RESP => Ok(Pdu::TerminateResp),
-        CommandId::SUBMIT => Submit::parse(source, body, version).map(|(_, m)| Pdu::Submit(m)),
+        CommandId::SUBMIT => {
+            let mut m = Submit::default();
+            match Submit::parse(body, version, &mut m) {
+                Ok((_, content)) => {
+                    let (start, len) = span(&source, content);
+                    m.msg_content = into_slice(source, start, len);
+                    return Ok(wrap(Pdu::Submit(m)));
+                }
+                Err(e) => Err(e),
+            }
+        }
         CommandId::SUBMIT_RESP => SubmitResp::parse(body).map(|(_, m)| Pdu::SubmitResp(m)),
-        CommandId::DELIVER => Deliver::parse(source, body, version).map(|(_, m)| Pdu::Deliver(m)),
+        CommandId::DELIVER => Deliver::parse(&source, body, version).map(|(_, m)| Pdu::Deliver(m)),
         CommandId::DELIVER_RESP => DeliverResp::parse(body).map(|(_, m)| Pdu::DeliverResp(m)),
         CommandId::QUERY => Query::parse(body).map(|(_, m)| Pdu::Query(m)),
         CommandId::QUERY_RESP => QueryResp::parse(body).map(|(_, m)| Pdu::QueryResp(m)),
@@ -269,33 +283,63 @@ fn decode_inner(
         CommandId::CANCEL_RESP => CancelResp::parse(body).map(|(_, m)| Pdu::CancelResp(m)),
         CommandId::ACTIVE_TEST => Ok(Pdu::ActiveTest),
         CommandId::ACTIVE_TEST_RESP => Ok(Pdu::ActiveTestResp(ActiveTestResp::parse(body))),
-        _ => Ok(Pdu::Unknown {
-            command_id,
-            body: source.slice_ref(body),
-        }),
-    };
-    result.map_err(|e| {
-        let e = match e {
-            nom::Err::Error(e) | nom::Err::Failure(e) => e,
-            // Our parsers are all `complete`; report a truncation at the end if one slips by.
-            nom::Err::Incomplete(_) => FieldError {
-                rest: &body[body.len()..],
-                field: "body",
-                problem: DecodeProblem::Truncated {
-                    needed: 1,
-                    remaining: 0,
-                },
-            },
-        };
-        // Both slices point into the same buffer, so the address difference is the offset.
-        let within = (e.rest.as_ptr() as usize).saturating_sub(body.as_ptr() as usize);
-        DecodeError {
-            command: command_id.name(),
-            field: e.field,
-            offset: HEADER_LEN + within,
-            problem: e.problem,
+        _ => {
+            let (start, len) = span(&source, body);
+            return Ok(wrap(Pdu::Unknown {
+                command_id,
+                body: into_slice(source, start, len),
+            }));
         }
-    })
+    };
+    match result {
+        Ok(pdu) => Ok(wrap(pdu)),
+        Err(e) => Err(body_error(command_id, body, e)),
+    }
+}
+
+/// Start and length of `sub`, a sub-slice of `source`.
+#[inline]
+fn span(source: &[u8], sub: &[u8]) -> (usize, usize) {
+    let start = (sub.as_ptr() as usize).saturating_sub(source.as_ptr() as usize);
+    (start, sub.len())
+}
+
+/// `source` narrowed to `len` bytes from `start` (in bounds: both come from [`span`]).
+/// Reuses the caller's reference instead of taking a new one and dropping the old.
+#[inline]
+fn into_slice(mut source: Bytes, start: usize, len: usize) -> Bytes {
+    if start.saturating_add(len) > source.len() {
+        return Bytes::new();
+    }
+    source.advance(start);
+    source.truncate(len);
+    source
+}
+
+/// The [`DecodeError`] for a body parser's failure; offsets count from the packet start.
+#[cold]
+#[inline(never)]
+fn body_error(command_id: CommandId, body: &[u8], e: nom::Err<FieldError<'_>>) -> DecodeError {
+    let e = match e {
+        nom::Err::Error(e) | nom::Err::Failure(e) => e,
+        // Our parsers are all `complete`; report a truncation at the end if one slips by.
+        nom::Err::Incomplete(_) => FieldError {
+            rest: &body[body.len()..],
+            field: "body",
+            problem: DecodeProblem::Truncated {
+                needed: 1,
+                remaining: 0,
+            },
+        },
+    };
+    // Both slices point into the same buffer, so the address difference is the offset.
+    let within = (e.rest.as_ptr() as usize).saturating_sub(body.as_ptr() as usize);
+    DecodeError {
+        command: command_id.name(),
+        field: e.field,
+        offset: HEADER_LEN + within,
+        problem: e.problem,
+    }
 }
 
 /// Encodes `packet` at `version`, appending to `dst`; computes Total_Length.

@@ -105,34 +105,43 @@ impl Submit {
         self.tp_udhi & 0x41 != 0
     }
 
-    /// Parses `i`, a sub-slice of `source` from which Msg_Content is sliced without copying.
-    pub(crate) fn parse<'a>(source: &Bytes, i: &'a [u8], version: Version) -> PResult<'a, Self> {
+    /// Parses a SUBMIT body into `out` (every field is overwritten except `msg_content`) and
+    /// returns the Msg_Content bytes (a sub-slice of `i`), which the caller turns into a slice
+    /// of the frame it owns. Writing into the caller's message keeps the ~260-byte struct
+    /// from being copied through each parser's result.
+    ///
+    /// The fixed-layout fields before DestUsr_tl are read after one length check: when the
+    /// body holds all of them, [`Self::parse_prefix`] runs over exactly that many bytes, so
+    /// every per-field check in it is decided at compile time. A shorter body runs the same
+    /// parser over the whole body, which fails at the first field that does not fit (with
+    /// that field's name and offset).
+    #[inline(always)]
+    pub(crate) fn parse<'a>(
+        i: &'a [u8],
+        version: Version,
+        out: &mut Self,
+    ) -> PResult<'a, &'a [u8]> {
+        match version {
+            Version::V30 => Self::parse_version(i, Version::V30, out),
+            Version::V20 => Self::parse_version(i, Version::V20, out),
+        }
+    }
+
+    /// [`Self::parse`] with `version` a constant at each call site.
+    #[inline(always)]
+    fn parse_version<'a>(i: &'a [u8], version: Version, out: &mut Self) -> PResult<'a, &'a [u8]> {
         let tw = version.terminal_id_width();
-        let (i, msg_id) = msg_id_field(i, "Msg_Id")?;
-        let (i, pk_total) = be_u8(i, "Pk_total")?;
-        let (i, pk_number) = be_u8(i, "Pk_number")?;
-        let (i, registered_delivery) = be_u8(i, "Registered_Delivery")?;
-        let (i, msg_level) = be_u8(i, "Msg_level")?;
-        let (i, service_id) = octets(i, "Service_Id", 10)?;
-        let (i, fee_user_type) = be_u8(i, "Fee_UserType")?;
-        let (i, fee_terminal_id) = octets(i, "Fee_terminal_Id", tw)?;
-        let (i, fee_terminal_type) = match version {
-            Version::V30 => be_u8(i, "Fee_terminal_type")?,
-            Version::V20 => (i, 0),
+        let i = match i.split_at_checked(Self::prefix_len(version)) {
+            Some((prefix, rest)) => {
+                Self::parse_prefix(prefix, version, out)?;
+                rest
+            }
+            None => Self::parse_prefix(i, version, out)?.0,
         };
-        let (i, tp_pid) = be_u8(i, "TP_pId")?;
-        let (i, tp_udhi) = be_u8(i, "TP_udhi")?;
-        let (i, msg_fmt) = be_u8(i, "Msg_Fmt")?;
-        let (i, msg_src) = octets(i, "Msg_src", 6)?;
-        let (i, fee_type) = octets(i, "FeeType", 2)?;
-        let (i, fee_code) = octets(i, "FeeCode", 6)?;
-        let (i, valid_time) = octets(i, "ValId_Time", 17)?;
-        let (i, at_time) = octets(i, "At_Time", 17)?;
-        let (i, src_id) = octets(i, "Src_Id", 21)?;
         let at_count = i;
         let (i, count) = be_u8(i, "DestUsr_tl")?;
         let declared = usize::from(count) * tw;
-        if declared > i.len() {
+        let Some((ids, i)) = i.split_at_checked(declared) else {
             return fail(
                 at_count,
                 "DestUsr_tl",
@@ -141,48 +150,83 @@ impl Submit {
                     remaining: i.len(),
                 },
             );
-        }
+        };
         // Bounded by the frame: at most 255 entries, and only if their bytes are present.
-        let mut dest_terminal_ids = Vec::with_capacity(usize::from(count));
-        let mut i = i;
-        for _ in 0..count {
-            let (rest, id) = octets(i, "Dest_terminal_Id", tw)?;
-            dest_terminal_ids.push(id);
-            i = rest;
-        }
+        // One allocation of exactly `count` entries (none for an empty list).
+        out.dest_terminal_ids = ids.chunks_exact(tw).map(OctetString::from_field).collect();
         let (i, dest_terminal_type) = match version {
             Version::V30 => be_u8(i, "Dest_terminal_type")?,
             Version::V20 => (i, 0),
         };
+        out.dest_terminal_type = dest_terminal_type;
         let (i, content) = length_prefixed(i)?;
-        let link_id = trailing(i, version.link_id_width());
-        Ok((
-            &[],
-            Submit {
-                msg_id,
-                pk_total,
-                pk_number,
-                registered_delivery,
-                msg_level,
-                service_id,
-                fee_user_type,
-                fee_terminal_id,
-                fee_terminal_type,
-                tp_pid,
-                tp_udhi,
-                msg_fmt: MsgFmt::from_byte(msg_fmt),
-                msg_src,
-                fee_type,
-                fee_code,
-                valid_time,
-                at_time,
-                src_id,
-                dest_terminal_ids,
-                dest_terminal_type,
-                msg_content: source.slice_ref(content),
-                link_id,
-            },
-        ))
+        out.link_id = trailing(i, version.link_id_width());
+        Ok((&[], content))
+    }
+
+    /// Bytes from Msg_Id up to (not including) DestUsr_tl: 128 on 3.0, 116 on 2.0.
+    const fn prefix_len(version: Version) -> usize {
+        8 + 4
+            + 10
+            + 1
+            + version.terminal_id_width()
+            + 3
+            + 6
+            + 2
+            + 6
+            + 17
+            + 17
+            + 21
+            + match version {
+                Version::V30 => 1,
+                Version::V20 => 0,
+            }
+    }
+
+    /// The fields from Msg_Id to Src_Id, written into `out` as they are read.
+    #[inline(always)]
+    fn parse_prefix<'a>(i: &'a [u8], version: Version, out: &mut Self) -> PResult<'a, ()> {
+        let tw = version.terminal_id_width();
+        let (i, msg_id) = msg_id_field(i, "Msg_Id")?;
+        out.msg_id = msg_id;
+        let (i, pk_total) = be_u8(i, "Pk_total")?;
+        out.pk_total = pk_total;
+        let (i, pk_number) = be_u8(i, "Pk_number")?;
+        out.pk_number = pk_number;
+        let (i, registered_delivery) = be_u8(i, "Registered_Delivery")?;
+        out.registered_delivery = registered_delivery;
+        let (i, msg_level) = be_u8(i, "Msg_level")?;
+        out.msg_level = msg_level;
+        let (i, service_id) = octets(i, "Service_Id", 10)?;
+        out.service_id = service_id;
+        let (i, fee_user_type) = be_u8(i, "Fee_UserType")?;
+        out.fee_user_type = fee_user_type;
+        let (i, fee_terminal_id) = octets(i, "Fee_terminal_Id", tw)?;
+        out.fee_terminal_id = fee_terminal_id;
+        let (i, fee_terminal_type) = match version {
+            Version::V30 => be_u8(i, "Fee_terminal_type")?,
+            Version::V20 => (i, 0),
+        };
+        out.fee_terminal_type = fee_terminal_type;
+        let (i, tp_pid) = be_u8(i, "TP_pId")?;
+        out.tp_pid = tp_pid;
+        let (i, tp_udhi) = be_u8(i, "TP_udhi")?;
+        out.tp_udhi = tp_udhi;
+        let (i, msg_fmt) = be_u8(i, "Msg_Fmt")?;
+        out.msg_fmt = MsgFmt::from_byte(msg_fmt);
+        let (i, msg_src) = octets(i, "Msg_src", 6)?;
+        out.msg_src = msg_src;
+        let (i, fee_type) = octets(i, "FeeType", 2)?;
+        out.fee_type = fee_type;
+        let (i, fee_code) = octets(i, "FeeCode", 6)?;
+        out.fee_code = fee_code;
+        let (i, valid_time) = octets(i, "ValId_Time", 17)?;
+        out.valid_time = valid_time;
+        let (i, at_time) = octets(i, "At_Time", 17)?;
+        out.at_time = at_time;
+        let (i, src_id) = octets(i, "Src_Id", 21)?;
+        out.src_id = src_id;
+        Ok((i, ()))
     }
 
     pub(crate) fn body_len(&self, version: Version) -> usize {
@@ -258,6 +302,7 @@ impl Submit {
 }
 
 /// Reads Msg_Length and the Msg_Content it announces.
+#[inline]
 pub(crate) fn length_prefixed(i: &[u8]) -> PResult<'_, &[u8]> {
     let at_length = i;
     let (i, len) = be_u8(i, "Msg_Length")?;
