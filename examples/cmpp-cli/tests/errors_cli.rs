@@ -178,3 +178,59 @@ fn a_successful_send_journals_everything_it_sends() {
         .iter()
         .all(|r| r["final_state"] == "delivered" && r["report_stat"] == "DELIVRD"));
 }
+
+#[test]
+fn send_runs_the_contract_policy_by_default_and_journals_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = Gateway::start();
+    // 13300000000 belongs to another carrier: the contract covers China Mobile subscribers only.
+    let mut c = Command::cargo_bin("cmpp").unwrap();
+    c.args([
+        "send",
+        "--gateway",
+        &format!("127.0.0.1:{}", gw.port),
+        "--sp-id",
+        "900001",
+        "--src-id",
+        "121231100",
+        "--to",
+        "13800138000",
+        "13300000000",
+        "--text",
+        "hello",
+        "--journal",
+    ])
+    .arg(dir.path())
+    .env("CMPP_SECRET", "888888")
+    .env_remove("CMPP_CONFIG")
+    .timeout(Duration::from_secs(60));
+    let out = c.assert().success().get_output().clone();
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["accepted"], 1);
+    assert_eq!(summary["refused"], 1);
+    let export = Command::cargo_bin("cmpp")
+        .unwrap()
+        .args(["journal", "export", "--format", "jsonl", "--journal"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let refused: Vec<serde_json::Value> = String::from_utf8_lossy(&export.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["final_state"] == "refused")
+        .collect();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0]["dest"], "13300000000");
+
+    // --no-policy sends it anyway (a test against a gateway only).
+    let out = send(gw.port, "888888")
+        .args(["--no-policy", "--to", "13300000000"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["refused"], 0);
+}

@@ -299,6 +299,7 @@ async fn demo(args: &Args, out: &Path, profile: SimProfile) -> Result<Summary, C
             service_id: "12123".into(),
             msg_src: SP_ID.into(),
             id_prefix: format!("demo{}-", args.seed),
+            opt_out_log: Some(journal_dir.join("opt-out.jsonl")),
             ..sms_sender::SenderConfig::default()
         })
         .build()

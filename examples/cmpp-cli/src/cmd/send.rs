@@ -62,9 +62,14 @@ pub struct Args {
     /// Journal folder: record everything sent (nothing is stored without it).
     #[arg(long)]
     pub journal: Option<PathBuf>,
-    /// Policy file: check every message before it leaves.
-    #[arg(long)]
+    /// Policy file: check every message before it leaves. Without it (and without
+    /// `[policy] file`), this contract's policy: calling number under 121231100, China Mobile
+    /// numbers only, opt-outs honoured.
+    #[arg(long, conflicts_with = "no_policy")]
     pub policy: Option<PathBuf>,
+    /// Send without any policy check (testing against a gateway only).
+    #[arg(long)]
+    pub no_policy: bool,
     /// Window per connection.
     #[arg(long)]
     pub window: Option<usize>,
@@ -268,13 +273,14 @@ async fn send(
         .map(wiring::open_journal)
         .transpose()?;
     let policy_file = args.policy.clone().or_else(|| file.policy.file.clone());
-    let policy = policy_file
-        .as_deref()
-        .map(|p| {
+    let policy = match (&policy_file, args.no_policy) {
+        (_, true) => None,
+        (Some(p), false) => Some(
             sms_policy::Policy::from_toml_file(p)
-                .map_err(|e| CliError::new(Exit::Config, e.to_string()))
-        })
-        .transpose()?;
+                .map_err(|e| CliError::new(Exit::Config, e.to_string()))?,
+        ),
+        (None, false) => Some(sms_policy::Policy::new()),
+    };
     let window = config.window * config.connections;
     let client = Client::connect(config)
         .await
@@ -286,6 +292,8 @@ async fn send(
             .or_else(|| g.service_id.clone())
             .unwrap_or_default(),
         msg_src: sp_id,
+        // Unsubscribe replies are journaled next to the journal's month files.
+        opt_out_log: journal_dir.as_ref().map(|d| d.join("opt-out.jsonl")),
         ..SenderConfig::default()
     });
     if let Some((writer, _)) = journal {
