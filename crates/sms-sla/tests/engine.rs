@@ -395,6 +395,9 @@ fn html_is_well_formed_and_has_three_charts() {
     assert!(h.contains("<polyline"));
     assert!(!h.contains("x<&>"), "ids are escaped");
     assert!(well_formed("<p><b></p></b>").is_err());
+    // The sample has no exemption windows: said in words, not as an empty table.
+    assert!(sample_report().exemptions.is_empty());
+    assert!(h.contains("No exemption windows configured."));
 }
 
 #[test]

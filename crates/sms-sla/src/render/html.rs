@@ -253,11 +253,15 @@ pub fn html(r: &SlaReport) -> String {
             ]
         })
         .collect();
-    table(
-        &mut out,
-        &["clause", "start", "end", "messages", "note"],
-        &rows,
-    );
+    if rows.is_empty() {
+        out.push_str("<p>No exemption windows configured.</p>");
+    } else {
+        table(
+            &mut out,
+            &["clause", "start", "end", "messages", "note"],
+            &rows,
+        );
+    }
     for w in &r.windows {
         window(&mut out, r, w);
     }
