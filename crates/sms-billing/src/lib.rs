@@ -15,6 +15,7 @@ pub mod incidents;
 pub mod money;
 pub mod period;
 pub mod render;
+pub mod settle;
 pub mod sla;
 pub mod terms;
 pub mod when;
@@ -26,5 +27,6 @@ pub use engine::{
 pub use error::BillingError;
 pub use incidents::IncidentLog;
 pub use period::Period;
+pub use settle::Settlement;
 pub use sla::SlaWindow;
 pub use terms::Terms;

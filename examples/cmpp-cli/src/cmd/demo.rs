@@ -22,9 +22,7 @@ use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use sms_billing::render::{render as render_statement, Format};
-use sms_billing::{
-    settle_period, BillableCounter, IncidentLog, Ledger, Period, PeriodInput, SlaWindow, Terms,
-};
+use sms_billing::{IncidentLog, Ledger, Period, Settlement, Terms};
 use sms_records::{beijing, Record};
 use sms_sla::{Aggregator, SlaSettings};
 
@@ -366,7 +364,7 @@ async fn demo(args: &Args, out: &Path, profile: SimProfile) -> Result<Summary, C
     let records = export(&mut journal, &out.join("records.csv"), &mut files)?;
     let month = month_of(args.start);
     let sla = sla_report(&records, month, end_of_run, out, &mut files)?;
-    let statement = settlement(&records, args.start, &sla, out, &mut files)?;
+    let statement = settlement(&records, args.start, out, &mut files)?;
 
     let mut final_states = std::collections::BTreeMap::new();
     for r in &records {
@@ -536,11 +534,9 @@ fn sla_report(
 fn settlement(
     records: &[Record],
     start: DateTime<FixedOffset>,
-    sla_month: &sms_sla::SlaReport,
     out: &Path,
     files: &mut Vec<PathBuf>,
 ) -> Result<sms_billing::Statement, CliError> {
-    let _ = sla_month;
     let terms = Terms::default();
     let b = start.with_timezone(&beijing());
     let label = format!("{}Q{}", b.year(), (b.month() - 1) / 3 + 1);
@@ -552,21 +548,14 @@ fn settlement(
     // Settled after the period, once the fee documents are in: as of the 15th of the next month.
     let as_of_date = period.end_day + chrono::Days::new(14);
     let as_of = beijing_midnight(as_of_date).with_timezone(&Utc);
-    let settings = SlaSettings {
-        window: terms.sla_occurrence_window.to_sla(),
-        ..SlaSettings::default()
-    };
-    let mut agg = Aggregator::new(&settings, period.start(), period.end(), as_of)
-        .map_err(|e| CliError::failure(e.to_string()))?;
-    let mut counter = BillableCounter::new(&period);
+    let mut settlement =
+        Settlement::new(period, &Settlement::sla_settings(&terms), as_of_date, as_of)
+            .map_err(|e| CliError::failure(e.to_string()))?;
     for r in records {
-        agg.add(r);
-        counter.add(r);
+        settlement.add(r);
     }
-    let sla = agg.report();
-    let mut input = PeriodInput::from_counter(period, &counter, as_of_date);
-    input.sla = sla.windows.iter().map(SlaWindow::from).collect();
-    let statement = settle_period(&terms, &input, &log, &Ledger::default())
+    let (statement, _) = settlement
+        .finish(&terms, &log, &Ledger::default(), None)
         .map_err(|e| CliError::failure(e.to_string()))?;
     let stem = format!("settlement-{label}");
     for (ext, format) in [

@@ -7,12 +7,9 @@ use crate::error::{CliError, Exit};
 use chrono::{NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
 use sms_billing::render::{render, Format};
-use sms_billing::{
-    settle_period, BillableCounter, BillingError, IncidentLog, Ledger, Period, PeriodInput,
-    SlaWindow, Terms,
-};
-use sms_records::{beijing, Record};
-use sms_sla::{Aggregator, SlaSettings};
+use sms_billing::{BillingError, IncidentLog, Ledger, Period, Settlement, Terms};
+use sms_records::beijing;
+use sms_sla::SlaSettings;
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -95,10 +92,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             SlaSettings::from_toml(&text)
                 .map_err(|e| CliError::new(Exit::Config, format!("{}: {e}", p.display())))?
         }
-        None => SlaSettings {
-            window: terms.sla_occurrence_window.to_sla(),
-            ..SlaSettings::default()
-        },
+        None => Settlement::sla_settings(&terms),
     };
     let as_of_date = match &args.as_of {
         Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
@@ -126,19 +120,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
         paid: Decimal::ZERO,
     };
 
-    let mut agg = Aggregator::new(&sla_settings, period.start(), period.end(), as_of_instant)
+    let mut settlement = Settlement::new(period.clone(), &sla_settings, as_of_date, as_of_instant)
         .map_err(|e| CliError::new(Exit::Config, e.to_string()))?;
-    let mut counter = BillableCounter::new(&period);
-    let mut feed = |r: &Record| {
-        agg.add(r);
-        counter.add(r);
-    };
     if let Some(path) = &args.records {
         let iter = sms_records::open_records(path)
             .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
         for r in iter {
             let r = r.map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-            feed(&r);
+            settlement.add(&r);
         }
     } else if let Some(dir) = &args.journal {
         if !dir.is_dir() {
@@ -157,15 +146,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .map_err(|e| CliError::new(Exit::Journal, e.to_string()))?;
         for r in export {
             let r = r.map_err(|e| CliError::new(Exit::Journal, e.to_string()))?;
-            feed(&r);
+            settlement.add(&r);
         }
     }
-    let report = agg.report();
-
-    let mut input = PeriodInput::from_counter(period, &counter, as_of_date);
-    input.carrier_count = args.carrier_count;
-    input.sla = report.windows.iter().map(SlaWindow::from).collect();
-    let statement = settle_period(&terms, &input, &log, &ledger).map_err(billing_error)?;
+    let (statement, _) = settlement
+        .finish(&terms, &log, &ledger, args.carrier_count)
+        .map_err(billing_error)?;
     print!("{}", render(&statement, format));
     Ok(())
 }
