@@ -15,9 +15,7 @@ use chrono::{Duration, NaiveDate};
 use cmpp_benches::gen::{incidents_toml, quarter_2026q1, RecordGen};
 use cmpp_benches::measure::{arg_value, has_flag, load_average, peak_rss_kb, rss_kb, timed};
 use sms_billing::render::{render, Format as StatementFormat};
-use sms_billing::{
-    settle_period, BillableCounter, IncidentLog, Ledger, Period, PeriodInput, SlaWindow, Terms,
-};
+use sms_billing::{IncidentLog, Ledger, Period, Settlement, Terms};
 use sms_records::{beijing, create_records, open_records_with, Format, ReaderOptions};
 use sms_sla::{Aggregator, SlaSettings};
 use std::path::PathBuf;
@@ -136,18 +134,14 @@ fn main() {
         log.validate("incidents.toml").expect("valid incidents");
         assert_eq!(log.len(), 1_000);
         let period = Period::parse("2026Q1", &terms).expect("period");
-        let mut agg =
-            Aggregator::new(&sla_settings, period.start(), period.end(), as_of).expect("range");
-        let mut counter = BillableCounter::new(&period);
+        let mut settlement =
+            Settlement::new(period, &sla_settings, as_of_date, as_of).expect("range");
         for r in open_records_with(&file, Some(format), ReaderOptions::default()).expect("open") {
-            let r = r.expect("valid record");
-            agg.add(&r);
-            counter.add(&r);
+            settlement.add(&r.expect("valid record"));
         }
-        let report = agg.report();
-        let mut input = PeriodInput::from_counter(period, &counter, as_of_date);
-        input.sla = report.windows.iter().map(SlaWindow::from).collect();
-        let st = settle_period(&terms, &input, &log, &Ledger::default()).expect("statement");
+        let (st, _) = settlement
+            .finish(&terms, &log, &Ledger::default(), None)
+            .expect("statement");
         render(&st, StatementFormat::Markdown)
     });
     let total_line = statement
