@@ -347,12 +347,13 @@ impl Sender {
                 }
             }
         }
+        // Plan before journaling anything: a SUBMIT that cannot be built fails the whole call
+        // before any record exists, rather than leaving refusals without their siblings.
+        let plans = self.plan(&sms, &src, &group_id, &accepted, segments)?;
         let counters = &self.state.counters;
         Counters::bump(&counters.refused, refusals.len() as u64);
         Counters::bump(&counters.records, refusals.len() as u64);
         let refused_durable = self.state.journal(refusals);
-
-        let plans = self.plan(&sms, &src, &group_id, &accepted, segments)?;
         let submits = futures::future::join_all(plans.into_iter().map(|p| self.submit(p)));
         let (refused_durable, outcomes) = tokio::join!(refused_durable, submits);
         refused_durable.map_err(SendError::Journal)?;
