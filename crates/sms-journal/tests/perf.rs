@@ -77,7 +77,15 @@ fn perf_append_export_lookup() {
         Some(d) => tempfile::tempdir_in(d).unwrap(),
         None => tempfile::tempdir().unwrap(),
     };
-    let mut j = Journal::open(dir.path(), JournalOptions::default()).unwrap();
+    // JOURNAL_PERF_FULL_SYNC=0 measures synchronous=NORMAL (still safe against kill -9 in WAL
+    // mode; only an OS crash or power loss can take the last commits).
+    let full_sync = std::env::var("JOURNAL_PERF_FULL_SYNC").map_or(true, |v| v != "0");
+    println!("synchronous={}", if full_sync { "FULL" } else { "NORMAL" });
+    let options = JournalOptions {
+        full_sync,
+        ..JournalOptions::default()
+    };
+    let mut j = Journal::open(dir.path(), options).unwrap();
     let start = Instant::now();
     let cpu = thread_cpu();
     let mut batch = Vec::with_capacity(30_000);
