@@ -667,30 +667,15 @@ impl Driver {
                     now.into_std(),
                 );
                 let (done, evicted) = match pushed {
-                    Ok(None) => {
-                        let c = text::decode_lossy(d.msg_fmt, &content);
-                        self.emit(ClientEvent::UserMessage {
-                            from,
-                            to,
-                            service_id,
-                            msg_fmt: d.msg_fmt,
-                            content: c,
-                            link_id,
-                            parts: 1,
-                            complete: true,
-                            missing: Vec::new(),
-                            connection: self.idx,
-                            received_at,
-                        })
-                        .await;
-                        return;
-                    }
                     Ok(Some(r)) => match r.outcome {
                         PushOutcome::Complete(m) => (Some(m), r.evicted),
                         _ => (None, r.evicted),
                     },
-                    Err(e) => {
-                        tracing::warn!(connection = self.idx, error = %e, "bad UDH in MO message; delivering raw content");
+                    // Not a concatenated part, or a UDH that cannot be read: one whole message.
+                    single => {
+                        if let Err(e) = single {
+                            tracing::warn!(connection = self.idx, error = %e, "bad UDH in MO message; delivering raw content");
+                        }
                         let c = text::decode_lossy(d.msg_fmt, &content);
                         self.emit(ClientEvent::UserMessage {
                             from,
