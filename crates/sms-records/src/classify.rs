@@ -7,13 +7,13 @@ use crate::model::CauseClass;
 
 /// Cause class of a submit-response result code.
 ///
-/// 0 accepted; 8 (flow control) and 9 (number not served by this gateway) are the
-/// carrier's; 1–7 and 10–13 are errors in what the SP sent; anything else is unknown.
+/// 0 accepted; 9 (number not served by this gateway) is the carrier's; 1–8 and 10–13 are
+/// errors in what the SP sent or its rate (8: above the licensed rate); anything else is unknown.
 pub fn class_of_submit_result(result: u32) -> CauseClass {
     match result {
         0 => CauseClass::Delivered,
-        8 | 9 => CauseClass::Carrier,
-        1..=7 | 10..=13 => CauseClass::Sp,
+        9 => CauseClass::Carrier,
+        1..=8 | 10..=13 => CauseClass::Sp,
         _ => CauseClass::Unknown,
     }
 }
@@ -38,9 +38,7 @@ pub fn class_of_report_stat(stat: &str) -> CauseClass {
         ("DB", "0141" | "0142" | "0143") => CauseClass::Sp,
         ("CB", "0001" | "0007" | "0053") => CauseClass::User,
         ("SA" | "SB", _) => CauseClass::Sp,
-        ("MA" | "MB" | "MC" | "CA" | "CB" | "DA" | "DB" | "IA" | "IB" | "IC" | "ID", _) => {
-            CauseClass::Carrier
-        }
+        ("MA" | "MB" | "MC" | "CA" | "DA" | "IA" | "IB" | "IC" | "ID", _) => CauseClass::Carrier,
         _ => CauseClass::Unknown,
     }
 }
@@ -52,7 +50,8 @@ mod tests {
     #[test]
     fn submit_results() {
         assert_eq!(class_of_submit_result(0), CauseClass::Delivered);
-        assert_eq!(class_of_submit_result(8), CauseClass::Carrier);
+        assert_eq!(class_of_submit_result(8), CauseClass::Sp);
+        assert_eq!(class_of_submit_result(9), CauseClass::Carrier);
         assert_eq!(class_of_submit_result(4), CauseClass::Sp);
         assert_eq!(class_of_submit_result(13), CauseClass::Sp);
         assert_eq!(class_of_submit_result(14), CauseClass::Unknown);
@@ -68,7 +67,7 @@ mod tests {
         assert_eq!(class_of_report_stat("DB:0141"), CauseClass::Sp);
         assert_eq!(class_of_report_stat("DB:0100"), CauseClass::User);
         assert_eq!(class_of_report_stat("CB:0007"), CauseClass::User);
-        assert_eq!(class_of_report_stat("CB:0100"), CauseClass::Carrier);
+        assert_eq!(class_of_report_stat("CB:0100"), CauseClass::Unknown);
         assert_eq!(class_of_report_stat("ID:0076"), CauseClass::Carrier);
         assert_eq!(class_of_report_stat("AF:4"), CauseClass::Unknown);
         assert_eq!(class_of_report_stat("REJECTD"), CauseClass::Carrier);

@@ -188,7 +188,7 @@ mod tests {
             .next()
             .unwrap()
             .unwrap();
-        assert_eq!(r.resp_class, Some(CauseClass::Carrier));
+        assert_eq!(r.resp_class, Some(CauseClass::Sp));
         assert_eq!(r.report_class, Some(CauseClass::User));
         assert_eq!(r.group_id, None);
     }

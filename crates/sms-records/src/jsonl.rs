@@ -679,7 +679,7 @@ mod tests {
             ),
             (
                 r#"{"local_id":"a","final_state":"pending","resp_result":"8","report_stat":"DELIVRD"}"#,
-                "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: Some(8), resp_class: Some(Carrier), reported_at: None, report_stat: Some(\"DELIVRD\"), report_class: Some(Delivered), resends: 0, final_state: Pending, exempt: None, detail: None }",
+                "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: Some(8), resp_class: Some(Sp), reported_at: None, report_stat: Some(\"DELIVRD\"), report_class: Some(Delivered), resends: 0, final_state: Pending, exempt: None, detail: None }",
             ),
             (
                 r#"{"local_id":"a","final_state":"pending","resp_result":4294967296}"#,

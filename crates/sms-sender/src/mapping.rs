@@ -60,7 +60,7 @@ impl SubmitMeta {
                 maybe_accepted,
             } => each(&|_| EventKind::Failed {
                 reason: reason.clone(),
-                class: failure_class(reason, *maybe_accepted),
+                class: failure_class(*maybe_accepted),
                 maybe_accepted: *maybe_accepted,
             }),
             LifecycleKind::Reported { .. } => Vec::new(),
@@ -95,13 +95,12 @@ pub fn report_event(
 /// Cause class of a submit the session gave up on.
 ///
 /// No response at all, or a lost link after the write, is not attributable from the data:
-/// `unknown`, which the contract counts against the carrier. Flow control exhausted is the
-/// carrier's refusal to take the message.
-fn failure_class(reason: &str, maybe_accepted: bool) -> CauseClass {
+/// `unknown`, which the contract counts against the carrier. A definite failure without a
+/// write (or flow control exhausted, result 8: the SP above its licensed rate) is the SP's,
+/// as result 8 is in the code table.
+fn failure_class(maybe_accepted: bool) -> CauseClass {
     if maybe_accepted {
         CauseClass::Unknown
-    } else if reason.contains("flow control") {
-        CauseClass::Carrier
     } else {
         CauseClass::Sp
     }
@@ -186,10 +185,43 @@ mod tests {
         assert!(matches!(
             throttled[0].kind,
             EventKind::Failed {
-                class: CauseClass::Carrier,
+                class: CauseClass::Sp,
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn the_records_default_table_agrees_with_the_codec() {
+        for result in 0..=40u32 {
+            assert_eq!(
+                neutral_class(SubmitResult::from_u32(result).cause_class()),
+                sms_records::class_of_submit_result(result),
+                "submit result {result}"
+            );
+        }
+        let named = [
+            "DELIVRD", "EXPIRED", "DELETED", "UNDELIV", "ACCEPTD", "UNKNOWN", "REJECTD", "AF:4",
+        ];
+        let prefixes = [
+            "MA", "MB", "MC", "MK", "MI", "MN", "CA", "CB", "DA", "DB", "SA", "SB", "IA", "IB",
+            "IC", "ID", "XX",
+        ];
+        let codes = [
+            "0000", "0001", "0007", "0024", "0053", "0100", "0102", "0103", "0141", "0142", "0143",
+            "9999",
+        ];
+        let coded = prefixes
+            .iter()
+            .flat_map(|p| codes.iter().map(move |c| format!("{p}:{c}")));
+        for text in named.iter().map(|s| s.to_string()).chain(coded) {
+            let stat = Stat::from_text(&text).unwrap();
+            assert_eq!(
+                neutral_class(stat.cause_class()),
+                sms_records::class_of_report_stat(&text),
+                "Stat {text}"
+            );
+        }
     }
 
     #[test]

@@ -412,13 +412,13 @@ mod tests {
         let mut r = Record::new("x");
         r.submitted_at = Some(t0());
         r.responded_at = Some(t0() + ms(30));
-        r.resp_result = Some(8);
+        r.resp_result = Some(9);
         r.final_state = FinalState::Failed;
         let c = counted(classify(&r));
         assert_eq!(
             c.failure,
             Some(Failure {
-                kind: FailureKind::SubmitRejected(8),
+                kind: FailureKind::SubmitRejected(9),
                 class: CauseClass::Carrier
             })
         );
