@@ -82,3 +82,36 @@ pub fn login_error(e: LoginError, gateway: SocketAddr) -> CliError {
         ),
     }
 }
+
+/// Streams the records of `[from, until)` from a records file (CSV or JSON Lines) or from a
+/// journal folder into `each`, in constant memory. A missing journal folder is an error, not
+/// created: reading must not leave an empty journal behind.
+pub fn feed_records(
+    records: Option<&Path>,
+    journal: Option<&Path>,
+    from: chrono::DateTime<chrono::Utc>,
+    until: chrono::DateTime<chrono::Utc>,
+    mut each: impl FnMut(&sms_records::Record),
+) -> Result<(), CliError> {
+    if let Some(path) = records {
+        let bad = |e: &dyn std::fmt::Display| CliError::input(format!("{}: {e}", path.display()));
+        for r in sms_records::open_records(path).map_err(|e| bad(&e))? {
+            each(&r.map_err(|e| bad(&e))?);
+        }
+    } else if let Some(dir) = journal {
+        if !dir.is_dir() {
+            return Err(CliError::new(
+                Exit::Journal,
+                format!("journal folder {} does not exist", dir.display()),
+            ));
+        }
+        let bad = |e: sms_journal::JournalError| {
+            CliError::new(Exit::Journal, format!("{}: {e}", dir.display()))
+        };
+        let journal = Journal::open(dir, JournalOptions::default()).map_err(bad)?;
+        for r in journal.export(Some(from), Some(until)).map_err(bad)? {
+            each(&r.map_err(bad)?);
+        }
+    }
+    Ok(())
+}

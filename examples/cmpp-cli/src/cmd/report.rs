@@ -1,6 +1,7 @@
 //! `cmpp report`: the monthly SLA report (clause 3.10) from a journal or a record file.
 
 use crate::error::{CliError, Exit};
+use crate::wiring;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
 use sms_sla::{Aggregator, SlaSettings};
 use std::path::PathBuf;
@@ -92,33 +93,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let mut agg = Aggregator::new(&settings, from, until, as_of)
         .map_err(|e| CliError::new(Exit::Config, e.to_string()))?;
 
-    if let Some(path) = &args.records {
-        let records = sms_records::open_records(path)
-            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-        for r in records {
-            let r = r.map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-            agg.add(&r);
-        }
-    } else if let Some(dir) = &args.journal {
-        // Opening creates a missing folder; a report must not do that.
-        if !dir.is_dir() {
-            return Err(CliError::new(
-                Exit::Journal,
-                format!("journal folder {} does not exist", dir.display()),
-            ));
-        }
-        let journal_err = |e: sms_journal::JournalError| {
-            CliError::new(Exit::Journal, format!("{}: {e}", dir.display()))
-        };
-        let journal = sms_journal::Journal::open(dir, sms_journal::JournalOptions::default())
-            .map_err(journal_err)?;
-        for r in journal
-            .export(Some(from.to_utc()), Some(until.to_utc()))
-            .map_err(journal_err)?
-        {
-            agg.add(&r.map_err(journal_err)?);
-        }
-    }
+    wiring::feed_records(
+        args.records.as_deref(),
+        args.journal.as_deref(),
+        from.to_utc(),
+        until.to_utc(),
+        |r| agg.add(r),
+    )?;
 
     let report = agg.report();
     let text = match args.format {

@@ -4,6 +4,7 @@
 //! billable counter (4.1.3); nothing is held in memory per record.
 
 use crate::error::{CliError, Exit};
+use crate::wiring;
 use chrono::{NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
 use sms_billing::render::{render, Format};
@@ -122,33 +123,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
 
     let mut settlement = Settlement::new(period.clone(), &sla_settings, as_of_date, as_of_instant)
         .map_err(|e| CliError::new(Exit::Config, e.to_string()))?;
-    if let Some(path) = &args.records {
-        let iter = sms_records::open_records(path)
-            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-        for r in iter {
-            let r = r.map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-            settlement.add(&r);
-        }
-    } else if let Some(dir) = &args.journal {
-        if !dir.is_dir() {
-            return Err(CliError::new(
-                Exit::Journal,
-                format!("journal folder {} does not exist", dir.display()),
-            ));
-        }
-        let journal = sms_journal::Journal::open(dir, sms_journal::JournalOptions::default())
-            .map_err(|e| CliError::new(Exit::Journal, e.to_string()))?;
-        let export = journal
-            .export(
-                Some(period.start().with_timezone(&Utc)),
-                Some(period.end().with_timezone(&Utc)),
-            )
-            .map_err(|e| CliError::new(Exit::Journal, e.to_string()))?;
-        for r in export {
-            let r = r.map_err(|e| CliError::new(Exit::Journal, e.to_string()))?;
-            settlement.add(&r);
-        }
-    }
+    wiring::feed_records(
+        args.records.as_deref(),
+        args.journal.as_deref(),
+        period.start().with_timezone(&Utc),
+        period.end().with_timezone(&Utc),
+        |r| settlement.add(r),
+    )?;
     let (statement, _) = settlement
         .finish(&terms, &log, &ledger, args.carrier_count)
         .map_err(billing_error)?;
