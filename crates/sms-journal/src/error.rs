@@ -31,6 +31,16 @@ pub enum JournalError {
         /// What is wrong.
         message: String,
     },
+    /// The file was written by a newer version of this journal, in a format it cannot read.
+    #[error("{path}: journal file format {found} is newer than this program's ({supported})")]
+    Format {
+        /// The month file.
+        path: PathBuf,
+        /// The file's format (SQLite `user_version`).
+        found: i64,
+        /// The newest format this program reads and writes.
+        supported: i64,
+    },
     /// A record or event cannot be stored as given.
     #[error("invalid input: {0}")]
     Invalid(String),

@@ -5,7 +5,7 @@ use crate::month::Month;
 use crate::store;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
-use sms_records::{Event, EventKind, Folder, Record};
+use sms_records::{Event, EventKind, Record};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -272,10 +272,9 @@ impl Journal {
     /// file of its own month and adopted when that response is written. Replayed
     /// events are ignored. One transaction per month file touched.
     ///
-    /// The `messages` row of a message first seen in this batch is folded in memory
-    /// from the batch's new events (and the orphans it adopts); a message already
-    /// stored is re-folded from all its stored events, so the row is always the
-    /// fold of every event the file holds for it.
+    /// A message's events are kept in its `messages` row, which is rewritten as the
+    /// fold of all of them; a message first seen in this batch is folded from the
+    /// batch's events (and the orphans it adopts) and inserted in one statement.
     pub fn append_batch(&mut self, events: &[Event]) -> Result<(), JournalError> {
         let files: BTreeSet<Month> = self.months()?.into_iter().collect();
         // Look-ups run in one read transaction per file (not one per query); the
@@ -319,55 +318,28 @@ impl Journal {
                 .conn(month, true)?
                 .ok_or_else(|| JournalError::Invalid(format!("cannot open {}", path.display())))?;
             let tx = conn.unchecked_transaction().at(&path)?;
-            // Messages with new events: known to be stored (re-fold from the file)
-            // or presumed new (fold of the new events, kept here; re-folded from
-            // the file instead if its row turns out to exist).
-            let mut stored: Vec<&str> = Vec::new();
-            // Adoption looks for orphans only when the file holds some.
-            let mut orphans = store::has_orphans(&tx, &path)?;
-            let mut fresh: BTreeMap<&str, (Folder, DateTime<Utc>)> = BTreeMap::new();
             let mut writer = store::BatchWriter::new(&tx, &path)?;
+            // Orphans first, so that a response anywhere in the batch adopts them.
+            let mut order: Vec<&str> = Vec::new();
+            let mut groups: HashMap<&str, Vec<store::Entry<'_>>> = HashMap::new();
             for (e, id) in &items {
-                let new = writer.insert_event(e, id.as_deref())?;
-                let Some(id) = id.as_deref() else {
-                    orphans |= new;
-                    continue;
-                };
-                let existed = home.get(id).is_some_and(|h| h.1);
-                let mut adopted = Vec::new();
-                if let EventKind::Responded {
-                    msg_id: Some(m), ..
-                } = &e.kind
-                {
-                    if orphans {
-                        adopted = store::adopt_orphans(&tx, &path, m, id)?;
+                match id.as_deref() {
+                    None => {
+                        writer.insert_orphan(e)?;
                     }
-                }
-                if !new && adopted.is_empty() {
-                    continue;
-                }
-                if existed {
-                    stored.push(id);
-                    continue;
-                }
-                let (folder, first) = fresh
-                    .entry(id)
-                    .or_insert_with(|| (Folder::new(), DateTime::<Utc>::MAX_UTC));
-                for a in adopted.iter().chain(new.then_some(*e)) {
-                    folder.push(a);
-                    *first = (*first).min(a.at);
+                    Some(id) => groups
+                        .entry(id)
+                        .or_insert_with(|| {
+                            order.push(id);
+                            Vec::new()
+                        })
+                        .push((store::ms(e.at), Cow::Borrowed(&e.kind))),
                 }
             }
-            stored.sort_unstable();
-            stored.dedup();
-            for id in stored {
-                writer.refold(id)?;
-            }
-            for (id, (folder, first)) in &fresh {
-                // Stored meanwhile by another writer: then fold everything the file holds.
-                if !writer.insert_folded(id, folder, *first)? {
-                    writer.refold(id)?;
-                }
+            for id in order {
+                let new = groups.remove(id).unwrap_or_default();
+                let stored = home.get(id).is_some_and(|h| h.1);
+                writer.add(id, new, stored)?;
             }
             drop(writer);
             tx.commit().at(&path)?;
@@ -551,8 +523,8 @@ impl Journal {
     ///
     /// Each record is stored as it is in `messages` (it is authoritative: an
     /// `expired` state or an exemption tag survive), in the month of its submit
-    /// time, and the events it implies are synthesized into `events` so that a
-    /// trace shows them. A record with the local id of a stored message replaces it.
+    /// time, with the events it implies synthesized so that a trace shows them.
+    /// A record with the local id of a stored message replaces it.
     /// Returns the number of records stored.
     pub fn import(
         &mut self,
@@ -597,14 +569,8 @@ impl Journal {
                 .ok_or_else(|| JournalError::Invalid(format!("cannot open {}", path.display())))?;
             let tx = conn.unchecked_transaction().at(&path)?;
             for (r, at) in items {
-                tx.prepare_cached("DELETE FROM events WHERE local_id = ?1")
-                    .at(&path)?
-                    .execute([&r.local_id])
-                    .at(&path)?;
-                for e in crate::synth::events_of_record(r) {
-                    store::insert_event(&tx, &path, &e, Some(&r.local_id))?;
-                }
-                store::upsert_message(&tx, &path, r, store::ms(at), true)?;
+                let events = crate::synth::events_of_record(r);
+                store::replace_message(&tx, &path, r, store::ms(at), &events)?;
                 n += 1;
             }
             tx.commit().at(&path)?;

@@ -4,22 +4,21 @@ use crate::error::{JournalError, SqlContext};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 use sms_records::{Event, EventKind, Folder, Record};
+use std::borrow::Cow;
 use std::path::Path;
 
-/// Schema of a month file; `messages` is derived from `events` and kept in step on every write.
+/// Format of the month files this code writes (SQLite's `user_version`).
+///
+/// 0 or 1: events in a table of their own (read, and migrated on open);
+/// 2: each message's events kept in its `messages` row.
+pub(crate) const FORMAT: i64 = 2;
+
+/// Schema of a month file.
+///
+/// A message's events live in its own row (one B-tree insert per message rather
+/// than one per event, which is what makes a full month fast to append); the
+/// `events` view lists them one per row for auditors and SQL tools.
 const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS events (
-    id       INTEGER PRIMARY KEY,
-    at_ms    INTEGER NOT NULL,          -- Unix time in milliseconds
-    local_id TEXT,                      -- NULL: a report whose message is not known (yet)
-    msg_id   TEXT,                      -- gateway Msg_Id of a response or report
-    kind     TEXT NOT NULL,             -- submitted, resent, responded, reported, failed, refused
-    payload  TEXT NOT NULL,             -- the event as JSON
-    h        INTEGER                    -- 64-bit hash of (local_id, at_ms, kind, payload), for replays;
-                                        -- NULL for an event whose hash collides with another's
-);
-CREATE UNIQUE INDEX IF NOT EXISTS events_by_message ON events(local_id, h);
-CREATE INDEX IF NOT EXISTS events_of_orphans ON events(msg_id) WHERE local_id IS NULL;
 CREATE TABLE IF NOT EXISTS messages (
     local_id        TEXT PRIMARY KEY,
     sort_ms         INTEGER NOT NULL,   -- submit time, else the first event's time
@@ -40,15 +39,30 @@ CREATE TABLE IF NOT EXISTS messages (
     resends         INTEGER NOT NULL,
     final_state     TEXT NOT NULL,
     exempt          TEXT,
-    detail          TEXT
+    detail          TEXT,
+    events          TEXT NOT NULL DEFAULT '[]'  -- every event, in time order: [[at_ms, event], ...]
 );
 CREATE INDEX IF NOT EXISTS messages_by_msg_id ON messages(msg_id) WHERE msg_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS messages_by_dest ON messages(dest, sort_ms);
 CREATE INDEX IF NOT EXISTS messages_by_time ON messages(sort_ms, local_id);
-CREATE VIEW IF NOT EXISTS events_beijing AS
-    SELECT id, strftime('%Y-%m-%dT%H:%M:%f+08:00', at_ms / 1000.0, 'unixepoch', '+8 hours') AS at,
-           local_id, msg_id, kind, payload
-    FROM events;
+CREATE TABLE IF NOT EXISTS orphans (
+    id       INTEGER PRIMARY KEY,
+    at_ms    INTEGER NOT NULL,          -- Unix time in milliseconds
+    msg_id   TEXT,                      -- gateway Msg_Id the event carries
+    payload  TEXT NOT NULL              -- the event as JSON
+);
+CREATE INDEX IF NOT EXISTS orphans_by_msg_id ON orphans(msg_id);
+CREATE VIEW IF NOT EXISTS events AS
+    SELECT m.local_id AS local_id, e.key AS seq, e.value ->> 0 AS at_ms,
+           strftime('%Y-%m-%dT%H:%M:%f+08:00', (e.value ->> 0) / 1000.0, 'unixepoch', '+8 hours') AS at,
+           e.value ->> '$[1].event' AS kind, e.value ->> '$[1].msg_id' AS msg_id,
+           e.value -> '$[1]' AS payload
+    FROM messages AS m, json_each(m.events) AS e
+    UNION ALL
+    SELECT NULL, 0, at_ms,
+           strftime('%Y-%m-%dT%H:%M:%f+08:00', at_ms / 1000.0, 'unixepoch', '+8 hours'),
+           payload ->> '$.event', msg_id, payload
+    FROM orphans;
 "#;
 
 /// Columns of `messages` in the order [`record_from_row`] reads them.
@@ -81,113 +95,56 @@ pub(crate) fn open(path: &Path, create: bool, full_sync: bool) -> Result<Connect
     conn.pragma_update(None, "wal_autocheckpoint", 16_384)
         .at(path)?;
     let tx = conn.unchecked_transaction().at(path)?;
-    let old = needs_hash_column(&tx, path)?;
-    if old {
-        tx.execute_batch("ALTER TABLE events ADD COLUMN h INTEGER")
-            .at(path)?;
+    let version: i64 = tx
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .at(path)?;
+    if version > FORMAT {
+        return Err(JournalError::Format {
+            path: path.to_path_buf(),
+            found: version,
+            supported: FORMAT,
+        });
     }
-    tx.execute_batch(SCHEMA).at(path)?;
-    if old {
-        migrate_hashes(&tx, path)?;
+    if version < FORMAT {
+        if has_events_table(&tx, path)? {
+            migrate_events_table(&tx, path)?;
+        }
+        tx.execute_batch(SCHEMA).at(path)?;
+        tx.pragma_update(None, "user_version", FORMAT).at(path)?;
     }
     tx.commit().at(path)?;
     conn.set_prepared_statement_cache_capacity(32);
     Ok(conn)
 }
 
-/// True for a file written before events had their hash column.
-fn needs_hash_column(conn: &Connection, path: &Path) -> Result<bool, JournalError> {
-    let mut stmt = conn
-        .prepare("SELECT name FROM pragma_table_info('events')")
-        .at(path)?;
-    let names = stmt
-        .query_map([], |r| r.get::<_, String>(0))
+/// True for a file of format 0 or 1, which kept events in a table of their own.
+fn has_events_table(conn: &Connection, path: &Path) -> Result<bool, JournalError> {
+    conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'")
         .at(path)?
-        .collect::<Result<Vec<_>, _>>()
-        .at(path)?;
-    Ok(!names.is_empty() && !names.iter().any(|n| n == "h"))
+        .exists([])
+        .at(path)
 }
 
-/// Fills the hash column of a file from before it existed and drops the old wide index.
+/// Moves the events of a format 0/1 file into their messages' rows and the orphans table.
 ///
-/// A row whose hash is already taken (a duplicated orphan, or a collision) keeps a
-/// NULL hash and is compared in full, like any collided event.
-fn migrate_hashes(conn: &Connection, path: &Path) -> Result<(), JournalError> {
-    let rows = {
-        let mut stmt = conn
-            .prepare("SELECT id, local_id, at_ms, kind, payload FROM events WHERE h IS NULL")
-            .at(path)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })
-            .at(path)?;
-        rows.collect::<Result<Vec<_>, _>>().at(path)?
-    };
-    let mut update = conn
-        .prepare("UPDATE OR IGNORE events SET h = ?1 WHERE id = ?2")
-        .at(path)?;
-    for (id, local_id, at, kind, payload) in rows {
-        update
-            .execute(params![
-                event_hash(local_id.as_deref(), at, &kind, &payload),
-                id
-            ])
-            .at(path)?;
-    }
+/// Both old formats have `events(id, at_ms, local_id, msg_id, kind, payload)`
+/// (format 1 added a hash column, which is not needed any more); every event with
+/// a local id had its `messages` row. Orphans stored twice by format 0 are kept once.
+fn migrate_events_table(conn: &Connection, path: &Path) -> Result<(), JournalError> {
     conn.execute_batch(
-        "DROP INDEX IF EXISTS events_by_local_id; DROP INDEX IF EXISTS events_by_msg_id; \
-         DROP INDEX IF EXISTS events_by_at;",
+        "ALTER TABLE messages ADD COLUMN events TEXT NOT NULL DEFAULT '[]';
+         UPDATE messages SET events = (
+             SELECT json_group_array(json_array(e.at_ms, json(e.payload)) ORDER BY e.at_ms, e.id)
+             FROM events AS e WHERE e.local_id = messages.local_id);
+         CREATE TABLE orphans (
+             id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, msg_id TEXT, payload TEXT NOT NULL);
+         INSERT INTO orphans (at_ms, msg_id, payload)
+             SELECT at_ms, msg_id, payload FROM events WHERE local_id IS NULL
+             GROUP BY at_ms, msg_id, payload ORDER BY min(id);
+         DROP VIEW IF EXISTS events_beijing;
+         DROP TABLE events;",
     )
-    .at(path)?;
-    Ok(())
-}
-
-/// Hash identifying a stored event: a multiply-rotate hash of its canonical bytes,
-/// eight at a time, with a SplitMix64 finaliser. Stored on disk, so it must never change.
-pub(crate) fn event_hash(local_id: Option<&str>, at_ms: i64, kind: &str, payload: &str) -> i64 {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut word = |w: u64| {
-        h = (h ^ w).wrapping_mul(K).rotate_left(29);
-    };
-    let mut eat = |bytes: &[u8]| {
-        // The length first, so that consecutive fields cannot run into each other.
-        word(bytes.len() as u64);
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            word(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            word(u64::from_le_bytes(w));
-        }
-    };
-    match local_id {
-        None => eat(&[0]),
-        Some(id) => {
-            eat(&[1]);
-            eat(id.as_bytes());
-        }
-    }
-    eat(&at_ms.to_le_bytes());
-    eat(kind.as_bytes());
-    eat(payload.as_bytes());
-    let mut z = h;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^= z >> 31;
-    z as i64
+    .at(path)
 }
 
 pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
@@ -200,7 +157,7 @@ pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-/// Name stored in the `kind` column.
+/// Name of an event's kind, as stored in its JSON (`event`).
 pub(crate) fn kind_name(kind: &EventKind) -> &'static str {
     match kind {
         EventKind::Submitted { .. } => "submitted",
@@ -221,197 +178,61 @@ pub(crate) fn event_msg_id(kind: &EventKind) -> Option<&str> {
     }
 }
 
-/// An event in its stored form.
-pub(crate) struct StoredEvent<'a> {
-    pub(crate) at_ms: i64,
-    pub(crate) local_id: Option<&'a str>,
-    pub(crate) msg_id: Option<&'a str>,
-    pub(crate) kind: &'a str,
-    pub(crate) payload: &'a str,
-}
+/// One event of a message as stored in its row: time in milliseconds, and what happened.
+pub(crate) type Entry<'a> = (i64, Cow<'a, EventKind>);
 
-impl StoredEvent<'_> {
-    fn hash(&self) -> i64 {
-        event_hash(self.local_id, self.at_ms, self.kind, self.payload)
-    }
-}
-
-/// Inserts one event (a replay of a stored event is ignored); true if it was new.
-pub(crate) fn insert_event(
-    conn: &Connection,
-    path: &Path,
-    event: &Event,
-    local_id: Option<&str>,
-) -> Result<bool, JournalError> {
-    let payload = serde_json::to_string(&event.kind)
-        .map_err(|e| JournalError::Invalid(format!("event cannot be encoded: {e}")))?;
-    let stored = StoredEvent {
-        at_ms: ms(event.at),
-        local_id,
-        msg_id: event_msg_id(&event.kind),
-        kind: kind_name(&event.kind),
-        payload: &payload,
-    };
-    insert_stored(conn, path, &stored, stored.hash())
-}
-
-/// Inserts an event under hash `h` unless the very same event is stored; true if it was new.
-///
-/// The unique index on `(local_id, h)` answers the common cases in one statement;
-/// when the hash is taken, the stored row is compared in full, and an event that
-/// merely collides is stored with a NULL hash (such rows are compared in full too).
-/// An event without a local id (an orphan report) is looked up through its Msg_Id.
-pub(crate) fn insert_stored(
-    conn: &Connection,
-    path: &Path,
-    e: &StoredEvent<'_>,
-    h: i64,
-) -> Result<bool, JournalError> {
-    if e.local_id.is_none() && e.msg_id.is_some() && is_stored_orphan(conn, path, e)? {
-        return Ok(false);
-    }
-    let n = conn
-        .prepare_cached(INSERT_EVENT)
-        .at(path)?
-        .execute(params![e.at_ms, e.local_id, e.msg_id, e.kind, e.payload, h])
-        .at(path)?;
-    if n > 0 {
-        return Ok(true);
-    }
-    insert_taken(conn, path, e, h)
-}
-
-/// The insert of `e` under hash `h` was ignored: a replay, or a collision to store apart.
-fn insert_taken(
-    conn: &Connection,
-    path: &Path,
-    e: &StoredEvent<'_>,
-    h: i64,
-) -> Result<bool, JournalError> {
-    if is_stored(conn, path, e, h)? {
-        return Ok(false);
-    }
-    conn.prepare_cached(
-        "INSERT INTO events (at_ms, local_id, msg_id, kind, payload, h) \
-         VALUES (?1, ?2, ?3, ?4, ?5, NULL)",
-    )
-    .at(path)?
-    .execute(params![e.at_ms, e.local_id, e.msg_id, e.kind, e.payload])
-    .at(path)?;
-    Ok(true)
-}
-
-/// Whether exactly this event is stored under its message (hash `h`, or collided).
-fn is_stored(
-    conn: &Connection,
-    path: &Path,
-    e: &StoredEvent<'_>,
-    h: i64,
-) -> Result<bool, JournalError> {
-    let found = conn
-        .prepare_cached(
-            "SELECT 1 FROM events WHERE local_id = ?2 AND (h = ?1 OR h IS NULL) \
-             AND at_ms = ?3 AND kind = ?4 AND payload = ?5 LIMIT 1",
-        )
-        .at(path)?
-        .query_row(params![h, e.local_id, e.at_ms, e.kind, e.payload], |_| {
-            Ok(())
-        })
-        .optional()
-        .at(path)?;
-    Ok(found.is_some())
-}
-
-/// Whether exactly this event is stored as an orphan (no local id).
-fn is_stored_orphan(
-    conn: &Connection,
-    path: &Path,
-    e: &StoredEvent<'_>,
-) -> Result<bool, JournalError> {
-    let found = conn
-        .prepare_cached(
-            "SELECT 1 FROM events WHERE msg_id = ?1 AND local_id IS NULL \
-             AND at_ms = ?2 AND kind = ?3 AND payload = ?4 LIMIT 1",
-        )
-        .at(path)?
-        .query_row(params![e.msg_id, e.at_ms, e.kind, e.payload], |_| Ok(()))
-        .optional()
-        .at(path)?;
-    Ok(found.is_some())
-}
-
-/// Gives orphan reports carrying `msg_id` to message `local_id`; returns the events it adopted.
-///
-/// An orphan that is already stored under the message (the same report came
-/// twice, once with its local id) is dropped instead.
-pub(crate) fn adopt_orphans(
-    conn: &Connection,
-    path: &Path,
-    msg_id: &str,
-    local_id: &str,
-) -> Result<Vec<Event>, JournalError> {
-    let orphans = {
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT id, at_ms, kind, payload FROM events \
-                 WHERE msg_id = ?1 AND local_id IS NULL ORDER BY at_ms, id",
-            )
-            .at(path)?;
-        let rows = stmt
-            .query_map([msg_id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            })
-            .at(path)?;
-        rows.collect::<Result<Vec<_>, _>>().at(path)?
-    };
-    let mut adopted = Vec::new();
-    for (id, at_ms, kind, payload) in orphans {
-        let e = StoredEvent {
-            at_ms,
-            local_id: Some(local_id),
-            msg_id: Some(msg_id),
-            kind: &kind,
-            payload: &payload,
-        };
-        let h = e.hash();
-        let moved = conn
-            .prepare_cached("UPDATE OR IGNORE events SET local_id = ?1, h = ?2 WHERE id = ?3")
-            .at(path)?
-            .execute(params![local_id, h, id])
-            .at(path)?;
-        if moved == 0 {
-            if is_stored(conn, path, &e, h)? {
-                conn.prepare_cached("DELETE FROM events WHERE id = ?1")
-                    .at(path)?
-                    .execute([id])
-                    .at(path)?;
-                continue;
-            }
-            conn.prepare_cached("UPDATE events SET local_id = ?1, h = NULL WHERE id = ?2")
-                .at(path)?
-                .execute(params![local_id, id])
-                .at(path)?;
+/// Adds `new` entries to the time-ordered `list`, skipping those already in it
+/// (a replayed event); equal times keep their arrival order. True if any was added.
+pub(crate) fn merge<'a>(
+    list: &mut Vec<Entry<'a>>,
+    new: impl IntoIterator<Item = Entry<'a>>,
+) -> bool {
+    let mut added = false;
+    for (at, kind) in new {
+        let end = list.partition_point(|(t, _)| *t <= at);
+        let start = list[..end].partition_point(|(t, _)| *t < at);
+        if list[start..end].iter().any(|(_, k)| *k == kind) {
+            continue;
         }
-        adopted.push(Event {
-            at: from_ms(at_ms),
-            local_id: Some(local_id.to_string()),
-            kind: decode_kind(path, &payload)?,
-        });
+        list.insert(end, (at, kind));
+        added = true;
     }
-    Ok(adopted)
+    added
 }
 
-/// Whether the file holds any orphan event (one without a local id).
-pub(crate) fn has_orphans(conn: &Connection, path: &Path) -> Result<bool, JournalError> {
-    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE local_id IS NULL)")
-        .at(path)?
-        .query_row([], |r| r.get(0))
-        .at(path)
+/// The record that a message's entries fold into, and its sort key (the submit
+/// time, else the first event's time).
+fn fold_entries(local_id: &str, list: &[Entry<'_>]) -> (Record, i64) {
+    let mut folder = Folder::new();
+    for (at, kind) in list {
+        folder.push_kind(from_ms(*at), kind);
+    }
+    let mut record = folder.finish();
+    record.local_id = local_id.to_string();
+    let sort = record
+        .submitted_at
+        .map(ms)
+        .or_else(|| list.first().map(|e| e.0))
+        .unwrap_or(0);
+    (record, sort)
+}
+
+fn encode_entries(buf: &mut Vec<u8>, list: &[Entry<'_>]) -> Result<(), JournalError> {
+    buf.clear();
+    serde_json::to_writer(&mut *buf, list)
+        .map_err(|e| JournalError::Invalid(format!("event cannot be encoded: {e}")))
+}
+
+fn as_text(buf: &[u8]) -> &str {
+    // serde_json writes UTF-8 only.
+    std::str::from_utf8(buf).unwrap_or_default()
+}
+
+fn decode_entries(path: &Path, text: &str) -> Result<Vec<(i64, EventKind)>, JournalError> {
+    serde_json::from_str(text).map_err(|e| JournalError::Corrupt {
+        path: path.to_path_buf(),
+        message: format!("events of a message: {e}"),
+    })
 }
 
 fn decode_kind(path: &Path, payload: &str) -> Result<EventKind, JournalError> {
@@ -421,97 +242,28 @@ fn decode_kind(path: &Path, payload: &str) -> Result<EventKind, JournalError> {
     })
 }
 
-fn event_from_row(path: &Path, row: &Row<'_>) -> Result<Event, JournalError> {
-    let at: i64 = row.get(0).at(path)?;
-    let local_id: Option<String> = row.get(1).at(path)?;
-    let payload: String = row.get(2).at(path)?;
-    let kind = decode_kind(path, &payload)?;
-    Ok(Event {
-        at: from_ms(at),
-        local_id,
-        kind,
-    })
-}
-
-/// Events of one message, in time order.
-pub(crate) fn events_of(
-    conn: &Connection,
-    path: &Path,
-    local_id: &str,
-) -> Result<Vec<Event>, JournalError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT at_ms, local_id, payload FROM events WHERE local_id = ?1 ORDER BY at_ms, id",
-        )
-        .at(path)?;
-    let mut rows = stmt.query([local_id]).at(path)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().at(path)? {
-        out.push(event_from_row(path, row)?);
-    }
-    Ok(out)
-}
-
-/// Reports stored without a message, for a Msg_Id.
-pub(crate) fn orphans_of(
-    conn: &Connection,
-    path: &Path,
-    msg_id: &str,
-) -> Result<Vec<Event>, JournalError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT at_ms, local_id, payload FROM events WHERE msg_id = ?1 AND local_id IS NULL ORDER BY at_ms, id",
-        )
-        .at(path)?;
-    let mut rows = stmt.query([msg_id]).at(path)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().at(path)? {
-        out.push(event_from_row(path, row)?);
-    }
-    Ok(out)
-}
-
-const UPSERT_MESSAGE: &str =
-    "INSERT INTO messages VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)
-     ON CONFLICT(local_id) DO UPDATE SET sort_ms=excluded.sort_ms, msg_id=excluded.msg_id,
-     src=excluded.src, dest=excluded.dest, category=excluded.category, segment=excluded.segment,
-     segments=excluded.segments, group_id=excluded.group_id, submitted_ms=excluded.submitted_ms,
-     responded_ms=excluded.responded_ms, resp_result=excluded.resp_result,
-     resp_class=excluded.resp_class, reported_ms=excluded.reported_ms,
-     report_stat=excluded.report_stat, report_class=excluded.report_class,
-     resends=excluded.resends, final_state=excluded.final_state,
-     exempt=COALESCE(excluded.exempt, messages.exempt), detail=excluded.detail";
-
 const INSERT_NEW_MESSAGE: &str = "INSERT OR IGNORE INTO messages VALUES \
-     (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)";
+     (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)";
 
-const INSERT_EVENT: &str =
-    "INSERT OR IGNORE INTO events (at_ms, local_id, msg_id, kind, payload, h) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+const REPLACE_MESSAGE: &str = "INSERT OR REPLACE INTO messages VALUES \
+     (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)";
 
-/// Writes a message row; with `replace_exempt` the record's exemption replaces the stored one.
-pub(crate) fn upsert_message(
-    conn: &Connection,
-    path: &Path,
-    r: &Record,
-    sort_ms: i64,
-    replace_exempt: bool,
-) -> Result<(), JournalError> {
-    let sql = if replace_exempt {
-        "INSERT OR REPLACE INTO messages VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
-    } else {
-        UPSERT_MESSAGE
-    };
-    let mut stmt = conn.prepare_cached(sql).at(path)?;
-    execute_message(&mut stmt, path, r, sort_ms).map(drop)
-}
+/// Rewrites a stored message from the fold of its events; the exemption tag has no
+/// event, so a stored one is kept.
+const UPDATE_MESSAGE: &str = "UPDATE messages SET sort_ms=?2, msg_id=?3, src=?4, dest=?5, \
+     category=?6, segment=?7, segments=?8, group_id=?9, submitted_ms=?10, responded_ms=?11, \
+     resp_result=?12, resp_class=?13, reported_ms=?14, report_stat=?15, report_class=?16, \
+     resends=?17, final_state=?18, exempt=COALESCE(?19, exempt), detail=?20, events=?21 \
+     WHERE local_id=?1";
 
-/// Binds a record to a `messages` insert and runs it; true if it changed a row.
+/// Binds a record and its encoded events to a `messages` statement and runs it;
+/// true if it changed a row.
 fn execute_message(
     stmt: &mut rusqlite::Statement<'_>,
     path: &Path,
     r: &Record,
     sort_ms: i64,
+    events: &str,
 ) -> Result<bool, JournalError> {
     let n = stmt
         .execute(params![
@@ -535,19 +287,42 @@ fn execute_message(
             r.final_state.as_str(),
             r.exempt,
             r.detail,
+            events,
         ])
         .at(path)?;
     Ok(n > 0)
 }
 
-/// The statements of one batch in one file, prepared once for the whole batch.
+/// Stores a record as it is (imported: it is authoritative), with the events it
+/// implies, replacing any stored message of the same local id.
+pub(crate) fn replace_message(
+    conn: &Connection,
+    path: &Path,
+    r: &Record,
+    sort_ms: i64,
+    events: &[Event],
+) -> Result<(), JournalError> {
+    let mut list = Vec::with_capacity(events.len());
+    merge(
+        &mut list,
+        events.iter().map(|e| (ms(e.at), Cow::Borrowed(&e.kind))),
+    );
+    let mut buf = Vec::with_capacity(512);
+    encode_entries(&mut buf, &list)?;
+    let mut stmt = conn.prepare_cached(REPLACE_MESSAGE).at(path)?;
+    execute_message(&mut stmt, path, r, sort_ms, as_text(&buf)).map(drop)
+}
+
+/// The writes of one batch in one file, with their statements prepared once.
 pub(crate) struct BatchWriter<'c> {
     conn: &'c Connection,
     path: &'c Path,
     insert: rusqlite::CachedStatement<'c>,
-    upsert: rusqlite::CachedStatement<'c>,
-    insert_new: rusqlite::CachedStatement<'c>,
-    payload: Vec<u8>,
+    update: rusqlite::CachedStatement<'c>,
+    select: rusqlite::CachedStatement<'c>,
+    buf: Vec<u8>,
+    /// Whether the file may hold orphans (adoption is looked for only then).
+    orphans: bool,
 }
 
 impl<'c> BatchWriter<'c> {
@@ -555,85 +330,200 @@ impl<'c> BatchWriter<'c> {
         Ok(BatchWriter {
             conn,
             path,
-            insert: conn.prepare_cached(INSERT_EVENT).at(path)?,
-            upsert: conn.prepare_cached(UPSERT_MESSAGE).at(path)?,
-            insert_new: conn.prepare_cached(INSERT_NEW_MESSAGE).at(path)?,
-            payload: Vec::with_capacity(256),
+            insert: conn.prepare_cached(INSERT_NEW_MESSAGE).at(path)?,
+            update: conn.prepare_cached(UPDATE_MESSAGE).at(path)?,
+            select: conn
+                .prepare_cached("SELECT events FROM messages WHERE local_id = ?1")
+                .at(path)?,
+            buf: Vec::with_capacity(1024),
+            orphans: has_orphans(conn, path)?,
         })
     }
 
-    /// As [`insert_event`].
-    pub(crate) fn insert_event(
-        &mut self,
-        event: &Event,
-        local_id: Option<&str>,
-    ) -> Result<bool, JournalError> {
-        self.payload.clear();
-        serde_json::to_writer(&mut self.payload, &event.kind)
+    /// Stores an event that no message claims (yet), unless the very same one is
+    /// stored; true if it was new.
+    pub(crate) fn insert_orphan(&mut self, e: &Event) -> Result<bool, JournalError> {
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, &e.kind)
             .map_err(|e| JournalError::Invalid(format!("event cannot be encoded: {e}")))?;
-        let payload = std::str::from_utf8(&self.payload)
-            .map_err(|e| JournalError::Invalid(format!("event cannot be encoded: {e}")))?;
-        let e = StoredEvent {
-            at_ms: ms(event.at),
-            local_id,
-            msg_id: event_msg_id(&event.kind),
-            kind: kind_name(&event.kind),
-            payload,
-        };
-        let h = e.hash();
-        if e.local_id.is_none() && e.msg_id.is_some() {
-            // Orphans: the unique index does not cover them.
-            return insert_stored(self.conn, self.path, &e, h);
-        }
-        let n = self
-            .insert
-            .execute(params![e.at_ms, e.local_id, e.msg_id, e.kind, e.payload, h])
+        let payload = as_text(&self.buf);
+        let (at, msg_id) = (ms(e.at), event_msg_id(&e.kind));
+        let stored = self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM orphans WHERE msg_id IS ?1 AND at_ms = ?2 AND payload = ?3",
+            )
+            .at(self.path)?
+            .exists(params![msg_id, at, payload])
             .at(self.path)?;
-        if n > 0 {
-            return Ok(true);
+        if stored {
+            return Ok(false);
         }
-        insert_taken(self.conn, self.path, &e, h)
+        self.conn
+            .prepare_cached("INSERT INTO orphans (at_ms, msg_id, payload) VALUES (?1, ?2, ?3)")
+            .at(self.path)?
+            .execute(params![at, msg_id, payload])
+            .at(self.path)?;
+        self.orphans = true;
+        Ok(true)
     }
 
-    /// Inserts the `messages` row of a message not stored yet, folded from `folder`
-    /// (all its events); false, writing nothing, if the row exists after all.
-    pub(crate) fn insert_folded(
-        &mut self,
-        local_id: &str,
-        folder: &Folder,
-        first_at: DateTime<Utc>,
-    ) -> Result<bool, JournalError> {
-        let mut record = folder.finish();
-        record.local_id = local_id.to_string();
-        let sort = ms(record.submitted_at.unwrap_or(first_at));
-        execute_message(&mut self.insert_new, self.path, &record, sort)
+    /// Takes the orphans carrying `msg_id` out of the orphans table, in time order.
+    fn adopt<'e>(&mut self, msg_id: &str) -> Result<Vec<Entry<'e>>, JournalError> {
+        let mut out = Vec::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT at_ms, payload FROM orphans WHERE msg_id = ?1 ORDER BY at_ms, id",
+                )
+                .at(self.path)?;
+            let mut rows = stmt.query([msg_id]).at(self.path)?;
+            while let Some(row) = rows.next().at(self.path)? {
+                let at: i64 = row.get(0).at(self.path)?;
+                let payload =
+                    row.get_ref(1)
+                        .at(self.path)?
+                        .as_str()
+                        .map_err(|e| JournalError::Corrupt {
+                            path: self.path.to_path_buf(),
+                            message: format!("orphan payload: {e}"),
+                        })?;
+                out.push((at, Cow::Owned(decode_kind(self.path, payload)?)));
+            }
+        }
+        if !out.is_empty() {
+            self.conn
+                .prepare_cached("DELETE FROM orphans WHERE msg_id = ?1")
+                .at(self.path)?
+                .execute([msg_id])
+                .at(self.path)?;
+        }
+        Ok(out)
     }
 
-    /// Re-folds one message from all its stored events and updates its `messages` row.
+    /// Adds events to message `local_id` and rewrites its row as the fold of all
+    /// its events; replayed events are skipped (a pure replay writes nothing).
     ///
-    /// The exemption tag has no event; an existing one is kept.
-    pub(crate) fn refold(&mut self, local_id: &str) -> Result<(), JournalError> {
-        let events = events_of(self.conn, self.path, local_id)?;
-        let mut folder = Folder::new();
-        for e in &events {
-            folder.push(e);
-        }
-        self.write_folded(local_id, &folder, events.first().map(|e| e.at))
-    }
-
-    /// Updates the `messages` row of `local_id` from the fold of *all* its events;
-    /// `first_at` is the earliest of them (the sort key when there is no submit).
-    pub(crate) fn write_folded(
+    /// `stored` says the file is known to hold the message; otherwise it is
+    /// presumed new, and if its row exists after all (another writer), merged too.
+    /// A response carrying a Msg_Id adopts the orphans of that Msg_Id.
+    pub(crate) fn add<'e>(
         &mut self,
         local_id: &str,
-        folder: &Folder,
-        first_at: Option<DateTime<Utc>>,
+        mut new: Vec<Entry<'e>>,
+        stored: bool,
     ) -> Result<(), JournalError> {
-        let mut record = folder.finish();
-        record.local_id = local_id.to_string();
-        let sort = record.submitted_at.or(first_at).map_or(0, ms);
-        execute_message(&mut self.upsert, self.path, &record, sort).map(drop)
+        if self.orphans {
+            let msg_ids: Vec<String> = new
+                .iter()
+                .filter_map(|(_, k)| match &**k {
+                    EventKind::Responded {
+                        msg_id: Some(m), ..
+                    } => Some(m.clone()),
+                    _ => None,
+                })
+                .collect();
+            for m in msg_ids {
+                new.extend(self.adopt(&m)?);
+            }
+        }
+        if !stored {
+            let mut list = Vec::with_capacity(new.len());
+            merge(&mut list, new);
+            let (record, sort) = fold_entries(local_id, &list);
+            encode_entries(&mut self.buf, &list)?;
+            if execute_message(
+                &mut self.insert,
+                self.path,
+                &record,
+                sort,
+                as_text(&self.buf),
+            )? {
+                return Ok(());
+            }
+            new = list;
+        }
+        let text: Option<String> = self
+            .select
+            .query_row([local_id], |r| r.get(0))
+            .optional()
+            .at(self.path)?;
+        let mut list: Vec<Entry<'e>> = match &text {
+            Some(t) => decode_entries(self.path, t)?
+                .into_iter()
+                .map(|(at, k)| (at, Cow::Owned(k)))
+                .collect(),
+            None => Vec::new(),
+        };
+        if !merge(&mut list, new) && text.is_some() {
+            return Ok(());
+        }
+        let (record, sort) = fold_entries(local_id, &list);
+        encode_entries(&mut self.buf, &list)?;
+        let stmt = if text.is_some() {
+            &mut self.update
+        } else {
+            &mut self.insert
+        };
+        execute_message(stmt, self.path, &record, sort, as_text(&self.buf)).map(drop)
     }
+}
+
+/// Whether the file holds any orphan event (one without a local id).
+pub(crate) fn has_orphans(conn: &Connection, path: &Path) -> Result<bool, JournalError> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM orphans)")
+        .at(path)?
+        .query_row([], |r| r.get(0))
+        .at(path)
+}
+
+/// Events of one message, in time order.
+pub(crate) fn events_of(
+    conn: &Connection,
+    path: &Path,
+    local_id: &str,
+) -> Result<Vec<Event>, JournalError> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT events FROM messages WHERE local_id = ?1")
+        .at(path)?
+        .query_row([local_id], |r| r.get(0))
+        .optional()
+        .at(path)?;
+    let Some(text) = text else {
+        return Ok(Vec::new());
+    };
+    Ok(decode_entries(path, &text)?
+        .into_iter()
+        .map(|(at, kind)| Event {
+            at: from_ms(at),
+            local_id: Some(local_id.to_string()),
+            kind,
+        })
+        .collect())
+}
+
+/// Events stored without a message, for a Msg_Id, in time order.
+pub(crate) fn orphans_of(
+    conn: &Connection,
+    path: &Path,
+    msg_id: &str,
+) -> Result<Vec<Event>, JournalError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT at_ms, payload FROM orphans WHERE msg_id = ?1 ORDER BY at_ms, id")
+        .at(path)?;
+    let mut rows = stmt.query([msg_id]).at(path)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().at(path)? {
+        let at: i64 = row.get(0).at(path)?;
+        let payload: String = row.get(1).at(path)?;
+        out.push(Event {
+            at: from_ms(at),
+            local_id: None,
+            kind: decode_kind(path, &payload)?,
+        });
+    }
+    Ok(out)
 }
 
 /// An enumeration column, read in place (no allocation).
@@ -741,11 +631,13 @@ pub(crate) fn local_ids(
 
 /// Number of messages and events in a file.
 pub(crate) fn counts(conn: &Connection, path: &Path) -> Result<(u64, u64), JournalError> {
-    let m: i64 = conn
-        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
-        .at(path)?;
-    let e: i64 = conn
-        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+    let (m, e): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), coalesce(sum(json_array_length(events)), 0) \
+             + (SELECT count(*) FROM orphans) FROM messages",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .at(path)?;
     Ok((m.max(0) as u64, e.max(0) as u64))
 }
@@ -754,11 +646,17 @@ pub(crate) fn counts(conn: &Connection, path: &Path) -> Result<(u64, u64), Journ
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use sms_records::{Category, MessageInfo};
+    use sms_records::{Category, FinalState, MessageInfo};
+
+    const T0: i64 = 1_772_323_200_000; // 2026-03-01T08:00:00+08:00
+
+    fn at(ms: i64) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(T0 + ms).unwrap()
+    }
 
     fn report(local_id: Option<&str>, ms: i64, stat: &str) -> Event {
         Event {
-            at: Utc.timestamp_millis_opt(1_772_323_200_000 + ms).unwrap(),
+            at: at(ms),
             local_id: local_id.map(Into::into),
             kind: EventKind::Reported {
                 msg_id: "M1".into(),
@@ -768,200 +666,347 @@ mod tests {
         }
     }
 
-    fn stored<'a>(e: &'a Event, payload: &'a str) -> StoredEvent<'a> {
-        StoredEvent {
-            at_ms: ms(e.at),
-            local_id: e.local_id.as_deref(),
-            msg_id: event_msg_id(&e.kind),
-            kind: kind_name(&e.kind),
-            payload,
-        }
-    }
-
-    fn event_count(conn: &Connection) -> i64 {
-        conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))
-            .unwrap()
-    }
-
-    #[test]
-    fn event_hash_is_fixed_and_separates_fields() {
-        // On disk: a change of this value would make stored events look new.
-        assert_eq!(
-            event_hash(Some("L1"), 1_772_323_200_000, "reported", "{}"),
-            -7_551_019_687_207_084_161
-        );
-        let base = event_hash(Some("L1"), 5, "reported", "{}");
-        assert_ne!(base, event_hash(None, 5, "reported", "{}"));
-        assert_ne!(base, event_hash(Some("L2"), 5, "reported", "{}"));
-        assert_ne!(base, event_hash(Some("L1"), 6, "reported", "{}"));
-        assert_ne!(base, event_hash(Some("L1"), 5, "responded", "{}"));
-        assert_ne!(base, event_hash(Some("L1"), 5, "reported", "{ }"));
-        // Field boundaries count: "L1"+"x" is not "L"+"1x".
-        assert_ne!(
-            event_hash(Some("L1"), 5, "x", "{}"),
-            event_hash(Some("L"), 5, "1x", "{}")
-        );
-    }
-
-    #[test]
-    fn colliding_hashes_keep_both_events_and_still_drop_replays() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("m.sqlite");
-        let conn = open(&path, true, false).unwrap();
-        let a = report(Some("L1"), 0, "DELIVRD");
-        let b = report(Some("L1"), 0, "UNDELIV");
-        let (pa, pb) = (
-            serde_json::to_string(&a.kind).unwrap(),
-            serde_json::to_string(&b.kind).unwrap(),
-        );
-        // Both forced onto the same hash: the second one collides.
-        assert!(insert_stored(&conn, &path, &stored(&a, &pa), 42).unwrap());
-        assert!(insert_stored(&conn, &path, &stored(&b, &pb), 42).unwrap());
-        assert_eq!(event_count(&conn), 2);
-        let nulls: i64 = conn
-            .query_row("SELECT count(*) FROM events WHERE h IS NULL", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        assert_eq!(nulls, 1, "the colliding event is stored without a hash");
-        // Replays of either are recognised.
-        assert!(!insert_stored(&conn, &path, &stored(&a, &pa), 42).unwrap());
-        assert!(!insert_stored(&conn, &path, &stored(&b, &pb), 42).unwrap());
-        assert_eq!(event_count(&conn), 2);
-        // A third distinct event on the same hash is still new.
-        let c = report(Some("L1"), 1, "DELIVRD");
-        let pc = serde_json::to_string(&c.kind).unwrap();
-        assert!(insert_stored(&conn, &path, &stored(&c, &pc), 42).unwrap());
-        assert!(!insert_stored(&conn, &path, &stored(&c, &pc), 42).unwrap());
-        assert_eq!(event_count(&conn), 3);
-        let events = events_of(&conn, &path, "L1").unwrap();
-        assert_eq!(events, [a, b, c]);
-    }
-
-    #[test]
-    fn orphan_replays_are_stored_once_and_adopted_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("m.sqlite");
-        let conn = open(&path, true, false).unwrap();
-        let orphan = report(None, 0, "DELIVRD");
-        assert!(insert_event(&conn, &path, &orphan, None).unwrap());
-        assert!(!insert_event(&conn, &path, &orphan, None).unwrap());
-        assert!(has_orphans(&conn, &path).unwrap());
-        // The same report also stored with its message: adoption drops the orphan copy.
-        let owned = report(Some("L1"), 0, "DELIVRD");
-        assert!(insert_event(&conn, &path, &owned, Some("L1")).unwrap());
-        assert!(adopt_orphans(&conn, &path, "M1", "L1").unwrap().is_empty());
-        assert!(!has_orphans(&conn, &path).unwrap());
-        assert_eq!(event_count(&conn), 1);
-        // A different orphan is moved to the message, and its replay is then recognised.
-        let late = report(None, 5, "UNDELIV");
-        assert!(insert_event(&conn, &path, &late, None).unwrap());
-        let adopted = adopt_orphans(&conn, &path, "M1", "L1").unwrap();
-        assert_eq!(adopted.len(), 1);
-        assert_eq!(adopted[0].local_id.as_deref(), Some("L1"));
-        assert!(!insert_event(&conn, &path, &late, Some("L1")).unwrap());
-        assert_eq!(events_of(&conn, &path, "L1").unwrap().len(), 2);
-    }
-
-    #[test]
-    fn a_fresh_fold_never_overwrites_a_stored_message() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("m.sqlite");
-        let conn = open(&path, true, false).unwrap();
-        let early = report(Some("L1"), 0, "DELIVRD");
-        let late = report(Some("L1"), 50, "UNDELIV");
-        let mut w = BatchWriter::new(&conn, &path).unwrap();
-        assert!(w.insert_event(&early, Some("L1")).unwrap());
-        let mut folder = Folder::new();
-        folder.push(&early);
-        assert!(w.insert_folded("L1", &folder, early.at).unwrap());
-        // A second writer's view: only the late event is "new" to it.
-        assert!(w.insert_event(&late, Some("L1")).unwrap());
-        let mut partial = Folder::new();
-        partial.push(&late);
-        assert!(!w.insert_folded("L1", &partial, late.at).unwrap());
-        w.refold("L1").unwrap();
-        drop(w);
-        let r = message(&conn, &path, "L1").unwrap().unwrap();
-        assert_eq!(
-            r.report_stat.as_deref(),
-            Some("DELIVRD"),
-            "the earliest report wins"
-        );
-        assert_eq!(r.reported_at, Some(early.at));
-    }
-
-    #[test]
-    fn files_from_before_the_hash_column_are_migrated() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("m.sqlite");
-        let sub = Event {
-            at: Utc.timestamp_millis_opt(1_772_323_200_000).unwrap(),
-            local_id: Some("L1".into()),
+    fn submit(local_id: &str, ms: i64) -> Event {
+        Event {
+            at: at(ms),
+            local_id: Some(local_id.into()),
             kind: EventKind::Submitted {
                 info: MessageInfo {
                     src: "1065800".into(),
-                    dest: "138".into(),
+                    dest: "13800000000".into(),
                     category: Category::Notice,
                     segment: 1,
                     segments: 1,
                     group_id: None,
                 },
             },
-        };
-        {
-            let old = Connection::open(&path).unwrap();
-            old.execute_batch(
-                "CREATE TABLE events (id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, \
-                 local_id TEXT, msg_id TEXT, kind TEXT NOT NULL, payload TEXT NOT NULL);
-                 CREATE UNIQUE INDEX events_by_local_id ON events(local_id, at_ms, kind, payload);
-                 CREATE INDEX events_by_msg_id ON events(msg_id) WHERE msg_id IS NOT NULL;
-                 CREATE INDEX events_by_at ON events(at_ms);",
-            )
-            .unwrap();
-            old.execute(
-                "INSERT INTO events (at_ms, local_id, msg_id, kind, payload) VALUES (?1, 'L1', NULL, 'submitted', ?2)",
-                params![ms(sub.at), serde_json::to_string(&sub.kind).unwrap()],
-            )
-            .unwrap();
-            // Orphans were not deduplicated: the same one twice.
-            let orphan = report(None, 9, "DELIVRD");
-            for _ in 0..2 {
-                old.execute(
-                    "INSERT INTO events (at_ms, local_id, msg_id, kind, payload) VALUES (?1, NULL, 'M1', 'reported', ?2)",
-                    params![ms(orphan.at), serde_json::to_string(&orphan.kind).unwrap()],
-                )
-                .unwrap();
-            }
         }
-        let conn = open(&path, false, false).unwrap();
-        let indexes: Vec<String> = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+    }
+
+    fn respond(local_id: &str, ms: i64) -> Event {
+        Event {
+            at: at(ms),
+            local_id: Some(local_id.into()),
+            kind: EventKind::Responded {
+                msg_id: Some("M1".into()),
+                result: 0,
+                class: None,
+            },
+        }
+    }
+
+    fn entries(events: &[Event]) -> Vec<Entry<'_>> {
+        events
+            .iter()
+            .map(|e| (ms(e.at), Cow::Borrowed(&e.kind)))
+            .collect()
+    }
+
+    fn owned(events: &[Event]) -> Vec<Entry<'static>> {
+        events
+            .iter()
+            .map(|e| (ms(e.at), Cow::Owned(e.kind.clone())))
+            .collect()
+    }
+
+    fn count(conn: &Connection, sql: &str) -> i64 {
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    fn fresh() -> (tempfile::TempDir, std::path::PathBuf, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.sqlite");
+        let conn = open(&path, true, false).unwrap();
+        (dir, path, conn)
+    }
+
+    #[test]
+    fn merge_orders_by_time_keeps_arrival_order_on_ties_and_skips_replays() {
+        let a = report(Some("L1"), 10, "A");
+        let b = report(Some("L1"), 10, "B");
+        let c = report(Some("L1"), 5, "C");
+        let mut list = Vec::new();
+        assert!(merge(&mut list, owned(&[a.clone(), b.clone()])));
+        assert!(merge(&mut list, owned(std::slice::from_ref(&c))));
+        let stats: Vec<&str> = list
+            .iter()
+            .map(|(_, k)| match &**k {
+                EventKind::Reported { stat, .. } => stat.as_str(),
+                _ => "?",
+            })
+            .collect();
+        assert_eq!(stats, ["C", "A", "B"]);
+        // Replays, in any order, change nothing.
+        assert!(!merge(&mut list, owned(&[b, c, a.clone()])));
+        assert_eq!(list.len(), 3);
+        // The same kind at another time is another event.
+        assert!(merge(&mut list, owned(&[report(Some("L1"), 11, "A")])));
+        assert_eq!(list.len(), 4);
+    }
+
+    #[test]
+    fn orphan_replays_are_stored_once_and_adopted_once() {
+        let (_dir, path, conn) = fresh();
+        let mut w = BatchWriter::new(&conn, &path).unwrap();
+        let orphan = report(None, 9, "DELIVRD");
+        assert!(w.insert_orphan(&orphan).unwrap());
+        assert!(!w.insert_orphan(&orphan).unwrap(), "replayed orphan");
+        assert!(has_orphans(&conn, &path).unwrap());
+        // The same report also arrived with its local id: adoption keeps one copy.
+        let owned = report(Some("L1"), 9, "DELIVRD");
+        let batch = [submit("L1", 0), respond("L1", 1), owned];
+        w.add("L1", entries(&batch), false).unwrap();
+        drop(w);
+        assert!(!has_orphans(&conn, &path).unwrap());
+        let events = events_of(&conn, &path, "L1").unwrap();
+        assert_eq!(events.len(), 3, "{events:?}");
+        // A different orphan is adopted by a replayed response, then recognised as stored.
+        let mut w = BatchWriter::new(&conn, &path).unwrap();
+        let late = report(None, 50, "UNDELIV");
+        assert!(w.insert_orphan(&late).unwrap());
+        w.add("L1", entries(&[respond("L1", 1)]), true).unwrap();
+        let mut late_owned = late.clone();
+        late_owned.local_id = Some("L1".into());
+        w.add("L1", entries(std::slice::from_ref(&late_owned)), true)
+            .unwrap();
+        drop(w);
+        let events = events_of(&conn, &path, "L1").unwrap();
+        assert_eq!(events.len(), 4);
+        assert_eq!(events[3], late_owned);
+        let r = message(&conn, &path, "L1").unwrap().unwrap();
+        assert_eq!(
+            r.report_stat.as_deref(),
+            Some("DELIVRD"),
+            "earliest report wins"
+        );
+        assert_eq!(r.final_state, FinalState::Delivered);
+    }
+
+    #[test]
+    fn a_message_presumed_new_that_is_stored_is_merged_not_overwritten() {
+        let (_dir, path, conn) = fresh();
+        let early = report(Some("L1"), 0, "DELIVRD");
+        let late = report(Some("L1"), 50, "UNDELIV");
+        let mut w = BatchWriter::new(&conn, &path).unwrap();
+        w.add("L1", entries(std::slice::from_ref(&early)), false)
+            .unwrap();
+        // A second writer's view: only the late event is "new" to it.
+        w.add("L1", entries(std::slice::from_ref(&late)), false)
+            .unwrap();
+        drop(w);
+        assert_eq!(
+            events_of(&conn, &path, "L1").unwrap(),
+            [early.clone(), late]
+        );
+        let r = message(&conn, &path, "L1").unwrap().unwrap();
+        assert_eq!(r.report_stat.as_deref(), Some("DELIVRD"));
+        assert_eq!(r.reported_at, Some(early.at));
+    }
+
+    #[test]
+    fn a_pure_replay_writes_nothing() {
+        let (_dir, path, conn) = fresh();
+        let batch = [submit("L1", 0), respond("L1", 1)];
+        let mut w = BatchWriter::new(&conn, &path).unwrap();
+        w.add("L1", entries(&batch), false).unwrap();
+        drop(w);
+        conn.execute("UPDATE messages SET exempt = 'E1'", [])
+            .unwrap();
+        let changes = conn.total_changes();
+        let mut w = BatchWriter::new(&conn, &path).unwrap();
+        w.add("L1", entries(&batch), true).unwrap();
+        drop(w);
+        assert_eq!(conn.total_changes(), changes);
+        // A new event rewrites the row but keeps the exemption (it has no event).
+        let mut w = BatchWriter::new(&conn, &path).unwrap();
+        w.add("L1", entries(&[report(Some("L1"), 5, "DELIVRD")]), true)
+            .unwrap();
+        drop(w);
+        let r = message(&conn, &path, "L1").unwrap().unwrap();
+        assert_eq!(r.exempt.as_deref(), Some("E1"));
+        assert_eq!(r.final_state, FinalState::Delivered);
+    }
+
+    #[test]
+    fn the_events_view_lists_every_event_for_sql_tools() {
+        let (_dir, path, conn) = fresh();
+        let mut w = BatchWriter::new(&conn, &path).unwrap();
+        w.insert_orphan(&Event {
+            at: at(7),
+            local_id: None,
+            kind: EventKind::Reported {
+                msg_id: "M9".into(),
+                stat: "DELIVRD".into(),
+                class: None,
+            },
+        })
+        .unwrap();
+        w.add("L1", entries(&[submit("L1", 0), respond("L1", 1)]), false)
+            .unwrap();
+        drop(w);
+        let rows: Vec<(Option<String>, String, String, Option<String>)> = conn
+            .prepare("SELECT local_id, at, kind, msg_id FROM events ORDER BY at_ms")
             .unwrap()
-            .query_map([], |r| r.get(0))
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert!(
-            !indexes.iter().any(|n| n == "events_by_local_id"),
-            "{indexes:?}"
+        let l1 = Some("L1".to_string());
+        assert_eq!(
+            rows,
+            [
+                (
+                    l1.clone(),
+                    "2026-03-01T08:00:00.000+08:00".into(),
+                    "submitted".into(),
+                    None
+                ),
+                (
+                    l1,
+                    "2026-03-01T08:00:00.001+08:00".into(),
+                    "responded".into(),
+                    Some("M1".into())
+                ),
+                (
+                    None,
+                    "2026-03-01T08:00:00.007+08:00".into(),
+                    "reported".into(),
+                    Some("M9".into())
+                ),
+            ]
         );
-        assert!(
-            indexes.iter().any(|n| n == "events_by_message"),
-            "{indexes:?}"
+        assert_eq!(counts(&conn, &path).unwrap(), (1, 3));
+    }
+
+    #[test]
+    fn a_file_of_a_newer_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", FORMAT + 1)
+            .unwrap();
+        match open(&path, false, false) {
+            Err(JournalError::Format {
+                found, supported, ..
+            }) => {
+                assert_eq!((found, supported), (FORMAT + 1, FORMAT));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Writes a file in an older format: events in their own table (format 1 has a hash column).
+    fn old_file(path: &Path, with_hash: bool) {
+        let old = Connection::open(path).unwrap();
+        let h = if with_hash { ", h INTEGER" } else { "" };
+        old.execute_batch(&format!(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, \
+             local_id TEXT, msg_id TEXT, kind TEXT NOT NULL, payload TEXT NOT NULL{h});
+             CREATE INDEX events_by_msg_id ON events(msg_id) WHERE msg_id IS NOT NULL;
+             CREATE VIEW events_beijing AS SELECT id, at_ms, local_id, msg_id, kind, payload FROM events;"
+        ))
+        .unwrap();
+        // The `messages` table of both old formats is this one without `events`.
+        let schema = SCHEMA.split("CREATE INDEX").next().unwrap();
+        let messages = schema.replace(
+            ",\n    events          TEXT NOT NULL DEFAULT '[]'  -- every event, in time order: [[at_ms, event], ...]",
+            "",
         );
-        assert!(
-            !insert_event(&conn, &path, &sub, Some("L1")).unwrap(),
-            "replay"
-        );
-        assert_eq!(event_count(&conn), 3);
-        assert!(!insert_event(&conn, &path, &report(None, 9, "DELIVRD"), None).unwrap());
-        assert!(
-            insert_event(&conn, &path, &report(Some("L1"), 10, "DELIVRD"), Some("L1")).unwrap()
-        );
-        // Opening again leaves the migrated file as it is.
-        drop(conn);
-        let conn = open(&path, false, false).unwrap();
-        assert_eq!(event_count(&conn), 4);
+        assert!(!messages.contains("events  "), "{messages}");
+        old.execute_batch(&messages).unwrap();
+        let events = [
+            submit("L1", 0),
+            respond("L1", 1),
+            report(Some("L1"), 9, "DELIVRD"),
+        ];
+        // Stored out of time order, as a late-arriving event would be.
+        for e in [&events[2], &events[0], &events[1]] {
+            old.execute(
+                "INSERT INTO events (at_ms, local_id, msg_id, kind, payload) VALUES (?1, 'L1', ?2, ?3, ?4)",
+                params![ms(e.at), event_msg_id(&e.kind), kind_name(&e.kind), serde_json::to_string(&e.kind).unwrap()],
+            )
+            .unwrap();
+        }
+        let (record, sort) = fold_entries("L1", &{
+            let mut l = Vec::new();
+            merge(&mut l, entries(&events));
+            l
+        });
+        old.execute(
+            &format!("INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"),
+            params![record.local_id, sort, record.msg_id, record.src, record.dest, record.category.as_str(),
+                record.segment, record.segments, record.group_id, record.submitted_at.map(ms),
+                record.responded_at.map(ms), record.resp_result, record.resp_class.map(|c| c.as_str()),
+                record.reported_at.map(ms), record.report_stat, record.report_class.map(|c| c.as_str()),
+                record.resends, record.final_state.as_str(), "E7", record.detail],
+        )
+        .unwrap();
+        // Format 0 did not deduplicate orphans: the same one twice.
+        let orphan = Event {
+            at: at(20),
+            local_id: None,
+            kind: EventKind::Reported {
+                msg_id: "M2".into(),
+                stat: "DELIVRD".into(),
+                class: None,
+            },
+        };
+        for _ in 0..2 {
+            old.execute(
+                "INSERT INTO events (at_ms, local_id, msg_id, kind, payload) VALUES (?1, NULL, 'M2', 'reported', ?2)",
+                params![ms(orphan.at), serde_json::to_string(&orphan.kind).unwrap()],
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn files_of_older_formats_are_migrated_on_open() {
+        for with_hash in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("m.sqlite");
+            old_file(&path, with_hash);
+            let conn = open(&path, false, false).unwrap();
+            let version: i64 = conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap();
+            assert_eq!(version, FORMAT);
+            assert_eq!(
+                count(
+                    &conn,
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+                ),
+                0
+            );
+            let events = events_of(&conn, &path, "L1").unwrap();
+            let kinds: Vec<&str> = events.iter().map(|e| kind_name(&e.kind)).collect();
+            assert_eq!(kinds, ["submitted", "responded", "reported"], "time order");
+            assert_eq!(events[0], submit("L1", 0));
+            let r = message(&conn, &path, "L1").unwrap().unwrap();
+            assert_eq!(
+                (r.final_state, r.exempt.as_deref()),
+                (FinalState::Delivered, Some("E7"))
+            );
+            assert_eq!(
+                orphans_of(&conn, &path, "M2").unwrap().len(),
+                1,
+                "duplicates kept once"
+            );
+            // Replays are recognised after migration; new events are added.
+            let mut w = BatchWriter::new(&conn, &path).unwrap();
+            w.add("L1", entries(&[respond("L1", 1)]), true).unwrap();
+            assert!(!w
+                .insert_orphan(&orphans_of(&conn, &path, "M2").unwrap()[0])
+                .unwrap());
+            w.add("L1", entries(&[report(Some("L1"), 10, "DELIVRD")]), true)
+                .unwrap();
+            drop(w);
+            assert_eq!(counts(&conn, &path).unwrap(), (1, 5));
+            // Opening again leaves the migrated file as it is.
+            drop(conn);
+            let conn = open(&path, false, false).unwrap();
+            assert_eq!(counts(&conn, &path).unwrap(), (1, 5));
+        }
     }
 }

@@ -111,8 +111,12 @@ impl Folder {
                 self.local_id = Some(id.clone());
             }
         }
-        let at = event.at;
-        match &event.kind {
+        self.push_kind(event.at, &event.kind);
+    }
+
+    /// Takes into account an event of the message, given by its time and kind.
+    pub fn push_kind(&mut self, at: DateTime<Utc>, kind: &EventKind) {
+        match kind {
             EventKind::Submitted { info } => keep_min(
                 &mut self.submitted,
                 (at, info.clone()),
