@@ -3,11 +3,12 @@
 use crate::error::{JournalError, SqlContext};
 use crate::month::Month;
 use crate::store;
+use ahash::AHashMap as HashMap;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use sms_records::{Event, EventKind, Record};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// How far back (in months) a late event looks for the month file of its message.
@@ -165,13 +166,16 @@ impl Journal {
         local_id: &str,
         month: Month,
         files: &BTreeSet<Month>,
-    ) -> Result<Option<Month>, JournalError> {
+    ) -> Result<Option<(Month, i64)>, JournalError> {
         for back in 1..=LOOK_BACK_MONTHS {
             let m = month.plus(-back);
+            if !(self.open.contains_key(&m) || files.contains(&m)) {
+                continue;
+            }
             let path = self.path_of(m);
             if let Some(conn) = self.existing(m, files)? {
-                if store::has_message(conn, &path, local_id)? {
-                    return Ok(Some(m));
+                if let Some(row) = store::row_of_message(conn, &path, local_id)? {
+                    return Ok(Some((m, row)));
                 }
             }
         }
@@ -183,13 +187,16 @@ impl Journal {
         msg_id: &str,
         month: Month,
         files: &BTreeSet<Month>,
-    ) -> Result<Option<(Month, String)>, JournalError> {
+    ) -> Result<Option<(Month, String, i64)>, JournalError> {
         for back in 0..=LOOK_BACK_MONTHS {
             let m = month.plus(-back);
+            if !(self.open.contains_key(&m) || files.contains(&m)) {
+                continue;
+            }
             let path = self.path_of(m);
             if let Some(conn) = self.existing(m, files)? {
-                if let Some(id) = store::local_id_of_msg(conn, &path, msg_id)? {
-                    return Ok(Some((m, id)));
+                if let Some((id, row)) = store::local_id_of_msg(conn, &path, msg_id)? {
+                    return Ok(Some((m, id, row)));
                 }
             }
         }
@@ -197,8 +204,8 @@ impl Journal {
     }
 
     /// Where each event of a batch goes: the month file and local id of its message,
-    /// and, for each message, its month and whether that file is known to hold it
-    /// already (false: maybe not; the write checks).
+    /// and, for each message, its month and its row there if that file is known to
+    /// hold it already (`None`: maybe not; the write checks).
     #[allow(clippy::type_complexity)]
     fn locate<'e>(
         &mut self,
@@ -206,13 +213,13 @@ impl Journal {
         files: &BTreeSet<Month>,
     ) -> Result<
         (
-            HashMap<Cow<'e, str>, (Month, bool)>,
+            HashMap<Cow<'e, str>, (Month, Option<i64>)>,
             BTreeMap<Month, Vec<(&'e Event, Option<Cow<'e, str>>)>>,
         ),
         JournalError,
     > {
         // Where each message of the batch lives, and whether it is stored already.
-        let mut first_at: HashMap<&str, DateTime<Utc>> = HashMap::new();
+        let mut first_at: HashMap<&str, DateTime<Utc>> = HashMap::with_capacity(events.len());
         let mut msg_ids: HashMap<&str, &str> = HashMap::new();
         for e in events {
             if let Some(id) = e.local_id.as_deref() {
@@ -226,11 +233,15 @@ impl Journal {
                 }
             }
         }
-        let mut home: HashMap<Cow<'e, str>, (Month, bool)> = HashMap::with_capacity(first_at.len());
+        let mut home: HashMap<Cow<'e, str>, (Month, Option<i64>)> =
+            HashMap::with_capacity(first_at.len());
         for (id, at) in &first_at {
             let m = Month::of(*at);
             let found = self.earlier_month_of_message(id, m, files)?;
-            home.insert(Cow::Borrowed(*id), (found.unwrap_or(m), found.is_some()));
+            home.insert(
+                Cow::Borrowed(*id),
+                found.map_or((m, None), |(m, row)| (m, Some(row))),
+            );
         }
         let mut per_month: BTreeMap<Month, Vec<(&Event, Option<Cow<'e, str>>)>> = BTreeMap::new();
         for e in events {
@@ -245,10 +256,11 @@ impl Journal {
                         (Some(x), _) => Some(x),
                         (None, Some(m)) => {
                             let found = self.message_of_msg_id(m, Month::of(e.at), files)?;
-                            if let Some((month, id)) = &found {
-                                home.entry(Cow::Owned(id.clone())).or_insert((*month, true));
+                            if let Some((month, id, row)) = &found {
+                                home.entry(Cow::Owned(id.clone()))
+                                    .or_insert((*month, Some(*row)));
                             }
-                            found.map(|(month, id)| (month, Cow::Owned(id)))
+                            found.map(|(month, id, _)| (month, Cow::Owned(id)))
                         }
                         (None, None) => None,
                     };
@@ -338,7 +350,7 @@ impl Journal {
             }
             for id in order {
                 let new = groups.remove(id).unwrap_or_default();
-                let stored = home.get(id).is_some_and(|h| h.1);
+                let stored = home.get(id).and_then(|h| h.1);
                 writer.add(id, new, stored)?;
             }
             drop(writer);

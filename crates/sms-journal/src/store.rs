@@ -13,6 +13,9 @@ use std::path::Path;
 /// 2: each message's events kept in its `messages` row.
 pub(crate) const FORMAT: i64 = 2;
 
+/// Page size of new month files, in bytes.
+const PAGE_SIZE: i64 = 16_384;
+
 /// Schema of a month file.
 ///
 /// A message's events live in its own row (one B-tree insert per message rather
@@ -80,6 +83,9 @@ pub(crate) fn open(path: &Path, create: bool, full_sync: bool) -> Result<Connect
     let conn = Connection::open_with_flags(path, flags).at(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .at(path)?;
+    // 16 KiB pages for a new file (an existing file keeps its own): a quarter of the
+    // WAL frames per commit of the 4 KiB default, for little more written by a small one.
+    conn.pragma_update(None, "page_size", PAGE_SIZE).at(path)?;
     conn.pragma_update(None, "journal_mode", "WAL").at(path)?;
     conn.pragma_update(
         None,
@@ -92,7 +98,10 @@ pub(crate) fn open(path: &Path, create: bool, full_sync: bool) -> Result<Connect
     conn.pragma_update(None, "temp_store", "MEMORY").at(path)?;
     // Checkpoint every 64 MiB of WAL rather than 4 MiB: pages rewritten by
     // successive batches are copied to the database once.
-    conn.pragma_update(None, "wal_autocheckpoint", 16_384)
+    let page: i64 = conn
+        .pragma_query_value(None, "page_size", |r| r.get(0))
+        .at(path)?;
+    conn.pragma_update(None, "wal_autocheckpoint", (64 << 20) / page.max(512))
         .at(path)?;
     let tx = conn.unchecked_transaction().at(path)?;
     let version: i64 = tx
@@ -248,49 +257,70 @@ const INSERT_NEW_MESSAGE: &str = "INSERT OR IGNORE INTO messages VALUES \
 const REPLACE_MESSAGE: &str = "INSERT OR REPLACE INTO messages VALUES \
      (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)";
 
-/// Rewrites a stored message from the fold of its events; the exemption tag has no
-/// event, so a stored one is kept.
+/// Rewrites a stored message (by row) from the fold of its events; the exemption
+/// tag has no event, so a stored one is kept.
 const UPDATE_MESSAGE: &str = "UPDATE messages SET sort_ms=?2, msg_id=?3, src=?4, dest=?5, \
      category=?6, segment=?7, segments=?8, group_id=?9, submitted_ms=?10, responded_ms=?11, \
      resp_result=?12, resp_class=?13, reported_ms=?14, report_stat=?15, report_class=?16, \
      resends=?17, final_state=?18, exempt=COALESCE(?19, exempt), detail=?20, events=?21 \
-     WHERE local_id=?1";
+     WHERE rowid=?22";
 
-/// Binds a record and its encoded events to a `messages` statement and runs it;
-/// true if it changed a row.
+/// [`UPDATE_MESSAGE`] for a message whose indexed columns (`sort_ms`, `msg_id`,
+/// `dest`) keep their values, the common case of a report or resend: SQLite then
+/// leaves the three indexes alone. ?2, ?3 and ?5 are bound but not used.
+const UPDATE_MESSAGE_STATE: &str = "UPDATE messages SET src=?4, \
+     category=?6, segment=?7, segments=?8, group_id=?9, submitted_ms=?10, responded_ms=?11, \
+     resp_result=?12, resp_class=?13, reported_ms=?14, report_stat=?15, report_class=?16, \
+     resends=?17, final_state=?18, exempt=COALESCE(?19, exempt), detail=?20, events=?21 \
+     WHERE rowid=?22";
+
+/// Binds a record and its encoded events (and for an update, its `row`) to a
+/// `messages` statement and runs it; true if it changed a row.
 fn execute_message(
     stmt: &mut rusqlite::Statement<'_>,
     path: &Path,
     r: &Record,
     sort_ms: i64,
     events: &str,
+    row: Option<i64>,
 ) -> Result<bool, JournalError> {
-    let n = stmt
-        .execute(params![
-            r.local_id,
-            sort_ms,
-            r.msg_id,
-            r.src,
-            r.dest,
-            r.category.as_str(),
-            r.segment,
-            r.segments,
-            r.group_id,
-            r.submitted_at.map(ms),
-            r.responded_at.map(ms),
-            r.resp_result,
-            r.resp_class.map(|c| c.as_str()),
-            r.reported_at.map(ms),
-            r.report_stat,
-            r.report_class.map(|c| c.as_str()),
-            r.resends,
-            r.final_state.as_str(),
-            r.exempt,
-            r.detail,
-            events,
-        ])
-        .at(path)?;
-    Ok(n > 0)
+    use rusqlite::ToSql;
+    let (category, final_state) = (r.category.as_str(), r.final_state.as_str());
+    let (resp_class, report_class) = (
+        r.resp_class.map(|c| c.as_str()),
+        r.report_class.map(|c| c.as_str()),
+    );
+    let times = [r.submitted_at, r.responded_at, r.reported_at].map(|t| t.map(ms));
+    let values: [&dyn ToSql; 21] = [
+        &r.local_id,
+        &sort_ms,
+        &r.msg_id,
+        &r.src,
+        &r.dest,
+        &category,
+        &r.segment,
+        &r.segments,
+        &r.group_id,
+        &times[0],
+        &times[1],
+        &r.resp_result,
+        &resp_class,
+        &times[2],
+        &r.report_stat,
+        &report_class,
+        &r.resends,
+        &final_state,
+        &r.exempt,
+        &r.detail,
+        &events,
+    ];
+    for (i, v) in values.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, v).at(path)?;
+    }
+    if let Some(row) = row {
+        stmt.raw_bind_parameter(values.len() + 1, row).at(path)?;
+    }
+    Ok(stmt.raw_execute().at(path)? > 0)
 }
 
 /// Stores a record as it is (imported: it is authoritative), with the events it
@@ -310,7 +340,26 @@ pub(crate) fn replace_message(
     let mut buf = Vec::with_capacity(512);
     encode_entries(&mut buf, &list)?;
     let mut stmt = conn.prepare_cached(REPLACE_MESSAGE).at(path)?;
-    execute_message(&mut stmt, path, r, sort_ms, as_text(&buf)).map(drop)
+    execute_message(&mut stmt, path, r, sort_ms, as_text(&buf), None).map(drop)
+}
+
+/// What [`BatchWriter::add`] needs of a stored message.
+struct StoredRow {
+    row: i64,
+    events: String,
+    sort_ms: i64,
+    msg_id: Option<String>,
+    dest: String,
+}
+
+fn stored_row(r: &Row<'_>) -> rusqlite::Result<StoredRow> {
+    Ok(StoredRow {
+        row: r.get(0)?,
+        events: r.get(1)?,
+        sort_ms: r.get(2)?,
+        msg_id: r.get(3)?,
+        dest: r.get(4)?,
+    })
 }
 
 /// The writes of one batch in one file, with their statements prepared once.
@@ -319,7 +368,9 @@ pub(crate) struct BatchWriter<'c> {
     path: &'c Path,
     insert: rusqlite::CachedStatement<'c>,
     update: rusqlite::CachedStatement<'c>,
-    select: rusqlite::CachedStatement<'c>,
+    update_state: rusqlite::CachedStatement<'c>,
+    by_row: rusqlite::CachedStatement<'c>,
+    by_id: rusqlite::CachedStatement<'c>,
     buf: Vec<u8>,
     /// Whether the file may hold orphans (adoption is looked for only then).
     orphans: bool,
@@ -327,13 +378,18 @@ pub(crate) struct BatchWriter<'c> {
 
 impl<'c> BatchWriter<'c> {
     pub(crate) fn new(conn: &'c Connection, path: &'c Path) -> Result<Self, JournalError> {
+        const STORED: &str = "SELECT rowid, events, sort_ms, msg_id, dest FROM messages";
         Ok(BatchWriter {
             conn,
             path,
             insert: conn.prepare_cached(INSERT_NEW_MESSAGE).at(path)?,
             update: conn.prepare_cached(UPDATE_MESSAGE).at(path)?,
-            select: conn
-                .prepare_cached("SELECT events FROM messages WHERE local_id = ?1")
+            update_state: conn.prepare_cached(UPDATE_MESSAGE_STATE).at(path)?,
+            by_row: conn
+                .prepare_cached(&format!("{STORED} WHERE rowid = ?1 AND local_id = ?2"))
+                .at(path)?,
+            by_id: conn
+                .prepare_cached(&format!("{STORED} WHERE local_id = ?1"))
                 .at(path)?,
             buf: Vec::with_capacity(1024),
             orphans: has_orphans(conn, path)?,
@@ -402,17 +458,40 @@ impl<'c> BatchWriter<'c> {
         Ok(out)
     }
 
+    /// The stored message `local_id`: at `row` if that is still its row, else looked up.
+    fn stored(
+        &mut self,
+        local_id: &str,
+        row: Option<i64>,
+    ) -> Result<Option<StoredRow>, JournalError> {
+        if let Some(row) = row {
+            let found = self
+                .by_row
+                .query_row(params![row, local_id], stored_row)
+                .optional()
+                .at(self.path)?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        self.by_id
+            .query_row([local_id], stored_row)
+            .optional()
+            .at(self.path)
+    }
+
     /// Adds events to message `local_id` and rewrites its row as the fold of all
     /// its events; replayed events are skipped (a pure replay writes nothing).
     ///
-    /// `stored` says the file is known to hold the message; otherwise it is
-    /// presumed new, and if its row exists after all (another writer), merged too.
-    /// A response carrying a Msg_Id adopts the orphans of that Msg_Id.
+    /// `row` is the message's row when the file is known to hold it; otherwise the
+    /// message is presumed new, and if it is stored after all (another writer, or a
+    /// late event that carries its local id), merged the same way. A response
+    /// carrying a Msg_Id adopts the orphans of that Msg_Id.
     pub(crate) fn add<'e>(
         &mut self,
         local_id: &str,
         mut new: Vec<Entry<'e>>,
-        stored: bool,
+        row: Option<i64>,
     ) -> Result<(), JournalError> {
         if self.orphans {
             let msg_ids: Vec<String> = new
@@ -428,46 +507,64 @@ impl<'c> BatchWriter<'c> {
                 new.extend(self.adopt(&m)?);
             }
         }
-        if !stored {
+        // A message's first event is its submit (or refusal); a batch without one
+        // most likely adds to a stored message, so look that up before inserting.
+        let found = match row {
+            None if !new.iter().any(|(_, k)| starts_a_message(k)) => self.stored(local_id, None)?,
+            _ => None,
+        };
+        if row.is_none() && found.is_none() {
             let mut list = Vec::with_capacity(new.len());
             merge(&mut list, new);
             let (record, sort) = fold_entries(local_id, &list);
             encode_entries(&mut self.buf, &list)?;
-            if execute_message(
-                &mut self.insert,
-                self.path,
-                &record,
-                sort,
-                as_text(&self.buf),
-            )? {
+            let text = as_text(&self.buf);
+            if execute_message(&mut self.insert, self.path, &record, sort, text, None)? {
                 return Ok(());
             }
             new = list;
         }
-        let text: Option<String> = self
-            .select
-            .query_row([local_id], |r| r.get(0))
-            .optional()
-            .at(self.path)?;
-        let mut list: Vec<Entry<'e>> = match &text {
-            Some(t) => decode_entries(self.path, t)?
-                .into_iter()
-                .map(|(at, k)| (at, Cow::Owned(k)))
-                .collect(),
-            None => Vec::new(),
+        let old = match found {
+            Some(old) => Some(old),
+            None => self.stored(local_id, row)?,
         };
-        if !merge(&mut list, new) && text.is_some() {
+        let Some(old) = old else {
+            if row.is_some() {
+                // Known to be stored when the batch was located, gone since (replaced
+                // by an import in another process): store it anew.
+                return self.add(local_id, new, None);
+            }
+            return Err(JournalError::Invalid(format!(
+                "message `{local_id}` can be neither inserted nor found"
+            )));
+        };
+        let mut list: Vec<Entry<'e>> = decode_entries(self.path, &old.events)?
+            .into_iter()
+            .map(|(at, k)| (at, Cow::Owned(k)))
+            .collect();
+        if !merge(&mut list, new) {
             return Ok(());
         }
         let (record, sort) = fold_entries(local_id, &list);
         encode_entries(&mut self.buf, &list)?;
-        let stmt = if text.is_some() {
-            &mut self.update
+        let keys_kept =
+            sort == old.sort_ms && record.msg_id == old.msg_id && record.dest == old.dest;
+        let stmt = if keys_kept {
+            &mut self.update_state
         } else {
-            &mut self.insert
+            &mut self.update
         };
-        execute_message(stmt, self.path, &record, sort, as_text(&self.buf)).map(drop)
+        let text = as_text(&self.buf);
+        execute_message(stmt, self.path, &record, sort, text, Some(old.row)).map(drop)
     }
+}
+
+/// Whether an event is one that a message normally starts with.
+fn starts_a_message(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Submitted { .. } | EventKind::Refused { .. }
+    )
 }
 
 /// Whether the file holds any orphan event (one without a local id).
@@ -590,31 +687,32 @@ pub(crate) fn message(
     }
 }
 
-/// Whether the file holds message `local_id`.
-pub(crate) fn has_message(
+/// The row of message `local_id`, if the file holds it.
+pub(crate) fn row_of_message(
     conn: &Connection,
     path: &Path,
     local_id: &str,
-) -> Result<bool, JournalError> {
-    conn.prepare_cached("SELECT 1 FROM messages WHERE local_id = ?1")
+) -> Result<Option<i64>, JournalError> {
+    conn.prepare_cached("SELECT rowid FROM messages WHERE local_id = ?1")
         .at(path)?
-        .query_row([local_id], |_| Ok(()))
+        .query_row([local_id], |r| r.get(0))
         .optional()
         .at(path)
-        .map(|o| o.is_some())
 }
 
-/// The message that the gateway knows as `msg_id`, if any.
+/// The message that the gateway knows as `msg_id`, if any: its local id and row.
 pub(crate) fn local_id_of_msg(
     conn: &Connection,
     path: &Path,
     msg_id: &str,
-) -> Result<Option<String>, JournalError> {
-    conn.prepare_cached("SELECT local_id FROM messages WHERE msg_id = ?1 ORDER BY sort_ms LIMIT 1")
-        .at(path)?
-        .query_row([msg_id], |r| r.get(0))
-        .optional()
-        .at(path)
+) -> Result<Option<(String, i64)>, JournalError> {
+    conn.prepare_cached(
+        "SELECT local_id, rowid FROM messages WHERE msg_id = ?1 ORDER BY sort_ms LIMIT 1",
+    )
+    .at(path)?
+    .query_row([msg_id], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
+    .at(path)
 }
 
 /// Local ids of messages matching a query on `messages` (in sort order).
@@ -709,6 +807,12 @@ mod tests {
             .collect()
     }
 
+    fn row(conn: &Connection, local_id: &str) -> Option<i64> {
+        let row = row_of_message(conn, Path::new("m.sqlite"), local_id).unwrap();
+        assert!(row.is_some(), "{local_id} is stored");
+        row
+    }
+
     fn count(conn: &Connection, sql: &str) -> i64 {
         conn.query_row(sql, [], |r| r.get(0)).unwrap()
     }
@@ -755,7 +859,7 @@ mod tests {
         // The same report also arrived with its local id: adoption keeps one copy.
         let owned = report(Some("L1"), 9, "DELIVRD");
         let batch = [submit("L1", 0), respond("L1", 1), owned];
-        w.add("L1", entries(&batch), false).unwrap();
+        w.add("L1", entries(&batch), None).unwrap();
         drop(w);
         assert!(!has_orphans(&conn, &path).unwrap());
         let events = events_of(&conn, &path, "L1").unwrap();
@@ -764,11 +868,16 @@ mod tests {
         let mut w = BatchWriter::new(&conn, &path).unwrap();
         let late = report(None, 50, "UNDELIV");
         assert!(w.insert_orphan(&late).unwrap());
-        w.add("L1", entries(&[respond("L1", 1)]), true).unwrap();
+        w.add("L1", entries(&[respond("L1", 1)]), row(&conn, "L1"))
+            .unwrap();
         let mut late_owned = late.clone();
         late_owned.local_id = Some("L1".into());
-        w.add("L1", entries(std::slice::from_ref(&late_owned)), true)
-            .unwrap();
+        w.add(
+            "L1",
+            entries(std::slice::from_ref(&late_owned)),
+            row(&conn, "L1"),
+        )
+        .unwrap();
         drop(w);
         let events = events_of(&conn, &path, "L1").unwrap();
         assert_eq!(events.len(), 4);
@@ -788,10 +897,10 @@ mod tests {
         let early = report(Some("L1"), 0, "DELIVRD");
         let late = report(Some("L1"), 50, "UNDELIV");
         let mut w = BatchWriter::new(&conn, &path).unwrap();
-        w.add("L1", entries(std::slice::from_ref(&early)), false)
+        w.add("L1", entries(std::slice::from_ref(&early)), None)
             .unwrap();
         // A second writer's view: only the late event is "new" to it.
-        w.add("L1", entries(std::slice::from_ref(&late)), false)
+        w.add("L1", entries(std::slice::from_ref(&late)), None)
             .unwrap();
         drop(w);
         assert_eq!(
@@ -804,23 +913,57 @@ mod tests {
     }
 
     #[test]
+    fn a_late_submit_moves_the_message_in_every_index() {
+        let (_dir, path, conn) = fresh();
+        // The report is stored first: no number yet, sorted at the report's time.
+        let mut w = BatchWriter::new(&conn, &path).unwrap();
+        w.add("L1", entries(&[report(Some("L1"), 9, "DELIVRD")]), None)
+            .unwrap();
+        drop(w);
+        let ids = |sql: &str| local_ids(&conn, &path, sql, []).unwrap();
+        assert!(ids("SELECT local_id FROM messages WHERE dest = '13800000000'").is_empty());
+        let mut w = BatchWriter::new(&conn, &path).unwrap();
+        w.add("L1", entries(&[submit("L1", 0)]), row(&conn, "L1"))
+            .unwrap();
+        w.add("L1", entries(&[respond("L1", 1)]), row(&conn, "L1"))
+            .unwrap();
+        drop(w);
+        let sort = format!("SELECT local_id FROM messages WHERE sort_ms = {T0}");
+        for sql in [
+            "SELECT local_id FROM messages WHERE dest = '13800000000'",
+            "SELECT local_id FROM messages WHERE msg_id = 'M1'",
+            &sort,
+        ] {
+            assert_eq!(ids(sql), ["L1"], "{sql}");
+        }
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+
+    #[test]
     fn a_pure_replay_writes_nothing() {
         let (_dir, path, conn) = fresh();
         let batch = [submit("L1", 0), respond("L1", 1)];
         let mut w = BatchWriter::new(&conn, &path).unwrap();
-        w.add("L1", entries(&batch), false).unwrap();
+        w.add("L1", entries(&batch), None).unwrap();
         drop(w);
         conn.execute("UPDATE messages SET exempt = 'E1'", [])
             .unwrap();
         let changes = conn.total_changes();
         let mut w = BatchWriter::new(&conn, &path).unwrap();
-        w.add("L1", entries(&batch), true).unwrap();
+        w.add("L1", entries(&batch), row(&conn, "L1")).unwrap();
         drop(w);
         assert_eq!(conn.total_changes(), changes);
         // A new event rewrites the row but keeps the exemption (it has no event).
         let mut w = BatchWriter::new(&conn, &path).unwrap();
-        w.add("L1", entries(&[report(Some("L1"), 5, "DELIVRD")]), true)
-            .unwrap();
+        w.add(
+            "L1",
+            entries(&[report(Some("L1"), 5, "DELIVRD")]),
+            row(&conn, "L1"),
+        )
+        .unwrap();
         drop(w);
         let r = message(&conn, &path, "L1").unwrap().unwrap();
         assert_eq!(r.exempt.as_deref(), Some("E1"));
@@ -841,7 +984,7 @@ mod tests {
             },
         })
         .unwrap();
-        w.add("L1", entries(&[submit("L1", 0), respond("L1", 1)]), false)
+        w.add("L1", entries(&[submit("L1", 0), respond("L1", 1)]), None)
             .unwrap();
         drop(w);
         let rows: Vec<(Option<String>, String, String, Option<String>)> = conn
@@ -995,12 +1138,17 @@ mod tests {
             );
             // Replays are recognised after migration; new events are added.
             let mut w = BatchWriter::new(&conn, &path).unwrap();
-            w.add("L1", entries(&[respond("L1", 1)]), true).unwrap();
+            w.add("L1", entries(&[respond("L1", 1)]), row(&conn, "L1"))
+                .unwrap();
             assert!(!w
                 .insert_orphan(&orphans_of(&conn, &path, "M2").unwrap()[0])
                 .unwrap());
-            w.add("L1", entries(&[report(Some("L1"), 10, "DELIVRD")]), true)
-                .unwrap();
+            w.add(
+                "L1",
+                entries(&[report(Some("L1"), 10, "DELIVRD")]),
+                row(&conn, "L1"),
+            )
+            .unwrap();
             drop(w);
             assert_eq!(counts(&conn, &path).unwrap(), (1, 5));
             // Opening again leaves the migrated file as it is.

@@ -1,12 +1,20 @@
-//! Throughput measurements (run with `cargo test --release -p sms-journal --test perf -- --ignored --nocapture`;
-//! `JOURNAL_PERF_MESSAGES` sets the number of messages, 200,000 by default).
+//! Throughput measurements (run with `cargo test --release -p sms-journal --test perf -- --ignored --nocapture`).
+//!
+//! - `JOURNAL_PERF_MESSAGES`: number of messages (200,000 by default; 9,000,000 is a month);
+//! - `JOURNAL_PERF_REPORTS`: when status reports come: `same` (in the batch of their submit
+//!   and response, without a local id: the default, and the first form of this measurement),
+//!   `late` (in the next batch, with their local id, as
+//!   `sms-sender` journals them, so every message is written twice), or `late-msgid`
+//!   (in the next batch without a local id: found through their Msg_Id);
+//! - `JOURNAL_PERF_DIR`: where the temporary journal goes;
+//! - `JOURNAL_PERF_FULL_SYNC=0`: `synchronous=NORMAL`.
 
 use chrono::{Duration, TimeZone, Utc};
 use sms_journal::{Journal, JournalOptions};
 use sms_records::{Category, Event, EventKind, MessageInfo};
 use std::time::Instant;
 
-fn lifecycle(i: u64) -> [Event; 3] {
+fn lifecycle(i: u64, report_with_id: bool) -> [Event; 3] {
     let at = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap() + Duration::milliseconds(i as i64);
     let id = Some(format!("P{i:09}"));
     let msg = format!("{:022}", i);
@@ -27,7 +35,7 @@ fn lifecycle(i: u64) -> [Event; 3] {
         },
         Event {
             at: at + Duration::milliseconds(30),
-            local_id: id,
+            local_id: id.clone(),
             kind: EventKind::Responded {
                 msg_id: Some(msg.clone()),
                 result: 0,
@@ -36,7 +44,7 @@ fn lifecycle(i: u64) -> [Event; 3] {
         },
         Event {
             at: at + Duration::seconds(3),
-            local_id: None,
+            local_id: if report_with_id { id } else { None },
             kind: EventKind::Reported {
                 msg_id: msg,
                 stat: "DELIVRD".into(),
@@ -85,18 +93,44 @@ fn perf_append_export_lookup() {
         full_sync,
         ..JournalOptions::default()
     };
+    let reports = std::env::var("JOURNAL_PERF_REPORTS").unwrap_or_else(|_| "same".into());
+    let (late, with_id) = match reports.as_str() {
+        "same" => (false, false),
+        "late" => (true, true),
+        "late-msgid" => (true, false),
+        other => panic!("JOURNAL_PERF_REPORTS={other}: same, late or late-msgid"),
+    };
+    println!("reports: {reports}");
     let mut j = Journal::open(dir.path(), options).unwrap();
+    // Batches are made on another thread, as a live sender's events are: the time
+    // and CPU measured are the journal's.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event>>(4);
+    let producer = std::thread::spawn(move || {
+        let mut batch = Vec::with_capacity(30_000);
+        let mut reports = Vec::with_capacity(10_000);
+        for i in 0..n {
+            let [s, r, d] = lifecycle(i, with_id);
+            batch.extend([s, r]);
+            if late {
+                reports.push(d);
+            } else {
+                batch.push(d);
+            }
+            if batch.len() >= 30_000 - reports.len() {
+                // The reports of this batch's messages go into the next one.
+                let next = std::mem::replace(&mut reports, Vec::with_capacity(10_000));
+                tx.send(std::mem::replace(&mut batch, next)).unwrap();
+            }
+        }
+        batch.append(&mut reports);
+        tx.send(batch).unwrap();
+    });
     let start = Instant::now();
     let cpu = thread_cpu();
-    let mut batch = Vec::with_capacity(30_000);
-    for i in 0..n {
-        batch.extend(lifecycle(i));
-        if batch.len() >= 30_000 {
-            j.append_batch(&batch).unwrap();
-            batch.clear();
-        }
+    for batch in rx {
+        j.append_batch(&batch).unwrap();
     }
-    j.append_batch(&batch).unwrap();
+    producer.join().unwrap();
     let secs = start.elapsed().as_secs_f64();
     println!(
         "append: {n} lifecycles in {secs:.2} s = {:.0} messages/s{}",
