@@ -5,7 +5,7 @@ use crate::month::Month;
 use crate::store;
 use ahash::AHashMap as HashMap;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 use sms_records::{Event, EventKind, Record};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -325,37 +325,53 @@ impl Journal {
         }
         let (home, per_month) = located?;
         for (month, items) in per_month {
-            let path = self.path_of(month);
-            let conn = self
-                .conn(month, true)?
-                .ok_or_else(|| JournalError::Invalid(format!("cannot open {}", path.display())))?;
-            let tx = conn.unchecked_transaction().at(&path)?;
-            let mut writer = store::BatchWriter::new(&tx, &path)?;
-            // Orphans first, so that a response anywhere in the batch adopts them.
-            let mut order: Vec<&str> = Vec::new();
-            let mut groups: HashMap<&str, Vec<store::Entry<'_>>> = HashMap::new();
-            for (e, id) in &items {
-                match id.as_deref() {
-                    None => {
-                        writer.insert_orphan(e)?;
-                    }
-                    Some(id) => groups
-                        .entry(id)
-                        .or_insert_with(|| {
-                            order.push(id);
-                            Vec::new()
-                        })
-                        .push((store::ms(e.at), Cow::Borrowed(&e.kind))),
-                }
-            }
-            for id in order {
-                let new = groups.remove(id).unwrap_or_default();
-                let stored = home.get(id).and_then(|h| h.1);
-                writer.add(id, new, stored)?;
-            }
-            drop(writer);
-            tx.commit().at(&path)?;
+            self.write_month(month, &items, &home)?;
         }
+        Ok(())
+    }
+
+    /// Writes a batch's events of one month file in one transaction.
+    #[allow(clippy::type_complexity)]
+    fn write_month(
+        &mut self,
+        month: Month,
+        items: &[(&Event, Option<Cow<'_, str>>)],
+        home: &HashMap<Cow<'_, str>, (Month, Option<i64>)>,
+    ) -> Result<(), JournalError> {
+        let path = self.path_of(month);
+        self.conn(month, true)?;
+        let conn = self
+            .open
+            .get(&month)
+            .ok_or_else(|| JournalError::Invalid(format!("cannot open {}", path.display())))?;
+        // IMMEDIATE: the write lock is taken before anything is read, so another
+        // writer's commit cannot slip in between this batch's reads and writes.
+        let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).at(&path)?;
+        let mut writer = store::BatchWriter::new(&tx, &path)?;
+        // Orphans first, so that a response anywhere in the batch adopts them.
+        let mut order: Vec<&str> = Vec::new();
+        let mut groups: HashMap<&str, Vec<store::Entry<'_>>> = HashMap::new();
+        for (e, id) in items {
+            match id.as_deref() {
+                None => {
+                    writer.insert_orphan(e)?;
+                }
+                Some(id) => groups
+                    .entry(id)
+                    .or_insert_with(|| {
+                        order.push(id);
+                        Vec::new()
+                    })
+                    .push((store::ms(e.at), Cow::Borrowed(&e.kind))),
+            }
+        }
+        for id in order {
+            let new = groups.remove(id).unwrap_or_default();
+            let stored = home.get(id).and_then(|h| h.1);
+            writer.add(id, new, stored)?;
+        }
+        drop(writer);
+        tx.commit().at(&path)?;
         Ok(())
     }
 

@@ -440,3 +440,33 @@ fn stored_records_are_the_fold_of_their_events_however_they_arrive() {
         }
     }
 }
+
+#[test]
+fn two_writers_on_one_folder_merge_each_others_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut a, mut b) = (journal(dir.path()), journal(dir.path()));
+    let t = bj(2026, 3, 10, 9, 0);
+    // Each writer adds what it saw, in turn, some of it twice.
+    a.append_batch(&[submitted("L1", "13800000001", t)])
+        .unwrap();
+    b.append_batch(&[responded("L1", "M1", t + Duration::milliseconds(40))])
+        .unwrap();
+    let resend = Event {
+        at: t + Duration::milliseconds(10),
+        local_id: Some("L1".into()),
+        kind: EventKind::Resent { attempt: 2 },
+    };
+    a.append_batch(&[resend.clone(), submitted("L1", "13800000001", t)])
+        .unwrap();
+    b.append_batch(&[reported(None, "M1", "DELIVRD", t + Duration::seconds(3))])
+        .unwrap();
+    for j in [&mut a, &mut b] {
+        let found = j.by_local_id("L1").unwrap().unwrap();
+        let kinds: Vec<_> = found.events.iter().map(|e| &e.kind).collect();
+        assert_eq!(found.events.len(), 4, "{kinds:?}");
+        assert_eq!(found.events[1], resend);
+        assert_eq!(found.record.final_state, FinalState::Delivered);
+        assert_eq!(found.record.resends, 1);
+        assert_eq!(found.record.msg_id.as_deref(), Some("M1"));
+    }
+}

@@ -104,10 +104,22 @@ fn perf_append_export_lookup() {
     let mut j = Journal::open(dir.path(), options).unwrap();
     // Batches are made on another thread, as a live sender's events are: the time
     // and CPU measured are the journal's.
+    // Appended batches go back to the producer, which frees them (and reuses the
+    // buffers), as a sender recycling its buffers would.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event>>(4);
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<Event>>();
     let producer = std::thread::spawn(move || {
-        let mut batch = Vec::with_capacity(30_000);
-        let mut reports = Vec::with_capacity(10_000);
+        let fresh = |capacity| {
+            back_rx
+                .try_recv()
+                .map(|mut used: Vec<Event>| {
+                    used.clear();
+                    used
+                })
+                .unwrap_or_else(|_| Vec::with_capacity(capacity))
+        };
+        let mut batch = fresh(30_000);
+        let mut reports = fresh(10_000);
         for i in 0..n {
             let [s, r, d] = lifecycle(i, with_id);
             batch.extend([s, r]);
@@ -118,7 +130,7 @@ fn perf_append_export_lookup() {
             }
             if batch.len() >= 30_000 - reports.len() {
                 // The reports of this batch's messages go into the next one.
-                let next = std::mem::replace(&mut reports, Vec::with_capacity(10_000));
+                let next = std::mem::replace(&mut reports, fresh(10_000));
                 tx.send(std::mem::replace(&mut batch, next)).unwrap();
             }
         }
@@ -129,6 +141,8 @@ fn perf_append_export_lookup() {
     let cpu = thread_cpu();
     for batch in rx {
         j.append_batch(&batch).unwrap();
+        // The producer may be done: then the batch is freed here.
+        let _ = back_tx.send(batch);
     }
     producer.join().unwrap();
     let secs = start.elapsed().as_secs_f64();
