@@ -32,6 +32,7 @@
 //! Times are kept to the millisecond.
 #![forbid(unsafe_code)]
 
+mod entries;
 pub mod error;
 mod export;
 mod journal;

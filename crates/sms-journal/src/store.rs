@@ -187,27 +187,8 @@ pub(crate) fn event_msg_id(kind: &EventKind) -> Option<&str> {
     }
 }
 
-/// One event of a message as stored in its row: time in milliseconds, and what happened.
-pub(crate) type Entry<'a> = (i64, Cow<'a, EventKind>);
-
-/// Adds `new` entries to the time-ordered `list`, skipping those already in it
-/// (a replayed event); equal times keep their arrival order. True if any was added.
-pub(crate) fn merge<'a>(
-    list: &mut Vec<Entry<'a>>,
-    new: impl IntoIterator<Item = Entry<'a>>,
-) -> bool {
-    let mut added = false;
-    for (at, kind) in new {
-        let end = list.partition_point(|(t, _)| *t <= at);
-        let start = list[..end].partition_point(|(t, _)| *t < at);
-        if list[start..end].iter().any(|(_, k)| *k == kind) {
-            continue;
-        }
-        list.insert(end, (at, kind));
-        added = true;
-    }
-    added
-}
+pub(crate) use crate::entries::Entry;
+use crate::entries::{merge, Merge};
 
 /// The record that a message's entries fold into, and its sort key (the submit
 /// time, else the first event's time).
@@ -227,8 +208,7 @@ fn fold_entries(local_id: &str, list: &[Entry<'_>]) -> (Record, i64) {
 }
 
 fn encode_entries(buf: &mut Vec<u8>, list: &[Entry<'_>]) -> Result<(), JournalError> {
-    buf.clear();
-    serde_json::to_writer(&mut *buf, list)
+    crate::entries::encode(buf, list)
         .map_err(|e| JournalError::Invalid(format!("event cannot be encoded: {e}")))
 }
 
@@ -238,7 +218,7 @@ fn as_text(buf: &[u8]) -> &str {
 }
 
 fn decode_entries(path: &Path, text: &str) -> Result<Vec<(i64, EventKind)>, JournalError> {
-    serde_json::from_str(text).map_err(|e| JournalError::Corrupt {
+    crate::entries::decode(text).map_err(|e| JournalError::Corrupt {
         path: path.to_path_buf(),
         message: format!("events of a message: {e}"),
     })
@@ -542,11 +522,16 @@ impl<'c> BatchWriter<'c> {
             .into_iter()
             .map(|(at, k)| (at, Cow::Owned(k)))
             .collect();
-        if !merge(&mut list, new) {
-            return Ok(());
+        match merge(&mut list, new) {
+            Merge::Unchanged => return Ok(()),
+            // Events arrive in time order: the stored ones need not be encoded again.
+            Merge::Appended(from) if from > 0 => {
+                crate::entries::append(&mut self.buf, &old.events, &list[from..])
+                    .map_err(|e| JournalError::Invalid(format!("event cannot be encoded: {e}")))?;
+            }
+            Merge::Appended(_) | Merge::Inserted => encode_entries(&mut self.buf, &list)?,
         }
         let (record, sort) = fold_entries(local_id, &list);
-        encode_entries(&mut self.buf, &list)?;
         let keys_kept =
             sort == old.sort_ms && record.msg_id == old.msg_id && record.dest == old.dest;
         let stmt = if keys_kept {
@@ -830,8 +815,14 @@ mod tests {
         let b = report(Some("L1"), 10, "B");
         let c = report(Some("L1"), 5, "C");
         let mut list = Vec::new();
-        assert!(merge(&mut list, owned(&[a.clone(), b.clone()])));
-        assert!(merge(&mut list, owned(std::slice::from_ref(&c))));
+        assert_ne!(
+            Merge::Unchanged,
+            merge(&mut list, owned(&[a.clone(), b.clone()]))
+        );
+        assert_ne!(
+            Merge::Unchanged,
+            merge(&mut list, owned(std::slice::from_ref(&c)))
+        );
         let stats: Vec<&str> = list
             .iter()
             .map(|(_, k)| match &**k {
@@ -841,10 +832,16 @@ mod tests {
             .collect();
         assert_eq!(stats, ["C", "A", "B"]);
         // Replays, in any order, change nothing.
-        assert!(!merge(&mut list, owned(&[b, c, a.clone()])));
+        assert_eq!(
+            Merge::Unchanged,
+            merge(&mut list, owned(&[b, c, a.clone()]))
+        );
         assert_eq!(list.len(), 3);
         // The same kind at another time is another event.
-        assert!(merge(&mut list, owned(&[report(Some("L1"), 11, "A")])));
+        assert_ne!(
+            Merge::Unchanged,
+            merge(&mut list, owned(&[report(Some("L1"), 11, "A")]))
+        );
         assert_eq!(list.len(), 4);
     }
 
