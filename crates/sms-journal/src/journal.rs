@@ -444,12 +444,7 @@ impl Journal {
             };
             let (lo, hi) = (store::ms(from), store::ms(until));
             let ids = match dest {
-                Some(d) => store::local_ids(
-                    conn,
-                    &path,
-                    "SELECT local_id FROM messages WHERE dest = ?1 AND sort_ms >= ?2 AND sort_ms < ?3 ORDER BY sort_ms, local_id",
-                    params![d, lo, hi],
-                )?,
+                Some(d) => store::local_ids_to(conn, &path, d, lo, hi)?,
                 None => store::local_ids(
                     conn,
                     &path,
