@@ -90,16 +90,9 @@ pub(crate) fn open(path: &Path, create: bool, full_sync: bool) -> Result<Connect
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .at(path)?;
     // 16 KiB pages for a new file (an existing file keeps its own): a quarter of the
-    // WAL frames per commit of the 4 KiB default, for little more written by a small one.
-    conn.pragma_update(
-        None,
-        "page_size",
-        std::env::var("TMPPS")
-            .ok()
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(PAGE_SIZE),
-    )
-    .at(path)?; //TMP
+    // WAL frames per commit of the 4 KiB default; a month with late reports appends
+    // 112k messages/s against 91k with 4 KiB pages (bench-journal --late-reports, 1 M).
+    conn.pragma_update(None, "page_size", PAGE_SIZE).at(path)?;
     conn.pragma_update(None, "journal_mode", "WAL").at(path)?;
     conn.pragma_update(
         None,
