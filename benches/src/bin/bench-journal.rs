@@ -43,6 +43,7 @@ fn main() {
     let mut msg_ids = Vec::new();
     let mut dests = Vec::new();
     let late = has_flag(&args, "--late-reports");
+    let mut milestone = (0u64, 0.0f64);
     let mut events = Vec::with_capacity(batch * 3);
     let mut reports: Vec<sms_records::Event> = Vec::with_capacity(batch);
     let mut records = delivered_in_march(4, n).peekable();
@@ -67,6 +68,17 @@ fn main() {
         }
         let ((), s) = timed(|| journal.append_batch(&events).expect("append"));
         appending += s;
+        // The rate over each million, to see how it holds as the month file grows.
+        if appended / 1_000_000 > milestone.0 / 1_000_000 {
+            let (m, t) = milestone;
+            println!(
+                "  {:>5.1} M messages: {:.0} messages/s over the last {:.1} M",
+                appended as f64 / 1e6,
+                (appended - m) as f64 / (appending - t),
+                (appended - m) as f64 / 1e6
+            );
+            milestone = (appended, appending);
+        }
     }
     println!(
         "append: {appended} messages (3 events each) in batches of {batch}, full_sync={}, \
