@@ -25,8 +25,10 @@
 //!   `WHERE dest = '...'` reads the whole month).
 //!
 //! The format is SQLite's `user_version` (3); files of the earlier formats, with
-//! events in a table of their own, are migrated when opened, and a file of a newer
-//! format is refused rather than misread.
+//! events in a table of their own, are migrated when opened (in one transaction:
+//! about 9 s per million messages here), and a file of a newer format is refused
+//! rather than misread. A migrated file keeps the old table's pages as free space
+//! for later writes; `VACUUM` in the `sqlite3` shell gives it back to the disk.
 //!
 //! # Which month file
 //! A message lives in the file of the month of its first event (its submit): a
