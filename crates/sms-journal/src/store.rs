@@ -61,16 +61,20 @@ CREATE TABLE IF NOT EXISTS orphans (
     payload  TEXT NOT NULL              -- the event as JSON
 );
 CREATE INDEX IF NOT EXISTS orphans_by_msg_id ON orphans(msg_id);
+-- json_extract rather than the JSON arrow operators: a reader whose SQLite predates
+-- them (3.38) could not even load a schema that used them.
 CREATE VIEW IF NOT EXISTS events AS
-    SELECT m.local_id AS local_id, e.key AS seq, e.value ->> 0 AS at_ms,
-           strftime('%Y-%m-%dT%H:%M:%f+08:00', (e.value ->> 0) / 1000.0, 'unixepoch', '+8 hours') AS at,
-           e.value ->> '$[1].event' AS kind, e.value ->> '$[1].msg_id' AS msg_id,
-           e.value -> '$[1]' AS payload
+    SELECT m.local_id AS local_id, e.key AS seq, json_extract(e.value, '$[0]') AS at_ms,
+           strftime('%Y-%m-%dT%H:%M:%f+08:00', json_extract(e.value, '$[0]') / 1000.0,
+                    'unixepoch', '+8 hours') AS at,
+           json_extract(e.value, '$[1].event') AS kind,
+           json_extract(e.value, '$[1].msg_id') AS msg_id,
+           json_extract(e.value, '$[1]') AS payload
     FROM messages AS m, json_each(m.events) AS e
     UNION ALL
     SELECT NULL, 0, at_ms,
            strftime('%Y-%m-%dT%H:%M:%f+08:00', at_ms / 1000.0, 'unixepoch', '+8 hours'),
-           payload ->> '$.event', msg_id, payload
+           json_extract(payload, '$.event'), msg_id, payload
     FROM orphans;
 "#;
 
@@ -1109,6 +1113,16 @@ mod tests {
             ]
         );
         assert_eq!(counts(&conn, &path).unwrap(), (1, 3));
+        // Older SQLite readers (before 3.38) must still load the schema.
+        let stored: String = conn
+            .query_row(
+                "SELECT group_concat(sql, ';') FROM sqlite_master",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(stored.contains("json_extract"), "{stored}");
+        assert!(!stored.contains("->"), "no JSON arrow operators: {stored}");
     }
 
     #[test]
