@@ -221,8 +221,15 @@ fn fold_entries(local_id: &str, list: &[Entry<'_>]) -> (Record, i64) {
 }
 
 fn encode_entries(buf: &mut Vec<u8>, list: &[Entry<'_>]) -> Result<(), JournalError> {
-    crate::entries::encode(buf, list)
-        .map_err(|e| JournalError::Invalid(format!("event cannot be encoded: {e}")))
+    crate::entries::encode(buf, list).map_err(cannot_encode)
+}
+
+fn append_entries(buf: &mut Vec<u8>, stored: &str, tail: &[Entry<'_>]) -> Result<(), JournalError> {
+    crate::entries::append(buf, stored, tail).map_err(cannot_encode)
+}
+
+fn cannot_encode(e: serde_json::Error) -> JournalError {
+    JournalError::Invalid(format!("event cannot be encoded: {e}"))
 }
 
 fn as_text(buf: &[u8]) -> &str {
@@ -500,13 +507,14 @@ impl<'c> BatchWriter<'c> {
                 new.extend(self.adopt(&m)?);
             }
         }
-        // A message's first event is its submit (or refusal); a batch without one
-        // most likely adds to a stored message, so look that up before inserting.
-        let found = match row {
-            None if !new.iter().any(|(_, k)| starts_a_message(k)) => self.stored(local_id, None)?,
-            _ => None,
+        // A message's first event is its submit (or refusal): without one, the message
+        // is most likely stored already, so look before trying to insert it.
+        let mut old = if row.is_some() || !new.iter().any(|(_, k)| starts_a_message(k)) {
+            self.stored(local_id, row)?
+        } else {
+            None
         };
-        if row.is_none() && found.is_none() {
+        if old.is_none() {
             let mut list = Vec::with_capacity(new.len());
             merge(&mut list, new);
             let (record, sort) = fold_entries(local_id, &list);
@@ -515,18 +523,11 @@ impl<'c> BatchWriter<'c> {
             if execute_message(&mut self.insert, self.path, &record, sort, text, None)? {
                 return Ok(());
             }
+            // Stored after all (by another writer): merged below.
             new = list;
+            old = self.stored(local_id, None)?;
         }
-        let old = match found {
-            Some(old) => Some(old),
-            None => self.stored(local_id, row)?,
-        };
         let Some(old) = old else {
-            if row.is_some() {
-                // Known to be stored when the batch was located, gone since (replaced
-                // by an import in another process): store it anew.
-                return self.add(local_id, new, None);
-            }
             return Err(JournalError::Invalid(format!(
                 "message `{local_id}` can be neither inserted nor found"
             )));
@@ -539,8 +540,7 @@ impl<'c> BatchWriter<'c> {
             Merge::Unchanged => return Ok(()),
             // Events arrive in time order: the stored ones need not be encoded again.
             Merge::Appended(from) if from > 0 => {
-                crate::entries::append(&mut self.buf, &old.events, &list[from..])
-                    .map_err(|e| JournalError::Invalid(format!("event cannot be encoded: {e}")))?;
+                append_entries(&mut self.buf, &old.events, &list[from..])?;
             }
             Merge::Appended(_) | Merge::Inserted => encode_entries(&mut self.buf, &list)?,
         }
