@@ -16,45 +16,20 @@ pub fn march_2026() -> (DateTime<Utc>, DateTime<Utc>) {
 /// The three lifecycle events (submitted, responded, reported) of a delivered record.
 ///
 /// # Panics
-/// If the record lacks a submit time, response, Msg_Id or report.
+/// If the record lacks a submit time, response, Msg_Id or report, or has resends.
 pub fn lifecycle(r: &Record) -> [Event; 3] {
     assert_eq!(r.final_state, FinalState::Delivered, "a delivered record");
-    let msg_id = r.msg_id.clone().expect("a Msg_Id");
-    let id = Some(r.local_id.clone());
-    [
-        Event {
-            at: r.submitted_at.expect("submitted"),
-            local_id: id.clone(),
-            kind: EventKind::Submitted {
-                info: sms_records::MessageInfo {
-                    src: r.src.clone(),
-                    dest: r.dest.clone(),
-                    category: r.category,
-                    segment: r.segment,
-                    segments: r.segments,
-                    group_id: r.group_id.clone(),
-                },
-            },
-        },
-        Event {
-            at: r.responded_at.expect("responded"),
-            local_id: id,
-            kind: EventKind::Responded {
-                msg_id: Some(msg_id.clone()),
-                result: 0,
-                class: r.resp_class,
-            },
-        },
-        Event {
-            at: r.reported_at.expect("reported"),
-            local_id: None,
-            kind: EventKind::Reported {
-                msg_id,
-                stat: r.report_stat.clone().expect("a report"),
-                class: r.report_class,
-            },
-        },
-    ]
+    let events: [Event; 3] = sms_journal::synth::events_of_record(r)
+        .try_into()
+        .expect("submit, response and report of a record without resends");
+    let [submit, response, mut report] = events;
+    assert!(
+        matches!(&report.kind, EventKind::Reported { msg_id, .. } if !msg_id.is_empty()),
+        "a report with its Msg_Id"
+    );
+    // As from the gateway: the report knows the Msg_Id, not the SP's local id.
+    report.local_id = None;
+    [submit, response, report]
 }
 
 /// Delivered records over March 2026 (the others are skipped), `n` of them at most.

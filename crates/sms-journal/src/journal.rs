@@ -143,18 +143,18 @@ impl Journal {
         Ok(self.open.get(&month))
     }
 
-    /// The connection of `month` if its file exists; `files` lists the files found
+    /// The path and connection of `month` if its file exists; `files` lists the files found
     /// when the batch started (so a missing month costs no system call).
     fn existing(
         &mut self,
         month: Month,
         files: &BTreeSet<Month>,
-    ) -> Result<Option<&Connection>, JournalError> {
-        if self.open.contains_key(&month) || files.contains(&month) {
-            self.conn(month, false)
-        } else {
-            Ok(None)
+    ) -> Result<Option<(PathBuf, &Connection)>, JournalError> {
+        if !(self.open.contains_key(&month) || files.contains(&month)) {
+            return Ok(None);
         }
+        let path = self.path_of(month);
+        Ok(self.conn(month, false)?.map(|conn| (path, conn)))
     }
 
     /// Month file *before* `month` already holding message `local_id`.
@@ -169,11 +169,7 @@ impl Journal {
     ) -> Result<Option<(Month, i64)>, JournalError> {
         for back in 1..=LOOK_BACK_MONTHS {
             let m = month.plus(-back);
-            if !(self.open.contains_key(&m) || files.contains(&m)) {
-                continue;
-            }
-            let path = self.path_of(m);
-            if let Some(conn) = self.existing(m, files)? {
+            if let Some((path, conn)) = self.existing(m, files)? {
                 if let Some(row) = store::row_of_message(conn, &path, local_id)? {
                     return Ok(Some((m, row)));
                 }
@@ -190,11 +186,7 @@ impl Journal {
     ) -> Result<Option<(Month, String, i64)>, JournalError> {
         for back in 0..=LOOK_BACK_MONTHS {
             let m = month.plus(-back);
-            if !(self.open.contains_key(&m) || files.contains(&m)) {
-                continue;
-            }
-            let path = self.path_of(m);
-            if let Some(conn) = self.existing(m, files)? {
+            if let Some((path, conn)) = self.existing(m, files)? {
                 if let Some((id, row)) = store::local_id_of_msg(conn, &path, msg_id)? {
                     return Ok(Some((m, id, row)));
                 }
@@ -380,11 +372,10 @@ impl Journal {
         let Some(conn) = self.conn(month, false)? else {
             return Ok(None);
         };
-        let Some(record) = store::message(conn, &path, local_id)? else {
-            return Ok(None);
-        };
-        let events = store::events_of(conn, &path, local_id)?;
-        Ok(Some(Traced { record, events }))
+        Ok(
+            store::message(conn, &path, local_id)?
+                .map(|(record, events)| Traced { record, events }),
+        )
     }
 
     /// The message with this local id.

@@ -574,28 +574,13 @@ pub(crate) fn has_orphans(conn: &Connection, path: &Path) -> Result<bool, Journa
 }
 
 /// Events of one message, in time order.
+#[cfg(test)]
 pub(crate) fn events_of(
     conn: &Connection,
     path: &Path,
     local_id: &str,
 ) -> Result<Vec<Event>, JournalError> {
-    let text: Option<String> = conn
-        .prepare_cached("SELECT events FROM messages WHERE local_id = ?1")
-        .at(path)?
-        .query_row([local_id], |r| r.get(0))
-        .optional()
-        .at(path)?;
-    let Some(text) = text else {
-        return Ok(Vec::new());
-    };
-    Ok(decode_entries(path, &text)?
-        .into_iter()
-        .map(|(at, kind)| Event {
-            at: from_ms(at),
-            local_id: Some(local_id.to_string()),
-            kind,
-        })
-        .collect())
+    Ok(message(conn, path, local_id)?.map_or_else(Vec::new, |(_, events)| events))
 }
 
 /// Events stored without a message, for a Msg_Id, in time order.
@@ -670,19 +655,36 @@ pub(crate) fn record_from_row(path: &Path, row: &Row<'_>) -> Result<(Record, i64
     Ok((r, sort))
 }
 
-/// The stored record of one message.
+/// The stored record of one message and all its events, in time order.
 pub(crate) fn message(
     conn: &Connection,
     path: &Path,
     local_id: &str,
-) -> Result<Option<Record>, JournalError> {
-    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE local_id = ?1");
+) -> Result<Option<(Record, Vec<Event>)>, JournalError> {
+    let sql = format!("SELECT {MESSAGE_COLUMNS}, events FROM messages WHERE local_id = ?1");
     let mut stmt = conn.prepare_cached(&sql).at(path)?;
     let mut rows = stmt.query([local_id]).at(path)?;
-    match rows.next().at(path)? {
-        Some(row) => Ok(Some(record_from_row(path, row)?.0)),
-        None => Ok(None),
-    }
+    let Some(row) = rows.next().at(path)? else {
+        return Ok(None);
+    };
+    let (record, _) = record_from_row(path, row)?;
+    let text = row
+        .get_ref(20)
+        .at(path)?
+        .as_str()
+        .map_err(|e| JournalError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!("events of a message: {e}"),
+        })?;
+    let events = decode_entries(path, text)?
+        .into_iter()
+        .map(|(at, kind)| Event {
+            at: from_ms(at),
+            local_id: Some(local_id.to_string()),
+            kind,
+        })
+        .collect();
+    Ok(Some((record, events)))
 }
 
 /// The row of message `local_id`, if the file holds it.
@@ -929,7 +931,7 @@ mod tests {
         let events = events_of(&conn, &path, "L1").unwrap();
         assert_eq!(events.len(), 4);
         assert_eq!(events[3], late_owned);
-        let r = message(&conn, &path, "L1").unwrap().unwrap();
+        let r = message(&conn, &path, "L1").unwrap().unwrap().0;
         assert_eq!(
             r.report_stat.as_deref(),
             Some("DELIVRD"),
@@ -954,7 +956,7 @@ mod tests {
             events_of(&conn, &path, "L1").unwrap(),
             [early.clone(), late]
         );
-        let r = message(&conn, &path, "L1").unwrap().unwrap();
+        let r = message(&conn, &path, "L1").unwrap().unwrap().0;
         assert_eq!(r.report_stat.as_deref(), Some("DELIVRD"));
         assert_eq!(r.reported_at, Some(early.at));
     }
@@ -1059,7 +1061,7 @@ mod tests {
         )
         .unwrap();
         drop(w);
-        let r = message(&conn, &path, "L1").unwrap().unwrap();
+        let r = message(&conn, &path, "L1").unwrap().unwrap().0;
         assert_eq!(r.exempt.as_deref(), Some("E1"));
         assert_eq!(r.final_state, FinalState::Delivered);
     }
@@ -1240,7 +1242,7 @@ mod tests {
             let kinds: Vec<&str> = events.iter().map(|e| kind_name(&e.kind)).collect();
             assert_eq!(kinds, ["submitted", "responded", "reported"], "time order");
             assert_eq!(events[0], submit("L1", 0));
-            let r = message(&conn, &path, "L1").unwrap().unwrap();
+            let r = message(&conn, &path, "L1").unwrap().unwrap().0;
             assert_eq!(
                 (r.final_state, r.exempt.as_deref()),
                 (FinalState::Delivered, Some("E7"))
