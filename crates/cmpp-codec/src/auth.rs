@@ -1,6 +1,6 @@
 //! Login authentication: AuthenticatorSource (CONNECT) and AuthenticatorISMG (CONNECT_RESP).
 
-use chrono::{DateTime, Datelike, FixedOffset, TimeZone, Timelike};
+use chrono::{DateTime, Datelike, TimeZone, Timelike};
 use md5::{Digest, Md5};
 
 use crate::codes::ConnectStatus;
@@ -10,16 +10,7 @@ use crate::pdu::{Connect, ConnectResp};
 use crate::Version;
 
 /// Beijing time (UTC+8), the zone CONNECT timestamps are written in.
-// Evaluated at compile time: an invalid offset would fail the build, not a user.
-pub const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
-    Some(offset) => offset,
-    None => panic!("UTC+8 is a valid offset"),
-};
-
-/// Beijing time (UTC+8).
-pub fn beijing() -> FixedOffset {
-    BEIJING
-}
+pub use sms_time::{beijing, BEIJING};
 
 /// Why a login check failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

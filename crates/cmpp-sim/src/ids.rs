@@ -1,18 +1,10 @@
 //! Msg_Id generation (spec §5): Beijing month/day/time, gateway code, 16-bit sequence.
 
-use chrono::{DateTime, Datelike, FixedOffset, TimeDelta, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, TimeDelta, Timelike};
 use cmpp_codec::MsgId;
 
-/// UTC+8, the time zone of every CMPP time field.
-pub fn beijing() -> FixedOffset {
-    // 8 h is always a valid offset.
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("0 is valid"))
-}
-
-/// The current Beijing time.
-pub fn beijing_now() -> DateTime<FixedOffset> {
-    Utc::now().with_timezone(&beijing())
-}
+/// UTC+8, the time zone of every CMPP time field, and the current Beijing time.
+pub use sms_time::{beijing, beijing_now};
 
 /// YYMMDDHHMM, the report Submit_time / Done_time format.
 pub fn yymmddhhmm(t: DateTime<FixedOffset>) -> String {
@@ -92,6 +84,7 @@ impl MsgIdGen {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
     use chrono::TimeZone;
     use std::collections::HashSet;
 

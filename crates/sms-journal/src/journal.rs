@@ -111,7 +111,7 @@ impl Journal {
 
     /// Path of a month's file.
     pub fn path_of(&self, month: Month) -> PathBuf {
-        self.dir.join(month.file_name())
+        self.dir.join(crate::month::file_name(month))
     }
 
     /// Months that have a file, oldest first.
@@ -123,7 +123,11 @@ impl Journal {
         let mut out = Vec::new();
         for entry in std::fs::read_dir(&self.dir).map_err(io)? {
             let entry = entry.map_err(io)?;
-            if let Some(m) = entry.file_name().to_str().and_then(Month::from_file_name) {
+            if let Some(m) = entry
+                .file_name()
+                .to_str()
+                .and_then(crate::month::from_file_name)
+            {
                 out.push(m);
             }
         }

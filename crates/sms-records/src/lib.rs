@@ -31,4 +31,4 @@ pub use fold::{fold, Folder};
 pub use jsonl::{JsonlReader, JsonlWriter};
 pub use model::{Category, CauseClass, FinalState, Record};
 pub use open::{create_records, open_records, open_records_with, Format, RecordIter, RecordSink};
-pub use time::{beijing, to_beijing};
+pub use time::{beijing, to_beijing, Month};
