@@ -6,12 +6,8 @@ use crate::model::Record;
 use std::borrow::Cow;
 use std::io::{Read, Write};
 
-/// How readers treat rows that cannot be read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ReaderOptions {
-    /// Skip bad rows and count them ([`CsvReader::skipped`]) instead of yielding an error.
-    pub skip_bad_rows: bool,
-}
+pub use crate::rows::ReaderOptions;
+use crate::rows::{next_record, RowSource, RowState};
 
 /// Reads records from CSV with a header row, one row at a time (constant memory).
 ///
@@ -21,9 +17,7 @@ pub struct CsvReader<R: Read> {
     inner: csv::Reader<R>,
     row: csv::StringRecord,
     map: [Option<usize>; CELLS],
-    options: ReaderOptions,
-    skipped: u64,
-    done: bool,
+    rows: RowState,
 }
 
 impl<R: Read> CsvReader<R> {
@@ -59,15 +53,19 @@ impl<R: Read> CsvReader<R> {
             inner,
             row: csv::StringRecord::new(),
             map,
-            options,
-            skipped: 0,
-            done: false,
+            rows: RowState::new(options),
         })
     }
 
     /// Number of bad rows skipped so far (with [`ReaderOptions::skip_bad_rows`]).
     pub fn skipped(&self) -> u64 {
-        self.skipped
+        self.rows.skipped
+    }
+}
+
+impl<R: Read> RowSource for CsvReader<R> {
+    fn state(&mut self) -> &mut RowState {
+        &mut self.rows
     }
 
     fn next_row(&mut self) -> Option<Result<Record, RecordsError>> {
@@ -87,7 +85,7 @@ impl<R: Read> CsvReader<R> {
                 let line = e.position().map_or(0, |p| p.line());
                 let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
                 if fatal {
-                    self.done = true;
+                    self.rows.done = true;
                 }
                 Some(Err(RecordsError::Row {
                     line,
@@ -102,15 +100,7 @@ impl<R: Read> Iterator for CsvReader<R> {
     type Item = Result<Record, RecordsError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if self.done {
-                return None;
-            }
-            match self.next_row()? {
-                Err(_) if self.options.skip_bad_rows && !self.done => self.skipped += 1,
-                other => return Some(other),
-            }
-        }
+        next_record(self)
     }
 }
 

@@ -20,6 +20,7 @@ pub mod jsonl;
 pub mod model;
 mod open;
 pub mod rfc3339;
+mod rows;
 pub mod time;
 
 pub use classify::{class_of_report_stat, class_of_submit_result};
