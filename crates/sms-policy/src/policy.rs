@@ -182,6 +182,29 @@ struct ContentRule {
 /// `check` takes `&self` and does not count the message against rate limits; call
 /// [`Policy::record_sent`] when the message is actually handed to the gateway, or
 /// [`Policy::admit`] to check and count in one step.
+///
+/// ```
+/// use chrono::Utc;
+/// use sms_policy::{Check, KeywordMatcher, OutgoingMessage, Policy};
+/// use sms_records::Category;
+///
+/// let policy = Policy::new().with_content(KeywordMatcher::new(["赌博"])?, false);
+/// let msg = |dest: &str, text: &str| OutgoingMessage {
+///     src: "1212311001".into(),
+///     dest: dest.into(),
+///     category: Category::Verification,
+///     text: text.into(),
+/// };
+///
+/// // A China Mobile number with a country prefix passes, normalized to 11 digits.
+/// let ok = policy.check(&msg("+8613800138000", "您的验证码是 123456"), Utc::now()).unwrap();
+/// assert_eq!(ok.normalized_dest.to_string(), "13800138000");
+///
+/// // A refused keyword names the check that refused it.
+/// let refused = policy.check(&msg("13800138000", "赌博"), Utc::now()).unwrap_err();
+/// assert_eq!(refused.check, Check::Content);
+/// # Ok::<(), sms_policy::PolicyError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Policy {
     calling: Option<CallingRule>,
