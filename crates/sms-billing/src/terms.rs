@@ -262,7 +262,15 @@ impl Terms {
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Terms, BillingError> {
         let t: Terms =
             toml::from_str(text).map_err(|e| crate::incidents::toml_error(&e, text, origin))?;
-        t.validate()?;
+        // Name the file in a consistency error too.
+        t.validate().map_err(|e| match e {
+            BillingError::Terms(message) => BillingError::Parse {
+                file: origin.to_string(),
+                line: 0,
+                message: format!("invalid terms: {message}"),
+            },
+            other => other,
+        })?;
         Ok(t)
     }
 
@@ -418,6 +426,7 @@ mod tests {
         assert!(m.contains("price_per_message"), "{m}");
         assert!(m.contains("quoted decimal string"), "{m}");
         let e = Terms::from_toml_str("budget_cap = \"-1\"", "t.toml").unwrap_err();
+        assert!(e.to_string().starts_with("t.toml:0: invalid terms:"), "{e}");
         assert!(e.to_string().contains("budget_cap"));
     }
 }
