@@ -139,21 +139,21 @@ impl<'a> Ctx<'a> {
         let p = self.period();
         let mut out: Vec<OutsideLine> = Vec::new();
         for (kind, line, at) in self.log.dated() {
-            let outside = if kind == "[[exemption]]" {
-                // A claim belongs to every period it overlaps.
-                self.log
-                    .exemption
-                    .iter()
-                    .find(|c| c.line == line && c.start == at)
-                    .is_some_and(|c| !(c.start < p.end() && p.start() < c.end))
-            } else {
-                !p.contains(at)
-            };
-            if outside {
+            // A claim belongs to every period it overlaps: handled below.
+            if kind != "[[exemption]]" && !p.contains(at) {
                 out.push(OutsideLine {
                     kind: kind.to_string(),
                     at: when::show(at),
                     source_line: line,
+                });
+            }
+        }
+        for c in &self.log.exemption {
+            if !(c.start < p.end() && p.start() < c.end) {
+                out.push(OutsideLine {
+                    kind: "[[exemption]]".to_string(),
+                    at: exempt::label(c),
+                    source_line: c.line,
                 });
             }
         }

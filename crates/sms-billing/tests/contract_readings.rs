@@ -503,3 +503,25 @@ owed = \"1000\"
     let e = log.check_term(&Terms::default()).unwrap_err().to_string();
     assert!(e.starts_with("inc.toml:8:"), "{e}");
 }
+
+#[test]
+fn an_incident_belongs_to_the_period_of_its_beijing_time() {
+    // Both on March 31st in UTC; the second is April 1st 00:30 in Beijing: 2026Q2.
+    let text = "\
+[[cooperation]]
+at = \"2026-03-31T15:30:00Z\"
+note = \"Beijing 23:30, March 31st\"
+
+[[cooperation]]
+at = \"2026-03-31T16:30:00Z\"
+note = \"Beijing 00:30, April 1st\"
+";
+    let log = IncidentLog::from_toml_str(text, "edge.toml").unwrap();
+    let s = settle_period(&Terms::default(), &q1(), &log, &Ledger::default()).unwrap();
+    assert_eq!(s.penalties.len(), 1);
+    assert_eq!(s.penalties[0].source_line, 1);
+    assert_eq!(s.penalties_total, dec!(2000));
+    assert_eq!(s.outside_period.len(), 1);
+    assert_eq!(s.outside_period[0].source_line, 5);
+    assert_eq!(s.outside_period[0].at, "2026-04-01 00:30");
+}
