@@ -1,17 +1,21 @@
 //! The settlement engine: one period's statement, or a whole term in order.
+//!
+//! [`settle_period`] only sequences the clauses; what each clause charges lives
+//! in [`crate::clauses`], one function per clause, listed in
+//! [`crate::clauses::PENALTY_CLAUSES`].
 
+use crate::clauses::{self, Ctx};
 use crate::counter::BillableCounter;
-use crate::incidents::{ImpactKind, IncidentLog, ReportProblem};
-use crate::money::{self, add, fen, mul, round_fen};
+use crate::incidents::IncidentLog;
+use crate::money::{add, fen, round_fen};
 use crate::period::Period;
 use crate::sla::SlaWindow;
-use crate::terms::{FeeDocumentsBase, SeriousImpactBase, Terms};
+use crate::terms::Terms;
 use crate::when::{self, Month};
 use crate::BillingError;
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
-use sms_records::beijing;
 use std::collections::BTreeMap;
 
 /// What the engine knows about one period besides the incident log.
@@ -25,8 +29,12 @@ pub struct PeriodInput {
     pub carrier_count: Option<u64>,
     /// Party A's billable count per calendar month (base of 6.8).
     pub month_counts: BTreeMap<Month, u64>,
-    /// SLA outcomes of the windows inside the period (6.9/6.10).
+    /// SLA outcomes of the windows inside the period (6.9/6.10), computed with the
+    /// honoured exemption windows excluded.
     pub sla: Vec<SlaWindow>,
+    /// Clauses 7.1–7.4: each exemption window given to the SLA engine and the
+    /// messages it removed from the rates.
+    pub exempted: Vec<sms_sla::ExemptionApplied>,
     /// Date up to which unsubmitted documents and unpaid amounts are late.
     pub as_of: NaiveDate,
 }
@@ -44,6 +52,7 @@ impl PeriodInput {
             carrier_count: None,
             month_counts: counter.per_month(),
             sla: Vec::new(),
+            exempted: Vec::new(),
             as_of,
         }
     }
@@ -74,7 +83,7 @@ impl Ledger {
     }
 }
 
-/// One penalty (or exempted penalty) with the event that caused it.
+/// One penalty (or penalty not charged) with the event that caused it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PenaltyLine {
     /// Contract clause, e.g. `6.5`.
@@ -89,14 +98,41 @@ pub struct PenaltyLine {
     pub exact: Decimal,
     /// Line of the incident in its file (0 when not from the log).
     pub source_line: usize,
-    /// For a removed penalty, the exemption claim that removed it.
+    /// For a penalty not charged: why (the exemption claim, or the clause's reading).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub removed_by: Option<String>,
     #[serde(skip)]
-    when: Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)>,
+    pub(crate) when: Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)>,
 }
 
-fn exact<S: serde::Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+impl PenaltyLine {
+    /// A line of `clause` for an event at `when` (an instant, or a window).
+    pub(crate) fn new(
+        clause: &str,
+        event: String,
+        amount: Decimal,
+        source_line: usize,
+        when: Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)>,
+    ) -> PenaltyLine {
+        PenaltyLine {
+            clause: clause.to_string(),
+            event,
+            amount: round_fen(amount),
+            exact: amount,
+            source_line,
+            removed_by: None,
+            when,
+        }
+    }
+
+    /// The same line, not charged for `why`.
+    pub(crate) fn not_charged(mut self, why: String) -> PenaltyLine {
+        self.removed_by = Some(why);
+        self
+    }
+}
+
+pub(crate) fn exact<S: serde::Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&v.normalize().to_string())
 }
 
@@ -111,6 +147,19 @@ pub struct ClaimLine {
     pub honoured: bool,
     /// Why (not) honoured, and what it may remove.
     pub reason: String,
+    /// Line of the claim in its file.
+    pub source_line: usize,
+}
+
+/// An incident of the log that falls in another period of the term: listed, not settled here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutsideLine {
+    /// The kind, e.g. `[[fault]]`.
+    pub kind: String,
+    /// When it is dated (or the period it names).
+    pub at: String,
+    /// Line in the incident file.
+    pub source_line: usize,
 }
 
 /// Clause 2.4: one late payment by Party A.
@@ -141,6 +190,8 @@ pub struct Statement {
     /// Last day of the period.
     #[serde(with = "when::date")]
     pub last_day: NaiveDate,
+    /// Whether this is the term's last period (an excess of penalties is then owed, not carried).
+    pub last_of_term: bool,
     /// Readings of ambiguous clauses applied.
     pub readings: Vec<String>,
     /// Party A's count, when known.
@@ -177,14 +228,19 @@ pub struct Statement {
     /// Part of the gross above the budget: not payable.
     #[serde(with = "fen")]
     pub over_budget: Decimal,
-    /// SLA windows of the period with their outcome.
+    /// SLA windows of the period with their outcome, with and without exemptions.
     pub sla_windows: Vec<SlaWindow>,
-    /// Penalties 6.4–6.11 applied.
+    /// Clauses 7.1–7.4: exemption windows and the messages each removed from the rates.
+    pub exemption_windows: Vec<sms_sla::ExemptionApplied>,
+    /// Penalties 6.4–6.11 charged.
     pub penalties: Vec<PenaltyLine>,
-    /// Penalties removed by an honoured exemption claim.
+    /// Penalties not charged, each with the reason (an exemption claim; a rate met once
+    /// the exempted messages are excluded; 6.11 already due once in the term).
     pub removed: Vec<PenaltyLine>,
     /// Exemption claims overlapping the period.
     pub claims: Vec<ClaimLine>,
+    /// Incidents of the log dated in other periods of the term: not settled here.
+    pub outside_period: Vec<OutsideLine>,
     /// Sum of applied penalties 6.4–6.11.
     #[serde(with = "fen")]
     pub penalties_total: Decimal,
@@ -207,9 +263,12 @@ pub struct Statement {
     /// Net payable to Party B, rounded to the fen.
     #[serde(with = "fen")]
     pub net_payable: Decimal,
-    /// Penalties carried to the next period.
+    /// Penalties carried to the next period (zero in the term's last period).
     #[serde(with = "fen")]
     pub carried_out: Decimal,
+    /// Penalties not offset by the end of the term: owed by Party B (last period only).
+    #[serde(with = "fen")]
+    pub owed_at_term_end: Decimal,
     /// Clause 2.4: Party A's late-payment charges for this period's payments.
     pub late_payment: Vec<LateCharge>,
     /// Sum of late-payment charges.
@@ -217,507 +276,91 @@ pub struct Statement {
     pub late_payment_total: Decimal,
 }
 
-fn dur(d: Duration) -> String {
-    let m = d.num_minutes();
-    match (m / 60, m % 60) {
-        (0, m) => format!("{m}m"),
-        (h, 0) => format!("{h}h"),
-        (h, m) => format!("{h}h{m:02}m"),
-    }
-}
-
-fn bj(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
-    t.with_timezone(&beijing())
-}
-
-fn line(
-    clause: &str,
-    event: String,
-    amount: Decimal,
-    source_line: usize,
-    when: Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)>,
-) -> PenaltyLine {
-    PenaltyLine {
-        clause: clause.to_string(),
-        event,
-        amount: round_fen(amount),
-        exact: amount,
-        source_line,
-        removed_by: None,
-        when,
-    }
-}
-
-fn clause_rank(c: &str) -> u32 {
-    let (a, b) = c.split_once('.').unwrap_or((c, "0"));
-    a.parse::<u32>().unwrap_or(0) * 100 + b.parse::<u32>().unwrap_or(0)
-}
-
-/// Whether a claim is honoured under clause 7.3, and why.
-fn honoured(terms: &Terms, c: &crate::incidents::ExemptionClaim) -> (bool, String) {
-    let event_day = bj(c.start).date_naive();
-    let limit = event_day + Duration::days(i64::from(terms.exemptions.notice_days));
-    let needs = terms.exemptions.notice_required_for.contains(&c.clause);
-    if needs && c.notified > limit {
-        (
-            false,
-            format!(
-                "not honoured: notified {} > {} days after the event ({}), clause 7.3",
-                c.notified, terms.exemptions.notice_days, event_day
-            ),
-        )
-    } else {
-        (true, format!("honoured: notified {}", c.notified))
-    }
-}
-
 /// Settles one period.
 ///
-/// Clauses 4.1–4.2 (count, price, cap), 6.4–6.12 (penalties, offset first,
-/// excess carried), 7.1–7.4 (exemptions), 2.4 (late payment).
+/// The steps follow the contract: the fee (4.1.3, 4.2, 4.1.5), every penalty
+/// clause of [`clauses::PENALTY_CLAUSES`] (6.4–6.11, with 7.1–7.4), the offset
+/// and carry-over, 6.12 and 2.4. Incidents dated outside the term are refused
+/// with their file and line; those in other periods are listed.
 pub fn settle_period(
     terms: &Terms,
     input: &PeriodInput,
     log: &IncidentLog,
     ledger: &Ledger,
 ) -> Result<Statement, BillingError> {
+    log.check_term(terms)?;
+    let ctx = Ctx::new(terms, input, log);
     let p = &input.period;
-    let pen = &terms.penalties;
-    let price = terms.price_per_message;
 
-    // 4.1.3: Party B's count is billed when given.
-    let (billable, count_source) = match (input.carrier_count, input.journal_count) {
-        (Some(c), _) => (c, "party B"),
-        (None, Some(j)) => (j, "journal"),
-        (None, None) => (0, "none given"),
-    };
-    let count_difference = match (input.carrier_count, input.journal_count) {
-        (Some(c), Some(j)) => Some(i128::from(c) - i128::from(j)),
-        _ => None,
-    };
-    let gross = mul(Decimal::from(billable), price, "gross fee")?;
+    let fee = clauses::fee(&ctx, ledger)?;
 
-    // 4.1.5: cap on the cumulative gross; the period's share is rounded on the
-    // cumulative total so the fen amounts of the term add up to at most the cap.
-    let before = ledger.billed_within_budget;
-    let remaining = (terms.budget_cap - before).max(Decimal::ZERO);
-    let within_exact = gross.min(remaining);
-    let over_budget = gross - within_exact;
-    let cum = add(before, within_exact, "cumulative gross")?;
-    let within = round_fen(cum) - round_fen(before);
-
-    // Candidate penalties 6.4–6.11.
-    let mut cand: Vec<PenaltyLine> = Vec::new();
-    for t in log.trace.iter().filter(|t| p.contains(t.at) && !t.answered) {
-        let subj = if t.subject.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", t.subject)
-        };
-        cand.push(line(
-            "6.4",
-            format!(
-                "trace request {}{subj} not answered with a report",
-                when::show(t.at)
-            ),
-            pen.trace_report,
-            t.line,
-            Some((t.at, t.at)),
-        ));
-    }
-    let on_site_max = Duration::minutes(i64::from(terms.maintenance.on_site_minutes));
-    let fixed_max = Duration::minutes(i64::from(terms.maintenance.fixed_minutes));
-    for f in log.fault.iter().filter(|f| p.contains(f.start)) {
-        let part = |name: &str, t: Option<DateTime<FixedOffset>>, max: Duration| match t {
-            Some(t) => {
-                let d = t - f.start;
-                let ok = d <= max;
-                let cmp = if ok { "≤" } else { ">" };
-                (
-                    ok,
-                    format!(
-                        "{name} {} ({} {cmp} {})",
-                        bj(t).format("%m-%d %H:%M"),
-                        dur(d),
-                        dur(max)
-                    ),
-                )
-            }
-            None => (false, format!("never {name}")),
-        };
-        let (a_ok, a) = part("on site", f.on_site, on_site_max);
-        let (b_ok, b) = part("fixed", f.fixed, fixed_max);
-        if !(a_ok && b_ok) {
-            cand.push(line(
-                "6.5",
-                format!("fault {}, {a}, {b}", when::show(f.start)),
-                pen.fault,
-                f.line,
-                Some((f.start, f.start)),
-            ));
-        }
-    }
-    for r in log.monthly_report.iter().filter(|r| p.contains(r.at)) {
-        let what = match r.problem {
-            ReportProblem::Missing => "missing",
-            ReportProblem::Late => "late",
-            ReportProblem::Untrue => "untrue",
-            ReportProblem::Incomplete => "incomplete",
-        };
-        cand.push(line(
-            "6.6",
-            format!(
-                "monthly report for {} {what} (established {})",
-                r.month,
-                when::show(r.at)
-            ),
-            pen.monthly_report,
-            r.line,
-            Some((r.at, r.at)),
-        ));
-    }
-    for c in log.cooperation.iter().filter(|c| p.contains(c.at)) {
-        cand.push(line(
-            "6.7",
-            format!("cooperation failure {}: {}", when::show(c.at), c.note),
-            pen.cooperation,
-            c.line,
-            Some((c.at, c.at)),
-        ));
-    }
-    for s in log.serious_impact.iter().filter(|s| p.contains(s.at)) {
-        let kind = match s.kind {
-            ImpactKind::SeriousImpact => "serious impact on Party A's work",
-            ImpactKind::CriticismNotice => "criticism notice from a higher authority",
-        };
-        let (base, basis) = match pen.serious_impact_base {
-            SeriousImpactBase::Rent => (
-                pen.monthly_rent,
-                format!("monthly rent {}", money::fen_text(pen.monthly_rent)),
-            ),
-            SeriousImpactBase::MonthFee => {
-                let m = s
-                    .fee_month
-                    .unwrap_or_else(|| Month::of(bj(s.at).date_naive()));
-                match (s.month_fee, input.month_counts.get(&m)) {
-                    (Some(fee), _) => (fee, format!("{m} fee {} (given)", money::fen_text(fee))),
-                    (None, Some(&n)) => {
-                        let fee = mul(Decimal::from(n), price, "6.8 month fee")?;
-                        (
-                            fee,
-                            format!("{m} fee {} ({n} × {price})", money::fen_text(fee)),
-                        )
-                    }
-                    (None, None) => {
-                        return Err(BillingError::MissingMonthFee {
-                            month: m.to_string(),
-                            line: s.line,
-                        })
-                    }
-                }
-            }
-        };
-        let amount = mul(base, pen.serious_impact_rate, "6.8 penalty")?;
-        cand.push(line(
-            "6.8",
-            format!(
-                "{kind} {}: {} × {basis}",
-                when::show(s.at),
-                pen.serious_impact_rate.normalize()
-            ),
-            amount,
-            s.line,
-            Some((s.at, s.at)),
-        ));
-    }
-    let mut sla_windows: Vec<SlaWindow> = input
-        .sla
-        .iter()
-        .filter(|w| p.contains(w.start))
-        .cloned()
-        .collect();
-    sla_windows.sort_by(|a, b| (a.start, &a.label).cmp(&(b.start, &b.label)));
-    for w in &sla_windows {
-        if w.success_met == Some(false) {
-            let rate = w.success_rate_text.as_deref().unwrap_or("?");
-            cand.push(line(
-                "6.9",
-                format!("window {}: success rate {rate} below target", w.label),
-                pen.success_rate,
-                0,
-                Some((w.start, w.end)),
-            ));
-        }
-        if w.timeliness_met == Some(false) {
-            let rate = w.timeliness_rate_text.as_deref().unwrap_or("?");
-            cand.push(line(
-                "6.10",
-                format!("window {}: timeliness rate {rate} below target", w.label),
-                pen.timeliness,
-                0,
-                Some((w.start, w.end)),
-            ));
-        }
-    }
-    for l in log.leased_line.iter().filter(|l| p.contains(l.at)) {
-        let amount = mul(
-            terms.contract_amount(),
-            pen.leased_line_rate,
-            "6.11 penalty",
-        )?;
-        cand.push(line(
-            "6.11",
-            format!(
-                "leased line not provided as required {}: {}; {} × contract amount {}",
-                when::show(l.at),
-                l.note,
-                pen.leased_line_rate.normalize(),
-                money::fen_text(terms.contract_amount())
-            ),
-            amount,
-            l.line,
-            Some((l.at, l.at)),
-        ));
-    }
-
-    // 7.1–7.4: honoured claims remove covered penalties whose event lies in
-    // the claim's window (SLA windows: that overlap it).
-    let mut claims_sorted: Vec<&crate::incidents::ExemptionClaim> = log.exemption.iter().collect();
-    claims_sorted.sort_by(|a, b| {
-        (a.start, a.end, &a.clause, a.notified).cmp(&(b.start, b.end, &b.clause, b.notified))
-    });
-    let mut claims = Vec::new();
-    let mut honoured_claims = Vec::new();
-    for c in &claims_sorted {
-        let (ok, why) = honoured(terms, c);
-        let covers: Vec<String> = c
-            .covers
-            .clone()
-            .unwrap_or_else(|| terms.exemptions.default_covers.clone());
-        let text = format!(
-            "{} {} .. {}",
-            c.clause,
-            when::show(c.start),
-            when::show(c.end)
-        );
-        if c.start < p.end() && p.start() < c.end {
-            claims.push(ClaimLine {
-                clause: c.clause.clone(),
-                event: match &c.note {
-                    Some(n) => format!("{text}: {n}"),
-                    None => text.clone(),
-                },
-                honoured: ok,
-                reason: format!("{why}; covers {}", covers.join(", ")),
-            });
-        }
-        if ok {
-            honoured_claims.push((c, covers, text));
-        }
-    }
     let mut penalties = Vec::new();
     let mut removed = Vec::new();
-    for mut l in cand {
-        let hit = honoured_claims.iter().find(|(c, covers, _)| {
-            covers.contains(&l.clause)
-                && l.when.is_some_and(|(a, b)| {
-                    if a == b {
-                        a >= c.start && a < c.end
-                    } else {
-                        a < c.end && c.start < b
-                    }
-                })
-        });
-        match hit {
-            Some((_, _, text)) => {
-                l.removed_by = Some(text.clone());
-                removed.push(l);
-            }
-            None => penalties.push(l),
-        }
+    for rule in &clauses::PENALTY_CLAUSES {
+        let lines = (rule.apply)(&ctx)?;
+        penalties.extend(lines.charged);
+        removed.extend(lines.not_charged);
     }
-    let order = |a: &PenaltyLine, b: &PenaltyLine| {
-        (clause_rank(&a.clause), a.when, &a.event, a.exact).cmp(&(
-            clause_rank(&b.clause),
-            b.when,
-            &b.event,
-            b.exact,
-        ))
-    };
-    penalties.sort_by(order);
-    removed.sort_by(order);
-
+    clauses::sort_lines(&mut penalties);
+    clauses::sort_lines(&mut removed);
     let mut penalties_total = Decimal::ZERO;
     for l in &penalties {
         penalties_total = add(penalties_total, l.exact, "penalty total")?;
     }
+
+    // Penalties offset the fee first ("优先冲抵短信服务费"); the rest carries on,
+    // and after the term's last period it is simply owed.
     let carried_in = ledger.carried_penalty;
     let due = add(penalties_total, carried_in, "penalties due")?;
-    let offset = due.min(within);
-    let payable_before_612 = within - offset;
-    let carried_out = due - offset;
-
-    // 6.12: documents for this period.
-    let mut docs = Vec::new();
-    for d in &log.fee_documents {
-        let dp = Period::parse(&d.period, terms).map_err(|e| BillingError::Parse {
-            file: "incidents".into(),
-            line: d.line,
-            message: format!("[[fee_documents]] `period`: {e}"),
-        })?;
-        if dp.first_day == p.first_day && dp.end_day == p.end_day {
-            docs.push(d);
-        }
-    }
-    docs.sort_by(|a, b| {
-        (a.due, a.submitted, a.nonconformities).cmp(&(b.due, b.submitted, b.nonconformities))
-    });
-    let base612 = match pen.fee_documents_base {
-        FeeDocumentsBase::PayableBefore612 => payable_before_612,
-        FeeDocumentsBase::GrossWithinBudget => within,
-    };
-    let mut days_total: i64 = 0;
-    let mut noncon_total: u64 = 0;
-    let mut fee_documents = Vec::new();
-    for d in &docs {
-        let upto = d.submitted.unwrap_or(input.as_of);
-        let days = (upto - d.due).num_days().max(0);
-        days_total = days_total.saturating_add(days);
-        noncon_total += u64::from(d.nonconformities);
-        let sub = match d.submitted {
-            Some(s) => format!("submitted {s}"),
-            None => format!("not submitted by {}", input.as_of),
-        };
-        let units = Decimal::from(days) + Decimal::from(d.nonconformities);
-        let amount = mul(mul(units, pen.fee_documents_rate, "6.12")?, base612, "6.12")?;
-        fee_documents.push(line(
-            "6.12",
-            format!(
-                "fee documents due {}, {sub}: {days} day(s) late, {} non-conformit{} → {} × {} × base {}",
-                d.due,
-                d.nonconformities,
-                if d.nonconformities == 1 { "y" } else { "ies" },
-                units,
-                pen.fee_documents_rate.normalize(),
-                money::fen_text(base612)
-            ),
-            amount,
-            d.line,
-            None,
-        ));
-    }
-    let cutoff_reached = !docs.is_empty()
-        && (days_total >= i64::from(pen.fee_documents_cutoff_days)
-            || noncon_total >= u64::from(pen.fee_documents_cutoff_nonconformities));
-    let fee_documents_total = if cutoff_reached {
-        fee_documents.push(line(
-            "6.12",
-            format!(
-                "cut-off reached ({days_total} day(s) late in total, {noncon_total} non-conformities; limits {} / {}): nothing is paid for this period",
-                pen.fee_documents_cutoff_days, pen.fee_documents_cutoff_nonconformities
-            ),
-            Decimal::ZERO,
-            0,
-            None,
-        ));
-        payable_before_612
+    let offset = due.min(fee.within);
+    let payable_before_612 = fee.within - offset;
+    let excess = due - offset;
+    let last_of_term = p.end_day >= terms.term_end();
+    let (carried_out, owed_at_term_end) = if last_of_term {
+        (Decimal::ZERO, excess)
     } else {
-        let mut s = Decimal::ZERO;
-        for l in &fee_documents {
-            s = add(s, l.exact, "6.12 total")?;
-        }
-        s.min(payable_before_612)
+        (excess, Decimal::ZERO)
     };
-    let net_payable = round_fen(payable_before_612 - fee_documents_total);
 
-    // 2.4: Party A's late payments for this period.
-    let mut pays = Vec::new();
-    for pay in &log.payment {
-        let pp = Period::parse(&pay.period, terms).map_err(|e| BillingError::Parse {
-            file: "incidents".into(),
-            line: pay.line,
-            message: format!("[[payment]] `period`: {e}"),
-        })?;
-        if pp.first_day == p.first_day && pp.end_day == p.end_day {
-            pays.push(pay);
-        }
-    }
-    pays.sort_by(|a, b| {
-        (a.due, a.paid, a.owed, a.fiscal_delay).cmp(&(b.due, b.paid, b.owed, b.fiscal_delay))
-    });
-    let mut late_payment = Vec::new();
-    let mut late_payment_total = Decimal::ZERO;
-    let rate = terms.late_payment.daily_rate;
-    for pay in pays {
-        let upto = pay.paid.unwrap_or(input.as_of);
-        let days = (upto - pay.due).num_days().max(0);
-        let paid = match pay.paid {
-            Some(d) => format!("paid {d}"),
-            None => format!("unpaid at {}", input.as_of),
-        };
-        let (charge, how) = if days == 0 {
-            (Decimal::ZERO, "on time".to_string())
-        } else if pay.fiscal_delay && terms.late_payment.fiscal_delay_exempt {
-            (
-                Decimal::ZERO,
-                "not charged: late allocation of government funds".to_string(),
-            )
-        } else {
-            let c = mul(
-                mul(pay.owed, rate, "2.4 charge")?,
-                Decimal::from(days),
-                "2.4 charge",
-            )?;
-            (
-                c,
-                format!(
-                    "{} × {} × {days} day(s)",
-                    money::fen_text(pay.owed),
-                    rate.normalize()
-                ),
-            )
-        };
-        late_payment_total = add(late_payment_total, charge, "2.4 total")?;
-        late_payment.push(LateCharge {
-            event: format!("payment due {}, {paid}: {days} day(s) late; {how}", pay.due),
-            days_late: days,
-            owed: pay.owed,
-            charge,
-            source_line: pay.line,
-        });
-    }
+    let docs = clauses::fee_documents_612(&ctx, payable_before_612, fee.within)?;
+    let net_payable = round_fen(payable_before_612 - docs.total);
+    let (late_payment, late_payment_total) = clauses::late_payment_24(&ctx)?;
 
     Ok(Statement {
         agreement: terms.agreement.clone(),
         period: p.clone(),
         last_day: p.last_day(),
+        last_of_term,
         readings: terms.readings(),
         journal_count: input.journal_count,
         carrier_count: input.carrier_count,
-        count_difference,
-        billable,
-        count_source: count_source.to_string(),
-        price,
-        gross,
+        count_difference: fee.count_difference,
+        billable: fee.billable,
+        count_source: fee.count_source.to_string(),
+        price: terms.price_per_message,
+        gross: fee.gross,
         budget_cap: terms.budget_cap,
-        billed_before: before,
-        remaining_budget: remaining,
-        gross_within_budget: within,
-        gross_within_budget_exact: within_exact,
-        over_budget,
-        sla_windows,
+        billed_before: ledger.billed_within_budget,
+        remaining_budget: fee.remaining,
+        gross_within_budget: fee.within,
+        gross_within_budget_exact: fee.within_exact,
+        over_budget: fee.over_budget,
+        sla_windows: ctx.sla_windows(),
+        exemption_windows: input.exempted.clone(),
         penalties,
         removed,
-        claims,
+        claims: ctx.claim_lines(),
+        outside_period: ctx.outside_period()?,
         penalties_total,
         carried_in,
         offset,
         payable_before_612,
-        fee_documents,
-        fee_documents_total,
-        cutoff_reached,
+        fee_documents: docs.lines,
+        fee_documents_total: docs.total,
+        cutoff_reached: docs.cutoff_reached,
         net_payable,
         carried_out,
+        owed_at_term_end,
         late_payment,
         late_payment_total,
     })
@@ -747,4 +390,84 @@ pub fn settle_term(
         out.push(s);
     }
     Ok(out)
+}
+
+/// The term's totals over its settled periods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TermSummary {
+    /// Agreement number.
+    pub agreement: String,
+    /// Periods settled, in order.
+    pub periods: Vec<String>,
+    /// Billable messages over the periods.
+    pub billable: u64,
+    /// Gross fee.
+    #[serde(with = "fen")]
+    pub gross: Decimal,
+    /// Gross within the budget cap (4.1.5).
+    #[serde(with = "fen")]
+    pub gross_within_budget: Decimal,
+    /// Gross above the cap: not payable.
+    #[serde(with = "fen")]
+    pub over_budget: Decimal,
+    /// Budget cap left after the last settled period.
+    #[serde(with = "fen")]
+    pub remaining_budget: Decimal,
+    /// Penalties 6.4–6.11 charged over the periods.
+    #[serde(with = "fen")]
+    pub penalties: Decimal,
+    /// Clause 6.12 deductions.
+    #[serde(with = "fen")]
+    pub fee_documents: Decimal,
+    /// Net payable to Party B over the periods.
+    #[serde(with = "fen")]
+    pub net_payable: Decimal,
+    /// Penalties carried past the last settled period (the term is not over yet).
+    #[serde(with = "fen")]
+    pub carried_out: Decimal,
+    /// Penalties owed by Party B at the end of the term.
+    #[serde(with = "fen")]
+    pub owed_at_term_end: Decimal,
+    /// Clause 2.4 charges on Party A.
+    #[serde(with = "fen")]
+    pub late_payment: Decimal,
+}
+
+impl TermSummary {
+    /// Totals of statements settled in order (figures rounded to the fen).
+    pub fn of(terms: &Terms, statements: &[Statement]) -> TermSummary {
+        let sum = |f: fn(&Statement) -> Decimal| {
+            statements
+                .iter()
+                .map(f)
+                .fold(Decimal::ZERO, |a, b| a.saturating_add(b))
+        };
+        let within = sum(|s| s.gross_within_budget);
+        TermSummary {
+            agreement: terms.agreement.clone(),
+            periods: statements.iter().map(|s| s.period.label.clone()).collect(),
+            billable: statements
+                .iter()
+                .fold(0u64, |a, s| a.saturating_add(s.billable)),
+            gross: round_fen(sum(|s| s.gross)),
+            gross_within_budget: within,
+            over_budget: round_fen(sum(|s| s.over_budget)),
+            remaining_budget: statements.last().map_or(terms.budget_cap, |s| {
+                round_fen(
+                    (s.budget_cap - s.billed_before - s.gross_within_budget_exact)
+                        .max(Decimal::ZERO),
+                )
+            }),
+            penalties: round_fen(sum(|s| s.penalties_total)),
+            fee_documents: round_fen(sum(|s| s.fee_documents_total)),
+            net_payable: sum(|s| s.net_payable),
+            carried_out: statements
+                .last()
+                .map_or(Decimal::ZERO, |s| round_fen(s.carried_out)),
+            owed_at_term_end: statements
+                .last()
+                .map_or(Decimal::ZERO, |s| round_fen(s.owed_at_term_end)),
+            late_payment: round_fen(sum(|s| s.late_payment_total)),
+        }
+    }
 }

@@ -45,6 +45,9 @@ pub enum BillingError {
     /// An amount does not fit in a decimal (absurdly large input).
     #[error("amount overflow while computing {0}")]
     Overflow(String),
+    /// The term ledger cannot continue the chain (an earlier period is not settled).
+    #[error("ledger: {0}")]
+    Ledger(String),
     /// Periods given to `settle_term` are not in order or overlap.
     #[error("periods out of order: {0}")]
     Order(String),

@@ -252,6 +252,9 @@ pub struct IncidentLog {
     pub payment: Vec<Payment>,
     /// Clauses 7.1–7.4.
     pub exemption: Vec<ExemptionClaim>,
+    /// The file the log was read from, named in every error (empty when built in code).
+    #[serde(skip)]
+    pub origin: String,
 }
 
 #[derive(Deserialize)]
@@ -334,6 +337,7 @@ impl IncidentLog {
             fee_documents: take(text, raw.fee_documents, |t, l| t.line = l),
             payment: take(text, raw.payment, |t, l| t.line = l),
             exemption: take(text, raw.exemption, |t, l| t.line = l),
+            origin: origin.to_string(),
         };
         log.validate(origin)?;
         Ok(log)
@@ -402,6 +406,91 @@ impl IncidentLog {
                     ));
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// The file name errors cite: the origin, or `<incidents>` when built in code.
+    pub fn origin(&self) -> &str {
+        if self.origin.is_empty() {
+            "<incidents>"
+        } else {
+            &self.origin
+        }
+    }
+
+    /// Every dated incident with its kind, line and time (fee documents and
+    /// payments name a period instead, and are not listed).
+    pub fn dated(&self) -> Vec<(&'static str, usize, DateTime<FixedOffset>)> {
+        let mut out = Vec::new();
+        out.extend(self.trace.iter().map(|t| ("[[trace]]", t.line, t.at)));
+        out.extend(self.fault.iter().map(|f| ("[[fault]]", f.line, f.start)));
+        out.extend(
+            self.monthly_report
+                .iter()
+                .map(|r| ("[[monthly_report]]", r.line, r.at)),
+        );
+        out.extend(
+            self.cooperation
+                .iter()
+                .map(|c| ("[[cooperation]]", c.line, c.at)),
+        );
+        out.extend(
+            self.serious_impact
+                .iter()
+                .map(|s| ("[[serious_impact]]", s.line, s.at)),
+        );
+        out.extend(
+            self.leased_line
+                .iter()
+                .map(|l| ("[[leased_line]]", l.line, l.at)),
+        );
+        out.extend(
+            self.exemption
+                .iter()
+                .map(|c| ("[[exemption]]", c.line, c.start)),
+        );
+        out
+    }
+
+    /// Refuses incidents dated outside the term (a mistyped year must not be
+    /// dropped without a word), and fee documents or payments naming a period
+    /// the term does not have; errors name the file and line.
+    pub fn check_term(&self, terms: &crate::Terms) -> Result<(), BillingError> {
+        let (start, end) = (
+            when::start_of(terms.term_start),
+            when::start_of(terms.term_end()),
+        );
+        let bad = |line: usize, message: String| BillingError::Parse {
+            file: self.origin().to_string(),
+            line,
+            message,
+        };
+        for (kind, line, at) in self.dated() {
+            if at < start || at >= end {
+                return Err(bad(
+                    line,
+                    format!(
+                        "{kind} dated {} is outside the term {}..{}",
+                        when::show(at),
+                        terms.term_start,
+                        terms.term_end().pred_opt().unwrap_or(terms.term_end())
+                    ),
+                ));
+            }
+        }
+        for (kind, line, spec) in self
+            .fee_documents
+            .iter()
+            .map(|d| ("[[fee_documents]]", d.line, &d.period))
+            .chain(
+                self.payment
+                    .iter()
+                    .map(|p| ("[[payment]]", p.line, &p.period)),
+            )
+        {
+            crate::Period::parse(spec, terms)
+                .map_err(|e| bad(line, format!("{kind} `period`: {e}")))?;
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 //! Amounts print with exactly two decimals and no thousands separator
 //! (`12345.67`); in JSON they are strings, so no reader turns them into floats.
 
-use crate::engine::{PenaltyLine, Statement};
+use crate::engine::{PenaltyLine, Statement, TermSummary};
 use crate::money::fen_text;
 use std::fmt::Write as _;
 
@@ -113,24 +113,69 @@ pub fn markdown(s: &Statement) -> String {
 
     if !s.sla_windows.is_empty() {
         let _ = writeln!(o, "\n## SLA windows (3.7/3.8 → 6.9/6.10)\n");
-        let _ = writeln!(
-            o,
-            "| window | success rate | met | timeliness rate | met |\n|---|---:|---|---:|---|"
-        );
         let met = |m: Option<bool>| match m {
             Some(true) => "yes",
             Some(false) => "**no**",
             None => "no data",
         };
-        for w in &s.sla_windows {
+        let rate = |r: &Option<String>| r.as_deref().unwrap_or("—").to_string();
+        let any_raw = s.sla_windows.iter().any(|w| w.without_exemptions.is_some());
+        if any_raw {
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} |",
-                md_cell(&w.label),
-                w.success_rate_text.as_deref().unwrap_or("—"),
-                met(w.success_met),
-                w.timeliness_rate_text.as_deref().unwrap_or("—"),
-                met(w.timeliness_met)
+                "Rates with the exempted messages excluded (these decide 6.9/6.10), and without the exemptions.\n"
+            );
+            let _ = writeln!(
+                o,
+                "| window | success rate | met | without exemptions | timeliness rate | met | without exemptions |\n|---|---:|---|---:|---:|---|---:|"
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "| window | success rate | met | timeliness rate | met |\n|---|---:|---|---:|---|"
+            );
+        }
+        for w in &s.sla_windows {
+            if any_raw {
+                let raw = w.without_exemptions.as_deref();
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    md_cell(&w.label),
+                    rate(&w.success_rate_text),
+                    met(w.success_met),
+                    raw.map_or("—".into(), |r| rate(&r.success_rate_text)),
+                    rate(&w.timeliness_rate_text),
+                    met(w.timeliness_met),
+                    raw.map_or("—".into(), |r| rate(&r.timeliness_rate_text)),
+                );
+            } else {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} |",
+                    md_cell(&w.label),
+                    rate(&w.success_rate_text),
+                    met(w.success_met),
+                    rate(&w.timeliness_rate_text),
+                    met(w.timeliness_met)
+                );
+            }
+        }
+    }
+    if !s.exemption_windows.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n### Exemption windows (7.1–7.4): messages excluded from both rates\n\n| clause | window | messages removed | note |\n|---|---|---:|---|"
+        );
+        for e in &s.exemption_windows {
+            let _ = writeln!(
+                o,
+                "| {} | {} .. {} | {} | {} |",
+                e.clause,
+                crate::when::show(e.start),
+                crate::when::show(e.end),
+                e.messages,
+                md_cell(&e.note)
             );
         }
     }
@@ -139,7 +184,11 @@ pub fn markdown(s: &Statement) -> String {
         let _ = writeln!(
             o,
             "| clause | event and inputs | amount |{}\n|---|---|---:|{}",
-            if with_removed { " removed by |" } else { "" },
+            if with_removed {
+                " why not charged |"
+            } else {
+                ""
+            },
             if with_removed { "---|" } else { "" }
         );
         for l in lines {
@@ -163,7 +212,7 @@ pub fn markdown(s: &Statement) -> String {
         table(&mut o, &s.penalties, false);
     }
     if !s.removed.is_empty() {
-        let _ = writeln!(o, "\n### Removed by exemption claims (7.1–7.4)\n");
+        let _ = writeln!(o, "\n### Not charged (7.1–7.4, 6.11 once per term)\n");
         table(&mut o, &s.removed, true);
     }
     if !s.claims.is_empty() {
@@ -177,6 +226,15 @@ pub fn markdown(s: &Statement) -> String {
                 if c.honoured { "yes" } else { "no" },
                 md_cell(&c.reason)
             );
+        }
+    }
+    if !s.outside_period.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n### Incidents outside this period (settled in their own period)\n\n| line | kind | dated |\n|---:|---|---|"
+        );
+        for x in &s.outside_period {
+            let _ = writeln!(o, "| {} | {} | {} |", x.source_line, x.kind, md_cell(&x.at));
         }
     }
     if !s.fee_documents.is_empty() {
@@ -212,16 +270,31 @@ pub fn markdown(s: &Statement) -> String {
         fen_text(s.fee_documents_total)
     );
     let _ = writeln!(o, "| **net payable** | **{}** |", fen_text(s.net_payable));
-    let _ = writeln!(
-        o,
-        "| carried to the next period | {} |",
-        fen_text(s.carried_out)
-    );
+    if s.last_of_term {
+        let _ = writeln!(
+            o,
+            "| owed by Party B at the end of the term | {} |",
+            fen_text(s.owed_at_term_end)
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "| carried to the next period | {} |",
+            fen_text(s.carried_out)
+        );
+    }
     if s.carried_out > rust_decimal::Decimal::ZERO {
         let _ = writeln!(
             o,
             "\nPenalties exceed the fee: {} is carried to the next period.",
             fen_text(s.carried_out)
+        );
+    }
+    if s.owed_at_term_end > rust_decimal::Decimal::ZERO {
+        let _ = writeln!(
+            o,
+            "\nPenalties exceed the fee of the term's last period: {} is owed by Party B at the end of the term.",
+            fen_text(s.owed_at_term_end)
         );
     }
     if s.cutoff_reached {
@@ -364,15 +437,69 @@ pub fn csv(s: &Statement) -> String {
     }
     for l in &s.removed {
         row(
-            "removed",
+            "not charged",
             &l.clause,
-            "exempted",
+            "not charged",
             fen_text(l.exact),
             format!(
-                "{} (removed by {})",
+                "{} (why: {})",
                 l.event,
                 l.removed_by.as_deref().unwrap_or("")
             ),
+        );
+    }
+    for w in &s.sla_windows {
+        let raw = w.without_exemptions.as_deref();
+        row(
+            "sla",
+            "6.9",
+            &w.label,
+            String::new(),
+            format!(
+                "success rate {}{}",
+                w.success_rate_text.as_deref().unwrap_or("no data"),
+                raw.map_or(String::new(), |r| format!(
+                    " ({} without exemptions)",
+                    r.success_rate_text.as_deref().unwrap_or("no data")
+                ))
+            ),
+        );
+        row(
+            "sla",
+            "6.10",
+            &w.label,
+            String::new(),
+            format!(
+                "timeliness rate {}{}",
+                w.timeliness_rate_text.as_deref().unwrap_or("no data"),
+                raw.map_or(String::new(), |r| format!(
+                    " ({} without exemptions)",
+                    r.timeliness_rate_text.as_deref().unwrap_or("no data")
+                ))
+            ),
+        );
+    }
+    for e in &s.exemption_windows {
+        row(
+            "exemption window",
+            &e.clause,
+            "messages removed",
+            e.messages.to_string(),
+            format!(
+                "{} .. {} {}",
+                crate::when::show(e.start),
+                crate::when::show(e.end),
+                e.note
+            ),
+        );
+    }
+    for x in &s.outside_period {
+        row(
+            "outside this period",
+            "",
+            &x.kind,
+            String::new(),
+            format!("line {}: {}", x.source_line, x.at),
         );
     }
     for c in &s.claims {
@@ -443,13 +570,23 @@ pub fn csv(s: &Statement) -> String {
         fen_text(s.net_payable),
         String::new(),
     );
-    row(
-        "settlement",
-        "",
-        "carried out",
-        fen_text(s.carried_out),
-        String::new(),
-    );
+    if s.last_of_term {
+        row(
+            "settlement",
+            "",
+            "owed by Party B at the end of the term",
+            fen_text(s.owed_at_term_end),
+            String::new(),
+        );
+    } else {
+        row(
+            "settlement",
+            "",
+            "carried out",
+            fen_text(s.carried_out),
+            String::new(),
+        );
+    }
     for l in &s.late_payment {
         row(
             "late payment",
@@ -471,6 +608,55 @@ pub fn csv(s: &Statement) -> String {
         let line: Vec<String> = r.iter().map(|f| csv_field(f)).collect();
         o.push_str(&line.join(","));
         o.push('\n');
+    }
+    o
+}
+
+/// The term summary as Markdown (after the period statements of a `--term` run).
+pub fn term_markdown(t: &TermSummary) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# Term summary, agreement {} ({})\n",
+        t.agreement,
+        t.periods.join(", ")
+    );
+    let _ = writeln!(o, "| item | amount |\n|---|---:|");
+    let _ = writeln!(o, "| billable messages | {} |", t.billable);
+    for (item, v) in [
+        ("gross", t.gross),
+        ("gross within budget (4.1.5)", t.gross_within_budget),
+        ("over budget, not payable", t.over_budget),
+        ("budget left", t.remaining_budget),
+        ("penalties 6.4–6.11", t.penalties),
+        ("6.12 deductions", t.fee_documents),
+        ("**net payable to Party B**", t.net_payable),
+        ("carried past the last settled period", t.carried_out),
+        ("owed by Party B at the end of the term", t.owed_at_term_end),
+        ("Party A's late-payment charges (2.4)", t.late_payment),
+    ] {
+        let _ = writeln!(o, "| {item} | {} |", fen_text(v));
+    }
+    o
+}
+
+/// The term summary as CSV rows (`section,clause,item,amount,detail`, no header).
+pub fn term_csv(t: &TermSummary) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "term,,billable,{},", t.billable);
+    for (item, v) in [
+        ("gross", t.gross),
+        ("gross within budget", t.gross_within_budget),
+        ("over budget", t.over_budget),
+        ("budget left", t.remaining_budget),
+        ("penalties", t.penalties),
+        ("6.12 deductions", t.fee_documents),
+        ("net payable", t.net_payable),
+        ("carried out", t.carried_out),
+        ("owed by Party B at the end of the term", t.owed_at_term_end),
+        ("late payment", t.late_payment),
+    ] {
+        let _ = writeln!(o, "term,,{item},{},", fen_text(v));
     }
     o
 }

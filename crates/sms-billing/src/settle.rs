@@ -17,7 +17,11 @@ use crate::BillingError;
 #[derive(Debug)]
 pub struct Settlement {
     period: Period,
+    /// SLA figures with the honoured exemption windows excluded (6.9/6.10 follow these).
     sla: Aggregator,
+    /// The same figures without the claims' windows, when there are any, so the
+    /// statement shows each window's rate with and without the exemptions.
+    raw: Option<Aggregator>,
     counter: BillableCounter,
     as_of: NaiveDate,
 }
@@ -32,14 +36,41 @@ impl Settlement {
         as_of_date: NaiveDate,
         as_of: DateTime<Utc>,
     ) -> Result<Self, BillingError> {
-        let sla = Aggregator::new(sla_settings, period.start(), period.end(), as_of)
-            .map_err(|e| BillingError::Terms(format!("SLA settings: {e}")))?;
+        Settlement::with_exemptions(period, sla_settings, &[], as_of_date, as_of)
+    }
+
+    /// Like [`Settlement::new`], with the exemption windows of honoured claims
+    /// (clauses 7.1–7.4, see [`crate::exempt::sla_exemptions`]): their messages are
+    /// excluded from both rates, and the rates without them are kept for the statement.
+    pub fn with_exemptions(
+        period: Period,
+        sla_settings: &SlaSettings,
+        claims: &[sms_sla::Exemption],
+        as_of_date: NaiveDate,
+        as_of: DateTime<Utc>,
+    ) -> Result<Self, BillingError> {
+        let agg = |s: &SlaSettings| {
+            Aggregator::new(s, period.start(), period.end(), as_of)
+                .map_err(|e| BillingError::Terms(format!("SLA settings: {e}")))
+        };
+        let mut with = sla_settings.clone();
+        with.exemptions.extend(claims.iter().cloned());
         Ok(Settlement {
             counter: BillableCounter::new(&period),
+            sla: agg(&with)?,
+            raw: if claims.is_empty() {
+                None
+            } else {
+                Some(agg(sla_settings)?)
+            },
             period,
-            sla,
             as_of: as_of_date,
         })
+    }
+
+    /// The period being settled.
+    pub fn period(&self) -> &Period {
+        &self.period
     }
 
     /// The SLA settings the terms imply: this contract's, with the terms' occurrence window.
@@ -53,6 +84,9 @@ impl Settlement {
     /// Takes one record into both the SLA figures and the billable count.
     pub fn add(&mut self, record: &Record) {
         self.sla.add(record);
+        if let Some(raw) = &mut self.raw {
+            raw.add(record);
+        }
         self.counter.add(record);
     }
 
@@ -66,9 +100,24 @@ impl Settlement {
         carrier_count: Option<u64>,
     ) -> Result<(Statement, SlaReport), BillingError> {
         let report = self.sla.report();
+        let raw = self.raw.map(|a| a.report());
         let mut input = PeriodInput::from_counter(self.period, &self.counter, self.as_of);
         input.carrier_count = carrier_count;
-        input.sla = report.windows.iter().map(SlaWindow::from).collect();
+        input.sla = report
+            .windows
+            .iter()
+            .map(|w| {
+                let mut s = SlaWindow::from(w);
+                s.without_exemptions = raw.as_ref().and_then(|r| {
+                    r.windows
+                        .iter()
+                        .find(|x| x.start == w.start && x.label == w.label)
+                        .map(|x| Box::new(SlaWindow::from(x)))
+                });
+                s
+            })
+            .collect();
+        input.exempted = report.exemptions.clone();
         let statement = settle_period(terms, &input, log, ledger)?;
         Ok((statement, report))
     }

@@ -26,6 +26,10 @@ pub struct SlaWindow {
     pub success_rate_text: Option<String>,
     /// The timeliness rate as printed by the SLA engine, for the statement.
     pub timeliness_rate_text: Option<String>,
+    /// The same window evaluated without exemption windows (7.1–7.4), when any
+    /// claim applied: what the rates would have been had no message been excluded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub without_exemptions: Option<Box<SlaWindow>>,
 }
 
 impl SlaWindow {
@@ -46,6 +50,7 @@ impl From<&sms_sla::WindowResult> for SlaWindow {
             timeliness_met: w.timeliness_met,
             success_rate_text: w.success_rate.map(|r| r.to_string()),
             timeliness_rate_text: w.timeliness_rate.map(|r| r.to_string()),
+            without_exemptions: None,
         }
     }
 }

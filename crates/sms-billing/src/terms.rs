@@ -58,6 +58,18 @@ pub enum FeeDocumentsBase {
     GrossWithinBudget,
 }
 
+/// Clause 6.11: how often the leased-line penalty is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum LeasedLineOccurrence {
+    /// At most once per term (default): the clause names no occurrence, and its
+    /// amount is a share of the whole contract amount.
+    #[default]
+    OncePerTerm,
+    /// Once for every leased-line failure in the incident log.
+    PerOccurrence,
+}
+
 /// Penalty amounts and bases (clauses 6.4–6.12).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -98,6 +110,8 @@ pub struct Penalties {
         skip_serializing_if = "Option::is_none"
     )]
     pub contract_amount: Option<Decimal>,
+    /// Clause 6.11: once per term (default) or per occurrence.
+    pub leased_line_occurrence: LeasedLineOccurrence,
     /// Clause 6.12: share of the period's payable per day late / per non-conformity.
     #[serde(with = "amount")]
     pub fee_documents_rate: Decimal,
@@ -123,6 +137,7 @@ impl Default for Penalties {
             timeliness: dec!(2000),
             leased_line_rate: dec!(0.10),
             contract_amount: None,
+            leased_line_occurrence: LeasedLineOccurrence::OncePerTerm,
             fee_documents_rate: dec!(0.10),
             fee_documents_cutoff_days: 3,
             fee_documents_cutoff_nonconformities: 3,
@@ -176,8 +191,8 @@ impl Default for Maintenance {
 pub struct Exemptions {
     /// Clause 7.3: days after the event within which the other side must be told.
     pub notice_days: u32,
-    /// Clause 7.3: the claim clauses the notice rule applies to (the text ties it to
-    /// force majeure, 7.2; the default applies it to every claim).
+    /// Clause 7.3: the claim clauses the notice rule applies to. The text ties it to
+    /// force majeure (7.2) only, which is the default; list 7.1 and 7.4 to extend it.
     pub notice_required_for: Vec<String>,
     /// Penalty clauses a claim removes when it lists none itself.
     pub default_covers: Vec<String>,
@@ -187,7 +202,7 @@ impl Default for Exemptions {
     fn default() -> Self {
         Exemptions {
             notice_days: 15,
-            notice_required_for: vec!["7.1".into(), "7.2".into(), "7.4".into()],
+            notice_required_for: vec!["7.2".into()],
             default_covers: vec!["6.5".into(), "6.9".into(), "6.10".into(), "6.11".into()],
         }
     }
@@ -247,7 +262,15 @@ impl Terms {
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Terms, BillingError> {
         let t: Terms =
             toml::from_str(text).map_err(|e| crate::incidents::toml_error(&e, text, origin))?;
-        t.validate()?;
+        // Name the file in a consistency error too.
+        t.validate().map_err(|e| match e {
+            BillingError::Terms(message) => BillingError::Parse {
+                file: origin.to_string(),
+                line: 0,
+                message: format!("invalid terms: {message}"),
+            },
+            other => other,
+        })?;
         Ok(t)
     }
 
@@ -348,7 +371,15 @@ impl Terms {
                     OccurrenceWindow::Period => "whole-period",
                 }
             ),
-            format!("6.11 base: contract amount {}", crate::money::fen_text(self.contract_amount())),
+            format!(
+                "6.11: {} × contract amount {}, {}",
+                p.leased_line_rate.normalize(),
+                crate::money::fen_text(self.contract_amount()),
+                match p.leased_line_occurrence {
+                    LeasedLineOccurrence::OncePerTerm => "due at most once per term",
+                    LeasedLineOccurrence::PerOccurrence => "due per occurrence",
+                }
+            ),
             format!(
                 "6.12 base: {}; cut-off at {} days late in total or {} non-conformities",
                 match p.fee_documents_base {
@@ -358,7 +389,8 @@ impl Terms {
                 p.fee_documents_cutoff_days,
                 p.fee_documents_cutoff_nonconformities
             ),
-            "penalties offset the fee first; an excess carries to the next period".into(),
+            "penalties offset the fee first; an excess carries to the next period, and after the term's last period it is owed by Party B".into(),
+            "6.9/6.10 exemptions: messages inside an honoured claim's window are excluded from both rates, and each window's rate is recomputed".into(),
             format!(
                 "7.3 notice: within {} days of the event, required for {}",
                 self.exemptions.notice_days,
@@ -394,6 +426,7 @@ mod tests {
         assert!(m.contains("price_per_message"), "{m}");
         assert!(m.contains("quoted decimal string"), "{m}");
         let e = Terms::from_toml_str("budget_cap = \"-1\"", "t.toml").unwrap_err();
+        assert!(e.to_string().starts_with("t.toml:0: invalid terms:"), "{e}");
         assert!(e.to_string().contains("budget_cap"));
     }
 }

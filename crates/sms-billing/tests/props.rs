@@ -116,6 +116,7 @@ fn inputs(counts: &[u64]) -> Vec<PeriodInput> {
                 carrier_count: None,
                 month_counts,
                 sla: vec![],
+                exempted: vec![],
                 as_of: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
             }
         })

@@ -476,9 +476,26 @@ impl Journal {
     /// Clause 2.7: deletes month files older than `keep_months` before the current month.
     ///
     /// The current Beijing-time month of `now` and the `keep_months` months before
-    /// it are kept (the contract asks for at least 6); the current month is never
-    /// deleted, even with `keep_months = 0`. Months after `now` are kept too.
+    /// it are kept. Clause 2.7 requires at least the latest 6 months, so fewer than
+    /// [`crate::CONTRACT_MIN_KEEP_MONTHS`] is refused (nothing is deleted).
     pub fn prune(
+        &mut self,
+        now: DateTime<Utc>,
+        keep_months: u32,
+    ) -> Result<PruneReport, JournalError> {
+        if keep_months < crate::CONTRACT_MIN_KEEP_MONTHS {
+            return Err(JournalError::Invalid(format!(
+                "keeping {keep_months} month(s) before the current one is below clause 2.7's minimum of {} (the latest 6 months of sending logs must stay available); nothing was deleted",
+                crate::CONTRACT_MIN_KEEP_MONTHS
+            )));
+        }
+        self.prune_below_contract_minimum(now, keep_months)
+    }
+
+    /// Like [`Journal::prune`] without the clause 2.7 minimum, for a deliberate
+    /// exception (e.g. a test journal). The current month is never deleted, even
+    /// with `keep_months = 0`; months after `now` are kept too.
+    pub fn prune_below_contract_minimum(
         &mut self,
         now: DateTime<Utc>,
         keep_months: u32,

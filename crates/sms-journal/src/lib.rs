@@ -58,3 +58,7 @@ pub use writer::JournalWriter;
 
 /// Default retention (clause 2.7): the current month and the 6 before it.
 pub const DEFAULT_KEEP_MONTHS: u32 = 6;
+
+/// Clause 2.7: the fewest months before the current one that [`Journal::prune`]
+/// keeps; going below takes [`Journal::prune_below_contract_minimum`].
+pub const CONTRACT_MIN_KEEP_MONTHS: u32 = 6;

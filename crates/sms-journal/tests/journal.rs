@@ -206,8 +206,12 @@ fn prune_keeps_current_and_configured_months_in_beijing_time() {
     );
     assert!(!report.removed[0].path.exists());
     assert_eq!(report.kept.len(), 7);
-    // keep_months = 0 never deletes the current month.
-    let report = j.prune(now, 0).unwrap();
+    // Clause 2.7: fewer than 6 months is refused and deletes nothing.
+    let e = j.prune(now, 5).unwrap_err().to_string();
+    assert!(e.contains("2.7"), "{e}");
+    assert_eq!(j.months().unwrap().len(), 7);
+    // Below the minimum on purpose, keep_months = 0 still never deletes the current month.
+    let report = j.prune_below_contract_minimum(now, 0).unwrap();
     assert_eq!(report.kept, [Month::new(2026, 4).unwrap()]);
     assert_eq!(report.removed.len(), 6);
     assert!(j.by_local_id("B4").unwrap().is_some());

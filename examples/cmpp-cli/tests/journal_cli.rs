@@ -15,6 +15,7 @@ fn cmpp() -> Command {
 }
 
 fn import(dir: &std::path::Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
     let file = dir.join("in.csv");
     std::fs::write(&file, CSV).unwrap();
     let journal = dir.join("journal");
@@ -132,13 +133,48 @@ fn prune_reports_removed_months() {
         .stdout(contains("removed 1 month file(s)"));
     assert!(!journal.join("journal-2020-01.sqlite").exists());
     assert!(journal.join("journal-2026-03.sqlite").exists());
-    // Even keep-months 0 keeps the current month (April 1st, 00:30 Beijing time).
+    // Clause 2.7: fewer than six months is refused, and nothing is deleted.
+    let prune_0 = |extra: &[&str]| {
+        let mut c = cmpp();
+        c.args([
+            "journal",
+            "prune",
+            "--keep-months",
+            "0",
+            "--now",
+            "2026-05-01T00:30",
+            "--journal",
+        ])
+        .arg(&journal)
+        .args(extra);
+        c
+    };
+    prune_0(&[])
+        .assert()
+        .code(3)
+        .stderr(contains("clause 2.7"))
+        .stderr(contains("at least the latest 6 months"));
+    assert!(journal.join("journal-2026-03.sqlite").exists());
+    // Below the minimum on purpose: March goes, the current month (May) is never deleted.
+    prune_0(&["--below-contract-minimum"])
+        .assert()
+        .success()
+        .stdout(contains("(2026-03): 2 messages, 6 events"));
+    assert!(!journal.join("journal-2026-03.sqlite").exists());
+}
+
+#[test]
+fn prune_below_the_minimum_never_deletes_the_current_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = import(dir.path());
+    // 00:30 on April 1st in Beijing is still March 31st in UTC: April is current, March is not.
     cmpp()
         .args([
             "journal",
             "prune",
             "--keep-months",
             "0",
+            "--below-contract-minimum",
             "--now",
             "2026-04-01T00:30",
             "--journal",
@@ -147,6 +183,24 @@ fn prune_reports_removed_months() {
         .assert()
         .success()
         .stdout(contains("(2026-03): 2 messages, 6 events"));
+    // March 2026 is the current month on March 31st 23:30 Beijing time.
+    let journal = import(&dir.path().join("again"));
+    cmpp()
+        .args([
+            "journal",
+            "prune",
+            "--keep-months",
+            "0",
+            "--below-contract-minimum",
+            "--now",
+            "2026-03-31T23:30",
+            "--journal",
+        ])
+        .arg(&journal)
+        .assert()
+        .success()
+        .stdout(contains("kept 1 month(s): 2026-03 .. 2026-03"));
+    assert!(journal.join("journal-2026-03.sqlite").exists());
 }
 
 #[test]
@@ -171,8 +225,20 @@ fn bad_input_and_missing_journal_have_their_exit_codes() {
         .assert()
         .code(3)
         .stderr(contains(
-            "line 3, field submitted_at: invalid time `2026-13-01`",
+            "bad.csv: line 3, field submitted_at: invalid time `2026-13-01`",
         ));
+    // --skip-bad-rows imports the rest and lists the row it skipped.
+    cmpp()
+        .args(["journal", "import", "--skip-bad-rows", "--journal"])
+        .arg(dir.path().join("j2"))
+        .arg(&bad)
+        .assert()
+        .success()
+        .stdout(contains("imported 2 record(s)"))
+        .stdout(contains(
+            "bad.csv | 3 | submitted_at | invalid time `2026-13-01`",
+        ))
+        .stdout(contains("skipped 1 row(s)"));
     cmpp()
         .args([
             "trace",

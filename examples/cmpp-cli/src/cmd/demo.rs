@@ -548,9 +548,16 @@ fn settlement(
     // Settled after the period, once the fee documents are in: as of the 15th of the next month.
     let as_of_date = period.end_day + chrono::Days::new(14);
     let as_of = beijing_midnight(as_of_date).with_timezone(&Utc);
-    let mut settlement =
-        Settlement::new(period, &Settlement::sla_settings(&terms), as_of_date, as_of)
-            .map_err(|e| CliError::failure(e.to_string()))?;
+    // Honoured exemption claims (7.1–7.4) take their messages out of the rates,
+    // as `cmpp settle --incidents` does.
+    let mut settlement = Settlement::with_exemptions(
+        period,
+        &Settlement::sla_settings(&terms),
+        &sms_billing::exempt::sla_exemptions(&terms, &log),
+        as_of_date,
+        as_of,
+    )
+    .map_err(|e| CliError::failure(e.to_string()))?;
     for r in records {
         settlement.add(r);
     }

@@ -2,8 +2,9 @@
 
 use crate::cmd::trace::{journal_err, open_existing, parse_time_arg};
 use crate::error::{CliError, Exit};
+use crate::wiring::SkippedRows;
 use chrono::Utc;
-use sms_journal::{Journal, JournalOptions, DEFAULT_KEEP_MONTHS};
+use sms_journal::{Journal, JournalOptions, CONTRACT_MIN_KEEP_MONTHS, DEFAULT_KEEP_MONTHS};
 use sms_records::{Format, ReaderOptions, RecordSink};
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,9 +35,12 @@ pub enum Command {
         /// Journal folder.
         #[arg(long)]
         journal: PathBuf,
-        /// Months kept before the current one (Beijing time).
+        /// Months kept before the current one (Beijing time); clause 2.7 requires at least 6.
         #[arg(long, default_value_t = DEFAULT_KEEP_MONTHS)]
         keep_months: u32,
+        /// Allow --keep-months below clause 2.7's minimum of 6 (e.g. a test journal).
+        #[arg(long)]
+        below_contract_minimum: bool,
         /// The time taken as "now" (default: the clock); same forms as export's --from.
         #[arg(long)]
         now: Option<String>,
@@ -69,6 +73,10 @@ pub enum Command {
         /// Input format (default: by extension).
         #[arg(long, value_enum)]
         format: Option<FileFormat>,
+        /// Skip rows that cannot be read, listing each one (file, line, field,
+        /// reason); default: stop at the first and import nothing more.
+        #[arg(long)]
+        skip_bad_rows: bool,
     },
 }
 
@@ -78,14 +86,26 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Prune {
             journal,
             keep_months,
+            below_contract_minimum,
             now,
         } => {
             let now = match now {
                 Some(v) => parse_time_arg("--now", Some(&v))?,
                 None => Utc::now(),
             };
+            // Clause 2.7: refused before the journal is even opened.
+            if keep_months < CONTRACT_MIN_KEEP_MONTHS && !below_contract_minimum {
+                return Err(CliError::input(format!(
+                    "--keep-months {keep_months}: clause 2.7 requires keeping the sending logs of at least the latest {CONTRACT_MIN_KEEP_MONTHS} months; nothing was deleted (add --below-contract-minimum to go below it)"
+                )));
+            }
             let mut j = open_existing(&journal)?;
-            let report = j.prune(now, keep_months).map_err(journal_err)?;
+            let report = if below_contract_minimum {
+                j.prune_below_contract_minimum(now, keep_months)
+            } else {
+                j.prune(now, keep_months)
+            }
+            .map_err(journal_err)?;
             for r in &report.removed {
                 println!(
                     "removed {} ({}): {} messages, {} events",
@@ -145,17 +165,35 @@ pub fn run(command: Command) -> Result<(), CliError> {
             journal,
             file,
             format,
+            skip_bad_rows,
         } => {
+            let in_file =
+                |e: &dyn std::fmt::Display| CliError::input(format!("{}: {e}", file.display()));
             let records = sms_records::open_records_with(
                 &file,
                 format.map(Into::into),
                 ReaderOptions::default(),
             )
-            .map_err(|e| CliError::input(e.to_string()))?;
+            .map_err(|e| in_file(&e))?;
             let mut j = Journal::open(&journal, JournalOptions::default())
                 .map_err(|e| CliError::new(Exit::Journal, e.to_string()))?;
-            let n = j.import(records).map_err(journal_err)?;
+            let mut skipped = SkippedRows::default();
+            let rows = records.filter_map(|r| match r {
+                Err(e) if skip_bad_rows => match skipped.take(&file, e) {
+                    Ok(()) => None,
+                    Err(e) => Some(Err(e)),
+                },
+                other => Some(other),
+            });
+            let n = j.import(rows).map_err(|e| match e {
+                sms_journal::JournalError::Records(e) => in_file(&e),
+                other => journal_err(other),
+            })?;
             println!("imported {n} record(s) into {}", journal.display());
+            if skip_bad_rows {
+                print!("{}", skipped.markdown());
+                println!("skipped {} row(s)", skipped.count);
+            }
             Ok(())
         }
     }

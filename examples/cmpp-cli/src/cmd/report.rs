@@ -42,6 +42,36 @@ pub struct Args {
     /// The time the data was taken (RFC 3339); decides which messages are still pending. Default: now.
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
+    /// Incident log (TOML), as for `cmpp settle`: the windows of its honoured
+    /// exemption claims (7.1–7.4) exclude their messages from both rates.
+    #[arg(long, value_name = "FILE")]
+    pub incidents: Option<PathBuf>,
+    /// Contract terms (TOML) deciding which claims are honoured (7.3 notice); default:
+    /// agreement 2025-TX17-056.
+    #[arg(long, value_name = "FILE")]
+    pub terms: Option<PathBuf>,
+    /// Skip rows of the records file that cannot be read, listing each one
+    /// (file, line, field, reason) after the report; default: stop at the first.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+/// Clauses 7.1–7.4: adds the windows of the incident log's honoured claims to the settings.
+fn add_claims(args: &Args, settings: &mut SlaSettings) -> Result<(), CliError> {
+    let Some(path) = &args.incidents else {
+        return Ok(());
+    };
+    let config = |e: sms_billing::BillingError| CliError::new(Exit::Config, e.to_string());
+    let terms = match &args.terms {
+        Some(p) => sms_billing::Terms::load(p).map_err(config)?,
+        None => sms_billing::Terms::default(),
+    };
+    let log = sms_billing::IncidentLog::load(path).map_err(config)?;
+    log.check_term(&terms).map_err(config)?;
+    settings
+        .exemptions
+        .extend(sms_billing::exempt::sla_exemptions(&terms, &log));
+    Ok(())
 }
 
 fn load_settings(path: Option<&PathBuf>) -> Result<SlaSettings, CliError> {
@@ -82,7 +112,8 @@ fn month_range(
 
 /// Runs `cmpp report`.
 pub fn run(args: Args) -> Result<(), CliError> {
-    let settings = load_settings(args.settings.as_ref())?;
+    let mut settings = load_settings(args.settings.as_ref())?;
+    add_claims(&args, &mut settings)?;
     let (from, until) = month_range(&args.month, settings.utc_offset)?;
     let as_of = match &args.as_of {
         Some(t) => DateTime::parse_from_rfc3339(t.trim())
@@ -93,19 +124,32 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let mut agg = Aggregator::new(&settings, from, until, as_of)
         .map_err(|e| CliError::new(Exit::Config, e.to_string()))?;
 
-    wiring::feed_records(
+    let mut skipped = wiring::SkippedRows::default();
+    wiring::feed_records_skipping(
         args.records.as_deref(),
         args.journal.as_deref(),
         from.to_utc(),
         until.to_utc(),
+        args.skip_bad_rows.then_some(&mut skipped),
         |r| agg.add(r),
     )?;
 
     let report = agg.report();
     let text = match args.format {
-        Format::Md => sms_sla::render::markdown(&report),
+        Format::Md => sms_sla::render::markdown(&report) + &skipped.markdown(),
+        Format::Json if args.skip_bad_rows => {
+            let mut v =
+                serde_json::to_value(&report).map_err(|e| CliError::failure(e.to_string()))?;
+            v["skipped_rows"] = skipped.json();
+            serde_json::to_string_pretty(&v).map_err(|e| CliError::failure(e.to_string()))? + "\n"
+        }
         Format::Json => sms_sla::render::json(&report),
-        Format::Html => sms_sla::render::html(&report),
+        Format::Html => {
+            if skipped.count > 0 {
+                eprint!("{}", skipped.markdown());
+            }
+            sms_sla::render::html(&report)
+        }
     };
     match &args.out {
         Some(path) => std::fs::write(path, text)
