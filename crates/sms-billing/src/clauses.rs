@@ -434,7 +434,7 @@ fn serious_impact_68(ctx: &Ctx) -> Result<Lines, BillingError> {
             SeriousImpactBase::MonthFee => {
                 let m = s
                     .fee_month
-                    .unwrap_or_else(|| Month::of(bj(s.at).date_naive()));
+                    .unwrap_or_else(|| Month::of_date(bj(s.at).date_naive()));
                 match (s.month_fee, ctx.input.month_counts.get(&m)) {
                     (Some(fee), _) => (fee, format!("{m} fee {} (given)", money::fen_text(fee))),
                     (None, Some(&n)) => {

@@ -58,7 +58,7 @@ impl Period {
     /// Calendar months the period touches, in order.
     pub fn months(&self) -> Vec<Month> {
         let mut out = Vec::new();
-        let mut m = Month::of(self.first_day);
+        let mut m = Month::of_date(self.first_day);
         while m.first_day() < self.end_day {
             out.push(m);
             m = m.next();

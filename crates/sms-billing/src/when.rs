@@ -1,8 +1,8 @@
 //! Beijing-time instants, dates and months as written in terms and incident files.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 use serde::de::{self, Deserializer, Visitor};
-use serde::{Serialize, Serializer};
+use serde::Serializer;
 use sms_records::beijing;
 use std::fmt;
 
@@ -44,70 +44,8 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("`{}` is not a date; write \"YYYY-MM-DD\"", s.trim()))
 }
 
-/// A calendar month of Beijing time, `YYYY-MM`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Month {
-    /// Year.
-    pub year: i32,
-    /// Month 1..=12.
-    pub month: u32,
-}
-
-impl Month {
-    /// The month containing a date.
-    pub fn of(d: NaiveDate) -> Month {
-        Month {
-            year: d.year(),
-            month: d.month(),
-        }
-    }
-    /// Parses `YYYY-MM`.
-    pub fn parse(s: &str) -> Result<Month, String> {
-        let bad = || format!("`{}` is not a month; write \"YYYY-MM\"", s.trim());
-        let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
-        let year: i32 = y.parse().map_err(|_| bad())?;
-        let month: u32 = m.parse().map_err(|_| bad())?;
-        NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(bad)?;
-        Ok(Month { year, month })
-    }
-    /// First day of the month.
-    pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
-    }
-    /// The following month.
-    pub fn next(self) -> Month {
-        if self.month == 12 {
-            Month {
-                year: self.year + 1,
-                month: 1,
-            }
-        } else {
-            Month {
-                year: self.year,
-                month: self.month + 1,
-            }
-        }
-    }
-}
-
-impl fmt::Display for Month {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
-
-impl Serialize for Month {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Month {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Month::parse(&s).map_err(de::Error::custom)
-    }
-}
+/// A calendar month of Beijing time, `YYYY-MM`: the one definition, in `sms-time`.
+pub use sms_time::Month;
 
 /// Midnight (Beijing) at the start of a date.
 pub fn start_of(d: NaiveDate) -> DateTime<FixedOffset> {
@@ -215,10 +153,10 @@ mod tests {
         assert_eq!(a, b);
         assert!(parse_instant("3 Feb").is_err());
         assert_eq!(
-            Month::parse("2026-12").unwrap().next().to_string(),
+            "2026-12".parse::<Month>().unwrap().next().to_string(),
             "2027-01"
         );
-        assert!(Month::parse("2026-13").is_err());
+        assert!("2026-13".parse::<Month>().is_err());
         assert_eq!(
             start_of(parse_date("2026-01-01").unwrap()).to_rfc3339(),
             "2026-01-01T00:00:00+08:00"

@@ -207,7 +207,7 @@ fn q1() -> PeriodInput {
     let period = Period::parse("2026Q1", &terms).unwrap();
     let month_counts: BTreeMap<Month, u64> = ["2026-01", "2026-02", "2026-03"]
         .into_iter()
-        .map(|m| (Month::parse(m).unwrap(), 1_000_000))
+        .map(|m| (m.parse::<Month>().unwrap(), 1_000_000))
         .collect();
     PeriodInput {
         period,

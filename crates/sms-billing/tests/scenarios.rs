@@ -16,7 +16,7 @@ fn d(s: &str) -> NaiveDate {
     parse_date(s).unwrap()
 }
 fn m(s: &str) -> Month {
-    Month::parse(s).unwrap()
+    s.parse::<Month>().unwrap()
 }
 
 /// 2026Q1 with 1,000,000 billable messages a month (gross 123000.00).
