@@ -10,7 +10,7 @@ use sms_billing::{
     settle_period, BillableCounter, IncidentLog, Ledger, Period, PeriodInput, SlaWindow, Terms,
 };
 use sms_records::Record;
-use sms_sla::{Aggregator, SlaSettings};
+use sms_sla::Aggregator;
 use std::hint::black_box;
 
 const N: u64 = 200_000;
@@ -40,10 +40,7 @@ fn billing(c: &mut Criterion) {
 
     // A prepared input: the quarter's counts and SLA windows, and 1,000 incidents.
     let as_of = NaiveDate::from_ymd_opt(2026, 5, 15).expect("date");
-    let settings = SlaSettings {
-        window: terms.sla_occurrence_window.to_sla(),
-        ..SlaSettings::default()
-    };
+    let settings = sms_billing::Settlement::sla_settings(&terms);
     let mut agg = Aggregator::new(
         &settings,
         period.start(),

@@ -26,10 +26,7 @@ fn main() {
     let batch: usize =
         arg_value(&args, "--batch").map_or(10_000, |v| v.parse().expect("--batch N"));
     let dir = arg_value(&args, "--dir").map_or_else(|| PathBuf::from("."), PathBuf::from);
-    let options = JournalOptions {
-        full_sync: !has_flag(&args, "--normal-sync"),
-        ..JournalOptions::default()
-    };
+    let options = JournalOptions::default().with_full_sync(!has_flag(&args, "--normal-sync"));
     println!("load average: {}", load_average().unwrap_or_default());
     let temp = tempfile::Builder::new()
         .prefix("bench-journal-")

@@ -17,7 +17,7 @@ use cmpp_benches::measure::{arg_value, has_flag, load_average, peak_rss_kb, rss_
 use sms_billing::render::{render, Format as StatementFormat};
 use sms_billing::{IncidentLog, Ledger, Period, Settlement, Terms};
 use sms_records::{beijing, create_records, open_records_with, Format, ReaderOptions};
-use sms_sla::{Aggregator, SlaSettings};
+use sms_sla::Aggregator;
 use std::path::PathBuf;
 
 fn mb(kb: Option<u64>) -> String {
@@ -79,10 +79,7 @@ fn main() {
     let as_of_date = NaiveDate::from_ymd_opt(2026, 5, 15).expect("date");
     let as_of = until.to_utc() + Duration::days(44);
     let terms = Terms::default();
-    let sla_settings = SlaSettings {
-        window: terms.sla_occurrence_window.to_sla(),
-        ..SlaSettings::default()
-    };
+    let sla_settings = sms_billing::Settlement::sla_settings(&terms);
     let rss_before = rss_kb();
 
     // 1. SLA from the file.

@@ -84,8 +84,8 @@ impl MsgIdGen {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
     use chrono::TimeZone;
+    use chrono::Utc;
     use std::collections::HashSet;
 
     fn t(s: &str) -> DateTime<FixedOffset> {

@@ -85,6 +85,7 @@ impl Ledger {
 
 /// One penalty (or penalty not charged) with the event that caused it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct PenaltyLine {
     /// Contract clause, e.g. `6.5`.
     pub clause: String,
@@ -138,6 +139,7 @@ pub(crate) fn exact<S: serde::Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S:
 
 /// Clauses 7.1–7.4: an exemption claim relevant to the period and its fate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ClaimLine {
     /// `7.1`, `7.2` or `7.4`.
     pub clause: String,
@@ -153,6 +155,7 @@ pub struct ClaimLine {
 
 /// An incident of the log that falls in another period of the term: listed, not settled here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct OutsideLine {
     /// The kind, e.g. `[[fault]]`.
     pub kind: String,
@@ -164,6 +167,7 @@ pub struct OutsideLine {
 
 /// Clause 2.4: one late payment by Party A.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct LateCharge {
     /// The payment and the inputs of the charge.
     pub event: String,
@@ -182,6 +186,7 @@ pub struct LateCharge {
 /// The settlement statement of one period. Figures serialize as strings with
 /// exactly two decimals (half-up); `exact` fields keep the unrounded value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Statement {
     /// Agreement number.
     pub agreement: String,
@@ -394,6 +399,7 @@ pub fn settle_term(
 
 /// The term's totals over its settled periods.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct TermSummary {
     /// Agreement number.
     pub agreement: String,

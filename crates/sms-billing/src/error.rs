@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong while loading inputs or settling a period.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BillingError {
     /// A terms or incident file could not be read.
     #[error("cannot read {path}: {source}")]

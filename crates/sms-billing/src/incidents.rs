@@ -66,6 +66,7 @@ pub struct Fault {
 /// Clause 6.6: what was wrong with a monthly report (3.10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ReportProblem {
     /// Not delivered.
     Missing,
@@ -114,6 +115,7 @@ pub struct Occurrence {
 /// Clause 6.8: the kind of event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum ImpactKind {
     /// Party B's fault seriously affected Party A's work.
     SeriousImpact,

@@ -23,6 +23,7 @@ pub const LEDGER_VERSION: u32 = 1;
 /// continues without rounding drift.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct LedgerEntry {
     /// Period label, e.g. `2026Q1`.
     pub period: String,

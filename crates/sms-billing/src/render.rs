@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 /// Output format of a statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// Markdown tables for people.
     Markdown,

@@ -75,10 +75,9 @@ impl Settlement {
 
     /// The SLA settings the terms imply: this contract's, with the terms' occurrence window.
     pub fn sla_settings(terms: &Terms) -> SlaSettings {
-        SlaSettings {
-            window: terms.sla_occurrence_window.to_sla(),
-            ..SlaSettings::default()
-        }
+        let mut settings = SlaSettings::default();
+        settings.window = terms.sla_occurrence_window.to_sla();
+        settings
     }
 
     /// Takes one record into both the SLA figures and the billable count.

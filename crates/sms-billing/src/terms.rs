@@ -13,6 +13,7 @@ use std::path::Path;
 /// Clauses 4.1.3/4.1.4: how the term is cut into settlement periods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum PeriodScheme {
     /// Calendar quarters of Beijing time, with a short first period from the
     /// term's start and a short last one to its end (default).
@@ -25,6 +26,7 @@ pub enum PeriodScheme {
 /// Clauses 6.9/6.10: the window that makes one "occurrence" of a missed rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum OccurrenceWindow {
     /// Each calendar month inside the period (default; what the 3.10 report measures).
     #[default]
@@ -38,6 +40,7 @@ pub enum OccurrenceWindow {
 /// Clause 6.8: what "that month's rent" means for a contract without rent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum SeriousImpactBase {
     /// The message fee of the incident's month (default).
     #[default]
@@ -49,6 +52,7 @@ pub enum SeriousImpactBase {
 /// Clause 6.12: which amount "that period's payable" is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum FeeDocumentsBase {
     /// Net payable after every other penalty and the carry-in, before 6.12 (default).
     #[default]
@@ -61,6 +65,7 @@ pub enum FeeDocumentsBase {
 /// Clause 6.11: how often the leased-line penalty is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum LeasedLineOccurrence {
     /// At most once per term (default): the clause names no occurrence, and its
     /// amount is a share of the whole contract amount.
@@ -73,6 +78,7 @@ pub enum LeasedLineOccurrence {
 /// Penalty amounts and bases (clauses 6.4–6.12).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Penalties {
     /// Clause 6.4: per trace request not answered with a report.
     #[serde(with = "amount")]
@@ -149,6 +155,7 @@ impl Default for Penalties {
 /// Clause 2.4: Party A's late-payment charge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct LatePayment {
     /// Share of the total owed charged per day overdue.
     #[serde(with = "amount")]
@@ -169,6 +176,7 @@ impl Default for LatePayment {
 /// Clause 3.6: the maintenance times whose breach is a 6.5 occurrence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Maintenance {
     /// Engineers on site within this many minutes of the fault's start.
     pub on_site_minutes: u32,
@@ -188,6 +196,7 @@ impl Default for Maintenance {
 /// Clauses 7.1–7.4: how exemption claims are honoured.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Exemptions {
     /// Clause 7.3: days after the event within which the other side must be told.
     pub notice_days: u32,
@@ -211,6 +220,7 @@ impl Default for Exemptions {
 /// The contract terms the engine applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Terms {
     /// Agreement number, printed on statements.
     pub agreement: String,

@@ -439,13 +439,8 @@ fn late_payment_with_and_without_fiscal_delay() {
     });
     assert_eq!(s.late_payment_total, dec!(0));
 
-    let terms = Terms {
-        late_payment: terms::LatePayment {
-            fiscal_delay_exempt: false,
-            ..Default::default()
-        },
-        ..Terms::default()
-    };
+    let mut terms = Terms::default();
+    terms.late_payment.fiscal_delay_exempt = false;
     let s = settle_period(
         &terms,
         &q1(),

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 /// An error of the journal.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum JournalError {
     /// The journal folder or a file in it cannot be used.
     #[error("{path}: {source}")]

@@ -16,6 +16,7 @@ const LOOK_BACK_MONTHS: i32 = 2;
 
 /// Settings of a journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct JournalOptions {
     /// `synchronous=FULL` (default): a committed batch survives a power loss or OS crash.
     /// With `false` (`NORMAL`), WAL still keeps every commit across a process crash
@@ -34,8 +35,23 @@ impl Default for JournalOptions {
     }
 }
 
+impl JournalOptions {
+    /// With `synchronous=FULL` (`true`, the default) or `NORMAL` (`false`).
+    pub fn with_full_sync(mut self, full_sync: bool) -> Self {
+        self.full_sync = full_sync;
+        self
+    }
+
+    /// With at most `max_batch` events per transaction of the async writer.
+    pub fn with_max_batch(mut self, max_batch: usize) -> Self {
+        self.max_batch = max_batch;
+        self
+    }
+}
+
 /// One message as found in the journal: its folded record and every stored event.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Traced {
     /// The record (from the journal's `messages` table).
     pub record: Record,
@@ -45,6 +61,7 @@ pub struct Traced {
 
 /// What [`Journal::prune`] removed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct PruneReport {
     /// Month files removed, oldest first.
     pub removed: Vec<RemovedMonth>,
@@ -54,6 +71,7 @@ pub struct PruneReport {
 
 /// One removed month file.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RemovedMonth {
     /// The month.
     pub month: Month,

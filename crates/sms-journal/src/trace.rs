@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 /// What a trace asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TraceQuery {
     /// These gateway Msg_Ids.
     MsgIds(Vec<String>),
@@ -28,6 +29,7 @@ pub enum TraceQuery {
 ///
 /// Messages asked for but not in the journal are listed in `not_found`, never omitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TraceReport {
     /// When the report was made.
     pub generated_at: DateTime<Utc>,

@@ -39,10 +39,9 @@ fn crash_child() {
     rt.block_on(async move {
         let j = Journal::open(
             &dir,
-            JournalOptions {
-                full_sync: false,
-                max_batch: 256,
-            },
+            JournalOptions::default()
+                .with_full_sync(false)
+                .with_max_batch(256),
         )
         .unwrap();
         let w = JournalWriter::spawn(j, 1024).unwrap();

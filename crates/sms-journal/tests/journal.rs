@@ -63,10 +63,9 @@ fn lifecycle(id: &str, dest: &str, msg: &str, at: DateTime<Utc>) -> Vec<Event> {
 fn journal(dir: &std::path::Path) -> Journal {
     Journal::open(
         dir,
-        JournalOptions {
-            full_sync: false,
-            max_batch: 1000,
-        },
+        JournalOptions::default()
+            .with_full_sync(false)
+            .with_max_batch(1000),
     )
     .unwrap()
 }

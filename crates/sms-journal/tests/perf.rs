@@ -89,10 +89,7 @@ fn perf_append_export_lookup() {
     // mode; only an OS crash or power loss can take the last commits).
     let full_sync = std::env::var("JOURNAL_PERF_FULL_SYNC").map_or(true, |v| v != "0");
     println!("synchronous={}", if full_sync { "FULL" } else { "NORMAL" });
-    let options = JournalOptions {
-        full_sync,
-        ..JournalOptions::default()
-    };
+    let options = JournalOptions::default().with_full_sync(full_sync);
     let reports = std::env::var("JOURNAL_PERF_REPORTS").unwrap_or_else(|_| "same".into());
     let (late, with_id) = match reports.as_str() {
         "same" => (false, false),

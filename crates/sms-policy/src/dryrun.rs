@@ -104,6 +104,7 @@ fn read_csv(reader: impl Read, file: &str) -> Result<Vec<NumberedMessage>, Polic
 
 /// The outcome for one message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Verdict {
     /// Line of the message in the input.
     pub line: usize,
@@ -123,6 +124,7 @@ pub struct Verdict {
 
 /// Counts over a dry run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// Messages evaluated.
     pub messages: usize,

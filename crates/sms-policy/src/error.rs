@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 /// Why a policy, a data file or a rate state could not be loaded or saved.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PolicyError {
     /// The policy file (TOML) is malformed or has a value out of range.
     #[error("{file}:{line}: {field}: {message}")]

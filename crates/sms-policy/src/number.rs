@@ -10,6 +10,7 @@ pub struct MobileNumber(u64);
 
 /// Why a text is not a mainland mobile number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum NumberError {
     /// Nothing was given.
     #[error("empty number")]
@@ -43,6 +44,7 @@ pub enum NumberError {
 
 /// How strictly destination texts are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct NumberFormat {
     /// Drop spaces and dashes anywhere (`+86 138-0013-8000`); when false they are refused.
     pub strip_separators: bool,

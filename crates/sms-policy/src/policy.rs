@@ -24,6 +24,7 @@ pub const DEFAULT_UNSUBSCRIBE_WORDS: [&str; 4] = ["TD", "T", "退订", "取消"]
 /// The checks, in the order they run; each has a stable name used in journals and reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Check {
     /// Clause 2.6: the calling number is under the access number and fits Src_Id.
     CallingNumber,
@@ -84,6 +85,7 @@ pub struct OutgoingMessage {
 
 /// The message passed every check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Accepted {
     /// The destination as 11 digits, country prefix removed.
     pub normalized_dest: MobileNumber,

@@ -29,6 +29,8 @@ fn slot(c: Category) -> usize {
         Category::Prompt => 2,
         Category::Other => 3,
         Category::Advertising => 4,
+        // A category added later shares the catch-all slot until it gets its own.
+        _ => 3,
     }
 }
 
@@ -64,6 +66,7 @@ impl RateLimit {
 
 /// A limit that a destination has reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Exceeded {
     /// The limit reached.
     pub limit: RateLimit,

@@ -2,6 +2,7 @@
 
 /// An error reading or writing records.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RecordsError {
     /// The file or stream failed.
     #[error("{context}: {source}")]

@@ -36,6 +36,8 @@ pub struct Event {
 /// The kinds of lifecycle event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+// Not #[non_exhaustive] on purpose: every consumer (journal, fold, SLA) must handle every
+// kind of event, so a new kind is meant to break their builds rather than fall into a `_`.
 pub enum EventKind {
     /// The submit was written to the link for the first time.
     Submitted {

@@ -10,6 +10,7 @@ use std::str::FromStr;
 /// Interchange names: `delivered`, `carrier`, `user`, `sp`, `unknown`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum CauseClass {
     /// Not a failure: the message reached the handset (or the request was accepted).
     Delivered,
@@ -28,6 +29,7 @@ pub enum CauseClass {
 /// Interchange names: `pending`, `delivered`, `failed`, `expired`, `unknown`, `refused`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum FinalState {
     /// Accepted by the gateway, status report still awaited (not final yet).
     Pending,
@@ -50,6 +52,7 @@ pub enum FinalState {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
 )]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Category {
     /// Verification code.
     Verification,

@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 /// A record file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// CSV with the interchange header.
     Csv,
@@ -44,6 +45,7 @@ impl FromStr for Format {
 
 /// Records read from a file or stream of either format.
 #[allow(clippy::large_enum_variant)] // one per file: the size does not matter
+#[non_exhaustive]
 pub enum RecordIter<R: Read = File> {
     /// CSV rows.
     Csv(CsvReader<R>),
@@ -102,6 +104,7 @@ pub fn open_records_with(
 
 /// A writer of records in either format.
 #[allow(clippy::large_enum_variant)] // one per file: the size does not matter
+#[non_exhaustive]
 pub enum RecordSink<W: Write> {
     /// CSV with header.
     Csv(CsvWriter<W>),

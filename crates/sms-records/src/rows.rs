@@ -5,6 +5,7 @@ use crate::model::Record;
 
 /// How readers treat rows that cannot be read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReaderOptions {
     /// Skip bad rows and count them (`skipped()` on the reader) instead of yielding an error.
     pub skip_bad_rows: bool,

@@ -104,10 +104,8 @@ async fn refused_messages_are_journaled_and_counted_nowhere() {
     // Neither the SLA nor billing counts it.
     let from = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00+08:00").unwrap();
     let until = chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00+08:00").unwrap();
-    let settings = sms_sla::SlaSettings {
-        window: sms_sla::Window::Period,
-        ..Default::default()
-    };
+    let mut settings = sms_sla::SlaSettings::default();
+    settings.window = sms_sla::Window::Period;
     let sla = sms_sla::evaluate(records.clone(), &settings, from, until, Utc::now()).unwrap();
     assert_eq!(sla.overall.total, 1);
     assert_eq!(sla.overall.refused, 1);

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Why a message is left out of both rates (and listed in the report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Exclusion {
     /// Clauses 7.1–7.4: submitted inside the exemption window with this index
     /// in [`SlaSettings::exemptions`].
@@ -21,6 +22,7 @@ pub enum Exclusion {
 
 /// What made a counted message fail against Party B (clause 3.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FailureKind {
     /// A non-zero submit result of carrier or unknown cause.
     SubmitRejected(u32),
@@ -58,6 +60,7 @@ pub struct Counted {
 
 /// How one record counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// Refused by the sending policy: never sent, outside the SLA (shown for information).
     Refused,

@@ -169,6 +169,7 @@ const CDF_EDGES_MS: [u64; 20] = [
 
 /// Messages whose latency was within a mark (exact).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WithinCount {
     /// The mark in seconds (1, 3, 7, 30); inclusive.
     pub seconds: u64,
@@ -180,6 +181,7 @@ pub struct WithinCount {
 
 /// One point of the cumulative distribution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CdfPoint {
     /// Upper edge in milliseconds.
     pub le_ms: u64,
@@ -189,6 +191,7 @@ pub struct CdfPoint {
 
 /// Percentiles and shares of one latency (submit→response or submit→report).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LatencySummary {
     /// Latencies recorded (messages with both timestamps).
     pub count: u64,

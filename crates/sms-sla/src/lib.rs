@@ -40,6 +40,7 @@ pub use settings::{ClassOverrides, Exemption, SettingsError, SlaSettings, Status
 
 /// Errors of the SLA engine.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SlaError {
     /// The settings are invalid.
     #[error("SLA settings: {0}")]

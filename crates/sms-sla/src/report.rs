@@ -14,6 +14,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Clause 6.9 (success rate below target) or 6.10 (timeliness below target) in one window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Breach {
     /// `"6.9"` (success rate, clause 3.7) or `"6.10"` (timeliness, clause 3.8).
     pub clause: String,
@@ -34,6 +35,7 @@ pub struct Breach {
 /// Why messages were excluded from both rates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ExclusionReason {
     /// Clauses 7.1–7.4: submitted inside an exemption window.
     ExemptionWindow,
@@ -47,6 +49,7 @@ pub enum ExclusionReason {
 
 /// Messages excluded for one reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExclusionCount {
     /// The reason.
     pub reason: ExclusionReason,
@@ -62,6 +65,7 @@ pub struct ExclusionCount {
 
 /// Failures against Party B by cause class.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FailedByClass {
     /// Carrier-side codes.
     pub carrier: u64,
@@ -71,6 +75,7 @@ pub struct FailedByClass {
 
 /// Failures against Party B by what happened.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FailedByKind {
     /// Non-zero submit result of carrier or unknown cause.
     pub submit_rejected: u64,
@@ -86,6 +91,7 @@ pub struct FailedByKind {
 
 /// Failures with one raw code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CodeCount {
     /// `result 8`, a report state such as `MB:0008`, `no response`,
     /// `no report within deadline`, `report after deadline`, or `other`.
@@ -100,6 +106,7 @@ pub struct CodeCount {
 
 /// One day of a window's series (days in the contract's zone).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DayResult {
     /// The local date.
     pub date: NaiveDate,
@@ -117,6 +124,7 @@ pub struct DayResult {
 
 /// The figures of one evaluation window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WindowResult {
     /// e.g. `2026-03`.
     pub label: String,
@@ -171,6 +179,7 @@ pub struct WindowResult {
 
 /// An exemption window and how many messages it excluded in the range.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExemptionApplied {
     /// The clause, e.g. `7.1`.
     pub clause: String,
@@ -186,6 +195,7 @@ pub struct ExemptionApplied {
 
 /// The SLA report over a range (clause 3.10).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SlaReport {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,

@@ -13,6 +13,7 @@ use std::fmt;
 /// What counts as the "status" whose return time clause 3.8 measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum StatusBasis {
     /// Clause 3.8 (default reading): the status report (CMPP_DELIVER with
     /// Registered_Delivery = 1); a message with no report is late.
@@ -25,6 +26,7 @@ pub enum StatusBasis {
 /// The evaluation window: one breach of 6.9 / 6.10 per window that misses its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Window {
     /// Clauses 6.9, 6.10 (default reading): each calendar month in the contract's zone.
     #[default]
@@ -67,6 +69,7 @@ pub struct Exemption {
 /// the classification of codes into carrier, user and SP causes is a setting).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ClassOverrides {
     /// Status-report states, e.g. `"MK:0000" = "user"`.
     #[serde(default)]
@@ -79,6 +82,7 @@ pub struct ClassOverrides {
 /// The SLA settings. `Default` is this contract's reading.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct SlaSettings {
     /// Clause 3.7: success-rate target (99%).
     pub success_target: Target,
@@ -125,6 +129,7 @@ const MAX_DEADLINE_HOURS: u32 = 24 * 366;
 
 /// Settings that cannot be read or make no sense.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SettingsError {
     /// The TOML text does not parse; the message carries line, column and field.
     #[error("{0}")]

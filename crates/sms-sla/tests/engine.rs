@@ -188,10 +188,8 @@ fn month_boundary_at_beijing_midnight() {
 
 #[test]
 fn empty_window_has_no_rate_and_no_breach() {
-    let s = SlaSettings {
-        window: Window::Day,
-        ..SlaSettings::default()
-    };
+    let mut s = SlaSettings::default();
+    s.window = Window::Day;
     let recs = vec![msg("a", t(2, 10), "MB:0008", 1_000)];
     let r = march_report(recs, &s);
     assert_eq!(r.windows.len(), 31);
@@ -238,10 +236,8 @@ fn outside_and_unplaced_are_reported() {
 fn bad_range_is_an_error() {
     let (from, _) = march();
     assert!(evaluate(Vec::new(), &SlaSettings::default(), from, from, as_of()).is_err());
-    let bad = SlaSettings {
-        threshold_ms: 0,
-        ..SlaSettings::default()
-    };
+    let mut bad = SlaSettings::default();
+    bad.threshold_ms = 0;
     let (from, until) = march();
     assert!(evaluate(Vec::new(), &bad, from, until, as_of()).is_err());
 }
@@ -474,9 +470,11 @@ proptest! {
         cuts in prop::collection::vec(0usize..120, 0..4),
         window in prop_oneof![Just(Window::Month), Just(Window::Day), Just(Window::Period)],
     ) {
-        let s = SlaSettings { window, exemptions: vec![Exemption {
+        let mut s = SlaSettings::default();
+        s.window = window;
+        s.exemptions = vec![Exemption {
             start: bj(2026, 3, 3, 0, 0), end: bj(2026, 3, 4, 0, 0), clause: "7.2".into(), note: String::new(),
-        }], ..SlaSettings::default() };
+        }];
         let from = bj(2026, 3, 1, 0, 0);
         let until = bj(2026, 4, 1, 0, 0);
         let as_of = bj(2026, 3, 20, 0, 0).to_utc();
@@ -510,16 +508,9 @@ proptest! {
 fn merge_rejects_different_settings() {
     let (from, until) = march();
     let mut a = Aggregator::new(&SlaSettings::default(), from, until, as_of()).unwrap();
-    let b = Aggregator::new(
-        &SlaSettings {
-            threshold_ms: 5_000,
-            ..SlaSettings::default()
-        },
-        from,
-        until,
-        as_of(),
-    )
-    .unwrap();
+    let mut five_s = SlaSettings::default();
+    five_s.threshold_ms = 5_000;
+    let b = Aggregator::new(&five_s, from, until, as_of()).unwrap();
     assert!(a.merge(&b).is_err());
 }
 

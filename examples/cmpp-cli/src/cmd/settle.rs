@@ -286,6 +286,7 @@ fn one_period(args: &Args, s: &Setup, spec: &str) -> Result<(), CliError> {
         }
         Format::Markdown => render::markdown(&statement) + &skipped.markdown(),
         Format::Csv => render::csv(&statement) + &skipped.csv(),
+        other => return Err(unsupported(other)),
     };
     emit(args, text)
 }
@@ -387,6 +388,14 @@ fn whole_term(args: &Args, s: &Setup) -> Result<(), CliError> {
             }
             o + &render::term_csv(&summary) + &skipped.csv()
         }
+        other => return Err(unsupported(other)),
     };
     emit(args, text)
+}
+
+/// A statement format added to the library after this command was written.
+fn unsupported(format: Format) -> CliError {
+    CliError::failure(format!(
+        "statement format {format:?} is not supported by `cmpp settle`"
+    ))
 }
