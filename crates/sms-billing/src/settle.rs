@@ -14,6 +14,38 @@ use crate::terms::Terms;
 use crate::BillingError;
 
 /// A settlement being fed records in one pass (constant memory in the number of records).
+///
+/// ```
+/// use chrono::{Duration, NaiveDate, TimeZone, Utc};
+/// use sms_billing::{IncidentLog, Ledger, Period, Settlement, Terms};
+/// use sms_records::{FinalState, Record};
+///
+/// let terms = Terms::default(); // 0.041 CNY a message, cap 4,350,000, this contract's penalties
+/// let period = Period::parse("2026Q1", &terms)?;
+/// let as_of = Utc.with_ymd_and_hms(2026, 4, 15, 0, 0, 0).unwrap();
+/// let mut settlement = Settlement::new(
+///     period,
+///     &Settlement::sla_settings(&terms),
+///     NaiveDate::from_ymd_opt(2026, 4, 15).unwrap(),
+///     as_of,
+/// )?;
+/// for i in 0..1_000 {
+///     let sent = Utc.with_ymd_and_hms(2026, 2, 10, 2, 0, 0).unwrap();
+///     let mut r = Record::new(format!("m-{i}"));
+///     r.submitted_at = Some(sent);
+///     r.responded_at = Some(sent + Duration::milliseconds(40));
+///     r.resp_result = Some(0);
+///     r.reported_at = Some(sent + Duration::seconds(1));
+///     r.report_stat = Some("DELIVRD".into());
+///     r.final_state = FinalState::Delivered;
+///     settlement.add(&r);
+/// }
+/// let (statement, _sla) =
+///     settlement.finish(&terms, &IncidentLog::default(), &Ledger::default(), None)?;
+/// assert_eq!(statement.billable, 1_000);
+/// assert_eq!(statement.net_payable.to_string(), "41.00"); // 1,000 × 0.041, no penalty
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Settlement {
     period: Period,

@@ -84,6 +84,35 @@ pub struct RemovedMonth {
 }
 
 /// A journal folder with one SQLite file per Beijing-time month.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use sms_journal::{Journal, JournalOptions};
+/// use sms_records::{Category, Event, EventKind, FinalState, MessageInfo};
+///
+/// let at = |s| Utc.with_ymd_and_hms(2026, 3, 16, 1, 0, s).unwrap();
+/// let id = Some("m-1".to_string());
+/// let msg_id = "0316090000000100000001";
+/// let events = [
+///     // In any order, replayed or not: the stored record comes out the same.
+///     Event { at: at(3), local_id: None, kind: EventKind::Reported {
+///         msg_id: msg_id.into(), stat: "DELIVRD".into(), class: None } },
+///     Event { at: at(0), local_id: id.clone(), kind: EventKind::Submitted { info: MessageInfo {
+///         src: "121231100".into(), dest: "13800138000".into(), category: Category::Notice,
+///         segment: 1, segments: 1, group_id: None } } },
+///     Event { at: at(1), local_id: id.clone(), kind: EventKind::Responded {
+///         msg_id: Some(msg_id.into()), result: 0, class: None } },
+/// ];
+/// let dir = tempfile::tempdir()?;
+/// let mut journal = Journal::open(dir.path(), JournalOptions::default())?;
+/// journal.append_batch(&events)?; // durable once this returns
+///
+/// let traced = journal.by_local_id("m-1")?.expect("stored");
+/// assert_eq!(traced.record.final_state, FinalState::Delivered);
+/// assert_eq!(traced.events.len(), 3);
+/// assert_eq!(journal.by_msg_id(msg_id)?.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Journal {
     dir: PathBuf,
     options: JournalOptions,
