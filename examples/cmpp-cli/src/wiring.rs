@@ -203,20 +203,9 @@ impl SkippedRows {
 /// Streams the records of `[from, until)` from a records file (CSV or JSON Lines) or from a
 /// journal folder into `each`, in constant memory. A missing journal folder is an error, not
 /// created: reading must not leave an empty journal behind.
-#[allow(dead_code)] // the strict form, for subcommands without --skip-bad-rows
+/// With `skip`, rows of a records file that cannot be read are filed there instead of
+/// ending the run. Every error names the file.
 pub fn feed_records(
-    records: Option<&Path>,
-    journal: Option<&Path>,
-    from: chrono::DateTime<chrono::Utc>,
-    until: chrono::DateTime<chrono::Utc>,
-    each: impl FnMut(&sms_records::Record),
-) -> Result<(), CliError> {
-    feed_records_skipping(records, journal, from, until, None, each)
-}
-
-/// Like [`feed_records`]; with `skip`, rows of a records file that cannot be read are
-/// filed there instead of ending the run. Every error names the file.
-pub fn feed_records_skipping(
     records: Option<&Path>,
     journal: Option<&Path>,
     from: chrono::DateTime<chrono::Utc>,

@@ -125,7 +125,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .map_err(|e| CliError::new(Exit::Config, e.to_string()))?;
 
     let mut skipped = wiring::SkippedRows::default();
-    wiring::feed_records_skipping(
+    wiring::feed_records(
         args.records.as_deref(),
         args.journal.as_deref(),
         from.to_utc(),

@@ -253,7 +253,7 @@ fn one_period(args: &Args, s: &Setup, spec: &str) -> Result<(), CliError> {
     let start = start_ledger(args, s, file.as_ref(), &period)?;
     let mut settlement = settlement(s, period.clone())?;
     let mut skipped = SkippedRows::default();
-    wiring::feed_records_skipping(
+    wiring::feed_records(
         args.records.as_deref(),
         args.journal.as_deref(),
         period.start().with_timezone(&Utc),
@@ -321,7 +321,7 @@ fn whole_term(args: &Args, s: &Setup) -> Result<(), CliError> {
     // One pass: each record goes to the period of its submit time (Beijing); a
     // record without one goes to every period, where the SLA report counts it
     // as not placed, as a single-period run would.
-    wiring::feed_records_skipping(
+    wiring::feed_records(
         args.records.as_deref(),
         args.journal.as_deref(),
         from,
