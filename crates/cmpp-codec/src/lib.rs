@@ -65,11 +65,10 @@ pub mod error;
 pub mod fields;
 pub mod frame;
 pub mod msg_id;
+pub mod parse;
 pub mod pdu;
 pub mod version;
 
-#[cfg(feature = "tokio-codec")]
-pub mod codec;
 #[cfg(feature = "serde")]
 mod serde_hex;
 

@@ -1,11 +1,10 @@
 //! Typed messages, the [`Pdu`] enum over them, and the top-level [`decode`] / [`encode`].
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeProblem, EncodeError};
-use crate::fields::{array, FieldError, PResult};
 use crate::frame::{CommandId, Header, HEADER_LEN};
-use crate::msg_id::MsgId;
+use crate::parse::IResult;
 use crate::Version;
 
 pub mod cancel;
@@ -23,13 +22,6 @@ pub use link::ActiveTestResp;
 pub use query::{Query, QueryResp};
 pub use report::StatusReport;
 pub use submit::{Submit, SubmitResp};
-
-/// A Msg_Id field (big-endian u64).
-#[inline(always)]
-pub(crate) fn msg_id_field<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, MsgId> {
-    let (i, b) = array::<8>(i, field)?;
-    Ok((i, MsgId::from_bytes(b)))
-}
 
 /// Any SP⇄ISMG message body, plus unknown commands kept raw.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,87 +250,71 @@ fn decode_inner<T>(
     wrap: impl FnOnce(Pdu) -> T,
 ) -> Result<T, DecodeError> {
     let body = source.get(body_start..).unwrap_or_default();
-    let result: Result<Pdu, nom::Err<FieldError<'_>>> = match command_id {
-        CommandId::CONNECT => Connect::parse(body).map(|(_, m)| Pdu::Connect(m)),
-        CommandId::CONNECT_RESP => ConnectResp::parse(body).map(|(_, m)| Pdu::ConnectResp(m)),
-        CommandId::TERMINATE => Ok(Pdu::Terminate),
-        CommandId::TERMINATE_RESP => Ok(Pdu::TerminateResp),
-        CommandId::SUBMIT => {
-            let mut m = Submit::default();
-            match Submit::parse(body, version, &mut m) {
-                Ok((_, content)) => {
-                    let (start, len) = span(&source, content);
-                    m.msg_content = into_slice(source, start, len);
-                    return Ok(wrap(Pdu::Submit(m)));
-                }
-                Err(e) => Err(e),
-            }
-        }
-        CommandId::SUBMIT_RESP => SubmitResp::parse(body).map(|(_, m)| Pdu::SubmitResp(m)),
-        CommandId::DELIVER => Deliver::parse(&source, body, version).map(|(_, m)| Pdu::Deliver(m)),
-        CommandId::DELIVER_RESP => DeliverResp::parse(body).map(|(_, m)| Pdu::DeliverResp(m)),
-        CommandId::QUERY => Query::parse(body).map(|(_, m)| Pdu::Query(m)),
-        CommandId::QUERY_RESP => QueryResp::parse(body).map(|(_, m)| Pdu::QueryResp(m)),
-        CommandId::CANCEL => Cancel::parse(body).map(|(_, m)| Pdu::Cancel(m)),
-        CommandId::CANCEL_RESP => CancelResp::parse(body).map(|(_, m)| Pdu::CancelResp(m)),
-        CommandId::ACTIVE_TEST => Ok(Pdu::ActiveTest),
-        CommandId::ACTIVE_TEST_RESP => Ok(Pdu::ActiveTestResp(ActiveTestResp::parse(body))),
-        _ => {
-            let (start, len) = span(&source, body);
-            return Ok(wrap(Pdu::Unknown {
-                command_id,
-                body: into_slice(source, start, len),
-            }));
-        }
-    };
-    match result {
-        Ok(pdu) => Ok(wrap(pdu)),
+    // Every slice the parser hands out lies inside `body`, hence inside `source`.
+    match parse_body(command_id, body, version, &mut |part| {
+        source.slice_ref(part)
+    }) {
+        Ok((_, pdu)) => Ok(wrap(pdu)),
         Err(e) => Err(body_error(command_id, body, e)),
     }
 }
 
-/// Start and length of `sub`, a sub-slice of `source`.
-#[inline]
-fn span(source: &[u8], sub: &[u8]) -> (usize, usize) {
-    let start = (sub.as_ptr() as usize).saturating_sub(source.as_ptr() as usize);
-    (start, sub.len())
-}
-
-/// `source` narrowed to `len` bytes from `start` (in bounds: both come from [`span`]).
-/// Reuses the caller's reference instead of taking a new one and dropping the old.
-#[inline]
-fn into_slice(mut source: Bytes, start: usize, len: usize) -> Bytes {
-    if start.saturating_add(len) > source.len() {
-        return Bytes::new();
-    }
-    source.advance(start);
-    source.truncate(len);
-    source
+/// Parses the body of a `command` packet; `to_bytes` turns Msg_Content and unknown bodies
+/// (sub-slices of `body`) into owned [`Bytes`]: a zero-copy slice of the frame for
+/// [`decode`], a copy for the borrowing [`crate::parse`] API.
+#[inline(always)]
+pub(crate) fn parse_body<'a>(
+    command: CommandId,
+    body: &'a [u8],
+    version: Version,
+    to_bytes: &mut impl FnMut(&'a [u8]) -> Bytes,
+) -> IResult<'a, Pdu> {
+    let pdu = match command {
+        CommandId::CONNECT => Pdu::Connect(Connect::parse(body)?.1),
+        CommandId::CONNECT_RESP => Pdu::ConnectResp(ConnectResp::parse(body)?.1),
+        CommandId::TERMINATE => Pdu::Terminate,
+        CommandId::TERMINATE_RESP => Pdu::TerminateResp,
+        CommandId::SUBMIT => Pdu::Submit(Submit::parse(body, version, to_bytes)?.1),
+        CommandId::SUBMIT_RESP => Pdu::SubmitResp(SubmitResp::parse(body)?.1),
+        CommandId::DELIVER => Pdu::Deliver(Deliver::parse(body, version, to_bytes)?.1),
+        CommandId::DELIVER_RESP => Pdu::DeliverResp(DeliverResp::parse(body)?.1),
+        CommandId::QUERY => Pdu::Query(Query::parse(body)?.1),
+        CommandId::QUERY_RESP => Pdu::QueryResp(QueryResp::parse(body)?.1),
+        CommandId::CANCEL => Pdu::Cancel(Cancel::parse(body)?.1),
+        CommandId::CANCEL_RESP => Pdu::CancelResp(CancelResp::parse(body)?.1),
+        CommandId::ACTIVE_TEST => Pdu::ActiveTest,
+        CommandId::ACTIVE_TEST_RESP => Pdu::ActiveTestResp(ActiveTestResp::parse(body)?.1),
+        command_id => Pdu::Unknown {
+            command_id,
+            body: to_bytes(body),
+        },
+    };
+    // Bodiless and unknown commands take the whole body; the parsers above end with a
+    // tolerant trailing field or check the body length, so nothing is left unread.
+    Ok((&body[body.len()..], pdu))
 }
 
 /// The [`DecodeError`] for a body parser's failure; offsets count from the packet start.
 #[cold]
 #[inline(never)]
-fn body_error(command_id: CommandId, body: &[u8], e: nom::Err<FieldError<'_>>) -> DecodeError {
-    let e = match e {
-        nom::Err::Error(e) | nom::Err::Failure(e) => e,
-        // Our parsers are all `complete`; report a truncation at the end if one slips by.
-        nom::Err::Incomplete(_) => FieldError {
-            rest: &body[body.len()..],
+fn body_error(
+    command_id: CommandId,
+    body: &[u8],
+    e: nom::Err<crate::parse::Error<'_>>,
+) -> DecodeError {
+    match e {
+        nom::Err::Error(e) | nom::Err::Failure(e) => e.into_decode_error(command_id, body),
+        // The parsers read complete input and never return `Incomplete`; should one slip
+        // by, report a truncation at the end of the body.
+        nom::Err::Incomplete(_) => DecodeError {
+            command: command_id.name(),
             field: "body",
+            offset: HEADER_LEN + body.len(),
             problem: DecodeProblem::Truncated {
                 needed: 1,
                 remaining: 0,
             },
         },
-    };
-    // Both slices point into the same buffer, so the address difference is the offset.
-    let within = (e.rest.as_ptr() as usize).saturating_sub(body.as_ptr() as usize);
-    DecodeError {
-        command: command_id.name(),
-        field: e.field,
-        offset: HEADER_LEN + within,
-        problem: e.problem,
     }
 }
 

@@ -4,13 +4,13 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::codes::SubmitResult;
 use crate::error::{DecodeProblem, EncodeError};
-use crate::fields::{
-    be_u8, check_status, fail, field_error, octets, put_status, status, take, trailing, FieldError,
-    OctetString, PResult,
-};
+use crate::fields::{check_status, put_status, OctetString};
 use crate::msg_id::MsgId;
-use crate::pdu::msg_id_field;
+use crate::parse::{be_u8, counted, msg_id, octets, status, trailing, Error, IResult};
 use crate::{MsgFmt, Version};
+use nom::combinator::cond;
+use nom::multi::count;
+use nom::Parser;
 
 /// Most recipients one SUBMIT may carry (DestUsr_tl < 100).
 pub const MAX_DESTINATIONS: usize = 99;
@@ -105,128 +105,105 @@ impl Submit {
         self.tp_udhi & 0x41 != 0
     }
 
-    /// Parses a SUBMIT body into `out` (every field is overwritten except `msg_content`) and
-    /// returns the Msg_Content bytes (a sub-slice of `i`), which the caller turns into a slice
-    /// of the frame it owns. Writing into the caller's message keeps the ~260-byte struct
-    /// from being copied through each parser's result.
-    ///
-    /// The fixed-layout fields before DestUsr_tl are read after one length check: when the
-    /// body holds all of them, [`Self::parse_prefix`] runs over exactly that many bytes, so
-    /// every per-field check in it is decided at compile time. A shorter body runs the same
-    /// parser over the whole body, which fails at the first field that does not fit (with
-    /// that field's name and offset).
+    /// Parses a SUBMIT body; `to_bytes` turns Msg_Content (a sub-slice of `i`) into owned
+    /// bytes.
     #[inline(always)]
     pub(crate) fn parse<'a>(
         i: &'a [u8],
         version: Version,
-        out: &mut Self,
-    ) -> PResult<'a, &'a [u8]> {
+        to_bytes: impl FnOnce(&'a [u8]) -> Bytes,
+    ) -> IResult<'a, Self> {
+        // `version` becomes a constant in each copy, so the field widths are too.
         match version {
-            Version::V30 => Self::parse_version(i, Version::V30, out),
-            Version::V20 => Self::parse_version(i, Version::V20, out),
+            Version::V30 => Self::parse_version(i, Version::V30, to_bytes),
+            Version::V20 => Self::parse_version(i, Version::V20, to_bytes),
         }
     }
 
-    /// [`Self::parse`] with `version` a constant at each call site.
     #[inline(always)]
-    fn parse_version<'a>(i: &'a [u8], version: Version, out: &mut Self) -> PResult<'a, &'a [u8]> {
+    fn parse_version<'a>(
+        i: &'a [u8],
+        version: Version,
+        to_bytes: impl FnOnce(&'a [u8]) -> Bytes,
+    ) -> IResult<'a, Self> {
         let tw = version.terminal_id_width();
-        let i = match i.split_at_checked(Self::prefix_len(version)) {
-            Some((prefix, rest)) => {
-                Self::parse_prefix(prefix, version, out)?;
-                rest
-            }
-            None => Self::parse_prefix(i, version, out)?.0,
-        };
-        let at_count = i;
-        let (i, count) = be_u8(i, "DestUsr_tl")?;
-        let declared = usize::from(count) * tw;
-        let Some((ids, i)) = i.split_at_checked(declared) else {
-            return fail(
-                at_count,
-                "DestUsr_tl",
-                DecodeProblem::DeclaredTooLong {
-                    declared,
-                    remaining: i.len(),
-                },
-            );
-        };
-        // Bounded by the frame: at most 255 entries, and only if their bytes are present.
-        // One allocation of exactly `count` entries (none for an empty list).
-        out.dest_terminal_ids = ids.chunks_exact(tw).map(OctetString::from_field).collect();
-        let (i, dest_terminal_type) = match version {
-            Version::V30 => be_u8(i, "Dest_terminal_type")?,
-            Version::V20 => (i, 0),
-        };
-        out.dest_terminal_type = dest_terminal_type;
-        let (i, content) = length_prefixed(i)?;
-        out.link_id = trailing(i, version.link_id_width());
-        Ok((&[], content))
-    }
-
-    /// Bytes from Msg_Id up to (not including) DestUsr_tl: 128 on 3.0, 116 on 2.0.
-    const fn prefix_len(version: Version) -> usize {
-        8 + 4
-            + 10
-            + 1
-            + version.terminal_id_width()
-            + 3
-            + 6
-            + 2
-            + 6
-            + 17
-            + 17
-            + 21
-            + match version {
-                Version::V30 => 1,
-                Version::V20 => 0,
-            }
-    }
-
-    /// The fields from Msg_Id to Src_Id, written into `out` as they are read.
-    #[inline(always)]
-    fn parse_prefix<'a>(i: &'a [u8], version: Version, out: &mut Self) -> PResult<'a, ()> {
-        let tw = version.terminal_id_width();
-        let (i, msg_id) = msg_id_field(i, "Msg_Id")?;
-        out.msg_id = msg_id;
-        let (i, pk_total) = be_u8(i, "Pk_total")?;
-        out.pk_total = pk_total;
-        let (i, pk_number) = be_u8(i, "Pk_number")?;
-        out.pk_number = pk_number;
-        let (i, registered_delivery) = be_u8(i, "Registered_Delivery")?;
-        out.registered_delivery = registered_delivery;
-        let (i, msg_level) = be_u8(i, "Msg_level")?;
-        out.msg_level = msg_level;
-        let (i, service_id) = octets(i, "Service_Id", 10)?;
-        out.service_id = service_id;
-        let (i, fee_user_type) = be_u8(i, "Fee_UserType")?;
-        out.fee_user_type = fee_user_type;
-        let (i, fee_terminal_id) = octets(i, "Fee_terminal_Id", tw)?;
-        out.fee_terminal_id = fee_terminal_id;
-        let (i, fee_terminal_type) = match version {
-            Version::V30 => be_u8(i, "Fee_terminal_type")?,
-            Version::V20 => (i, 0),
-        };
-        out.fee_terminal_type = fee_terminal_type;
-        let (i, tp_pid) = be_u8(i, "TP_pId")?;
-        out.tp_pid = tp_pid;
-        let (i, tp_udhi) = be_u8(i, "TP_udhi")?;
-        out.tp_udhi = tp_udhi;
-        let (i, msg_fmt) = be_u8(i, "Msg_Fmt")?;
-        out.msg_fmt = MsgFmt::from_byte(msg_fmt);
-        let (i, msg_src) = octets(i, "Msg_src", 6)?;
-        out.msg_src = msg_src;
-        let (i, fee_type) = octets(i, "FeeType", 2)?;
-        out.fee_type = fee_type;
-        let (i, fee_code) = octets(i, "FeeCode", 6)?;
-        out.fee_code = fee_code;
-        let (i, valid_time) = octets(i, "ValId_Time", 17)?;
-        out.valid_time = valid_time;
-        let (i, at_time) = octets(i, "At_Time", 17)?;
-        out.at_time = at_time;
-        let (i, src_id) = octets(i, "Src_Id", 21)?;
-        out.src_id = src_id;
-        Ok((i, ()))
+        let v30 = version == Version::V30;
+        let (
+            i,
+            (
+                msg_id,
+                pk_total,
+                pk_number,
+                registered_delivery,
+                msg_level,
+                service_id,
+                fee_user_type,
+                fee_terminal_id,
+                fee_terminal_type,
+                tp_pid,
+                tp_udhi,
+                msg_fmt,
+            ),
+        ) = (
+            msg_id("Msg_Id"),
+            be_u8("Pk_total"),
+            be_u8("Pk_number"),
+            be_u8("Registered_Delivery"),
+            be_u8("Msg_level"),
+            octets("Service_Id", 10),
+            be_u8("Fee_UserType"),
+            octets("Fee_terminal_Id", tw),
+            cond(v30, be_u8("Fee_terminal_type")),
+            be_u8("TP_pId"),
+            be_u8("TP_udhi"),
+            be_u8("Msg_Fmt"),
+        )
+            .parse_complete(i)?;
+        let (i, (msg_src, fee_type, fee_code, valid_time, at_time, src_id)) = (
+            octets("Msg_src", 6),
+            octets("FeeType", 2),
+            octets("FeeCode", 6),
+            octets("ValId_Time", 17),
+            octets("At_Time", 17),
+            octets("Src_Id", 21),
+        )
+            .parse_complete(i)?;
+        let at_ids = i.get(1..).unwrap_or_default();
+        let (i, (n, ids)) = counted("DestUsr_tl", tw).parse_complete(i)?;
+        // `counted` checked that all `n` entries are present: one allocation of exactly `n`.
+        let (_, dest_terminal_ids) = count(octets("Dest_terminal_Id", tw), usize::from(n))
+            .parse_complete(ids)
+            .map_err(|e| e.map(|e: Error<'a>| e.rebase(ids, at_ids)))?;
+        let (i, dest_terminal_type) = cond(v30, be_u8("Dest_terminal_type")).parse_complete(i)?;
+        let (i, (_, content)) = counted("Msg_Length", 1).parse_complete(i)?;
+        let (i, link_id) = trailing(version.link_id_width()).parse_complete(i)?;
+        Ok((
+            i,
+            Submit {
+                msg_id,
+                pk_total,
+                pk_number,
+                registered_delivery,
+                msg_level,
+                service_id,
+                fee_user_type,
+                fee_terminal_id,
+                fee_terminal_type: fee_terminal_type.unwrap_or(0),
+                tp_pid,
+                tp_udhi,
+                msg_fmt: MsgFmt::from_byte(msg_fmt),
+                msg_src,
+                fee_type,
+                fee_code,
+                valid_time,
+                at_time,
+                src_id,
+                dest_terminal_ids,
+                dest_terminal_type: dest_terminal_type.unwrap_or(0),
+                msg_content: to_bytes(content),
+                link_id,
+            },
+        ))
     }
 
     pub(crate) fn body_len(&self, version: Version) -> usize {
@@ -301,25 +278,6 @@ impl Submit {
     }
 }
 
-/// Reads Msg_Length and the Msg_Content it announces.
-#[inline]
-pub(crate) fn length_prefixed(i: &[u8]) -> PResult<'_, &[u8]> {
-    let at_length = i;
-    let (i, len) = be_u8(i, "Msg_Length")?;
-    let len = usize::from(len);
-    if len > i.len() {
-        return fail(
-            at_length,
-            "Msg_Length",
-            DecodeProblem::DeclaredTooLong {
-                declared: len,
-                remaining: i.len(),
-            },
-        );
-    }
-    take(i, "Msg_Content", len)
-}
-
 /// CMPP_SUBMIT_RESP: the gateway's Msg_Id and Result for one SUBMIT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -332,17 +290,14 @@ pub struct SubmitResp {
 
 impl SubmitResp {
     /// Result width from the body length (9 → u8, 12 → u32), not from the session version.
-    pub(crate) fn parse(i: &[u8]) -> PResult<'_, Self> {
+    pub(crate) fn parse(i: &[u8]) -> IResult<'_, Self> {
         let width = response_status_width(i, "Result")?;
-        let (i, msg_id) = msg_id_field(i, "Msg_Id")?;
-        let (i, result) = status(i, "Result", width)?;
-        Ok((
-            i,
-            SubmitResp {
+        (msg_id("Msg_Id"), status("Result", width))
+            .map(|(msg_id, result)| SubmitResp {
                 msg_id,
                 result: SubmitResult::from_u32(result),
-            },
-        ))
+            })
+            .parse_complete(i)
     }
 
     pub(crate) fn check(&self, version: Version) -> Result<(), EncodeError> {
@@ -359,17 +314,17 @@ impl SubmitResp {
 pub(crate) fn response_status_width<'a>(
     i: &'a [u8],
     field: &'static str,
-) -> Result<usize, nom::Err<FieldError<'a>>> {
+) -> Result<usize, nom::Err<Error<'a>>> {
     match i.len() {
         9 => Ok(1),
         12 => Ok(4),
-        actual => Err(field_error(
+        actual => Err(nom::Err::Error(Error::new(
             i,
             field,
             DecodeProblem::BadBodyLength {
                 actual,
                 expected: "9 (2.0) or 12 (3.0)",
             },
-        )),
+        ))),
     }
 }
