@@ -36,7 +36,7 @@ impl<const N: usize> OctetString<N> {
                 max: N,
             });
         }
-        if let Some(position) = memchr::memchr(0, value) {
+        if let Some(position) = crate::fields::first_nul(value) {
             return Err(StringError::ContainsNul { position });
         }
         Ok(Self::from_field(value))
@@ -56,7 +56,7 @@ impl<const N: usize> OctetString<N> {
                 bytes
             }
         };
-        let end = memchr::memchr(0, &bytes).unwrap_or(N);
+        let end = crate::fields::first_nul(&bytes).unwrap_or(N);
         OctetString {
             bytes,
             // N is at most a few dozen bytes for every CMPP field, so it fits a u8.
@@ -114,6 +114,15 @@ impl<const N: usize> OctetString<N> {
         dst.put_slice(value);
         dst.put_bytes(0, width.saturating_sub(value.len()));
     }
+}
+
+/// Index of the first NUL byte in `bytes`.
+///
+/// memchr's portable word-at-a-time search: CMPP fields are a few dozen bytes at most, where
+/// it is faster than the SIMD entry point, which dispatches at run time and cannot inline.
+#[inline(always)]
+pub(crate) fn first_nul(bytes: &[u8]) -> Option<usize> {
+    memchr::arch::all::memchr::One::new(0).find(bytes)
 }
 
 impl<const N: usize> PartialEq for OctetString<N> {

@@ -69,6 +69,8 @@ pub mod parse;
 pub mod pdu;
 pub mod version;
 
+#[cfg(any(test, feature = "arbitrary"))]
+pub mod arbitrary;
 #[cfg(feature = "serde")]
 mod serde_hex;
 

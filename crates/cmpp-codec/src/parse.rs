@@ -194,28 +194,189 @@ where
     ) -> nom::PResult<OM, &'a [u8], Self::Output, Self::Error> {
         // Streaming mode, so a field cut short says how many bytes it lacked; the input is
         // complete, so that becomes an error here.
+        let name = self.name;
         match self
             .parser
             .process::<OutputM<OM::Output, OM::Error, Streaming>>(input)
         {
             Ok(done) => Ok(done),
-            Err(nom::Err::Incomplete(needed)) => {
-                let missing = match needed {
-                    Needed::Size(n) => n.get(),
-                    Needed::Unknown => 1,
-                };
-                let name = self.name;
-                Err(nom::Err::Error(OM::Error::bind(|| {
-                    truncated(input, name, missing)
-                })))
+            Err(e) => Err(named::<OM>(e, name, input)),
+        }
+    }
+}
+
+/// The error of field `name` starting at `input`, from its parser's streaming-mode error.
+#[inline(always)]
+fn named<'a, OM: OutputMode>(
+    e: nom::Err<Error<'a>, <OM::Error as Mode>::Output<Error<'a>>>,
+    name: &'static str,
+    input: &'a [u8],
+) -> nom::Err<Error<'a>, <OM::Error as Mode>::Output<Error<'a>>> {
+    match e {
+        nom::Err::Incomplete(needed) => {
+            let missing = match needed {
+                Needed::Size(n) => n.get(),
+                Needed::Unknown => 1,
+            };
+            nom::Err::Error(OM::Error::bind(|| truncated(input, name, missing)))
+        }
+        nom::Err::Error(e) => nom::Err::Error(OM::Error::map(e, |e| e.within(name, input))),
+        nom::Err::Failure(e) => nom::Err::Failure(e.within(name, input)),
+    }
+}
+
+/// A byte slice for nom's primitives ([`nom::bytes::take`], [`nom::number::be_u32`], …) to
+/// run on inside the field parsers: nom's `Input` impl for `&[u8]` leaves `take_from` out of
+/// line, a function call per field; every method here inlines, so a field is a length check
+/// and a load. The field parsers take and return plain `&[u8]`.
+#[derive(Debug, Clone, Copy)]
+struct Slice<'a>(&'a [u8]);
+
+impl<'a> nom::Input for Slice<'a> {
+    type Item = u8;
+    type Iter = std::iter::Copied<std::slice::Iter<'a, u8>>;
+    type IterIndices = std::iter::Enumerate<Self::Iter>;
+
+    #[inline(always)]
+    fn input_len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[inline(always)]
+    fn take(&self, index: usize) -> Self {
+        Slice(self.0.get(..index).unwrap_or(self.0))
+    }
+
+    #[inline(always)]
+    fn take_from(&self, index: usize) -> Self {
+        Slice(self.0.get(index..).unwrap_or_default())
+    }
+
+    #[inline(always)]
+    fn take_split(&self, index: usize) -> (Self, Self) {
+        let (prefix, suffix) = self.0.split_at_checked(index).unwrap_or((self.0, &[]));
+        (Slice(suffix), Slice(prefix))
+    }
+
+    #[inline(always)]
+    fn position<P>(&self, predicate: P) -> Option<usize>
+    where
+        P: Fn(Self::Item) -> bool,
+    {
+        self.0.iter().position(|&b| predicate(b))
+    }
+
+    #[inline(always)]
+    fn iter_elements(&self) -> Self::Iter {
+        self.0.iter().copied()
+    }
+
+    #[inline(always)]
+    fn iter_indices(&self) -> Self::IterIndices {
+        self.iter_elements().enumerate()
+    }
+
+    #[inline(always)]
+    fn slice_index(&self, count: usize) -> Result<usize, Needed> {
+        match count.checked_sub(self.0.len()) {
+            Some(missing) if missing > 0 => Err(Needed::new(missing)),
+            _ => Ok(count),
+        }
+    }
+}
+
+impl<'a> ParseError<Slice<'a>> for Error<'a> {
+    fn from_error_kind(input: Slice<'a>, kind: ErrorKind) -> Self {
+        <Error<'a> as ParseError<&'a [u8]>>::from_error_kind(input.0, kind)
+    }
+
+    fn append(_input: Slice<'a>, _kind: ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+/// A field read by one of nom's primitives (run on [`Slice`]), its value passed through
+/// `convert`.
+#[derive(Debug, Clone, Copy)]
+struct Primitive<P, F> {
+    name: &'static str,
+    parser: P,
+    convert: F,
+}
+
+impl<'a, P, F, O> Parser<&'a [u8]> for Primitive<P, F>
+where
+    P: Parser<Slice<'a>, Error = Error<'a>>,
+    F: FnMut(P::Output) -> O,
+{
+    type Output = O;
+    type Error = Error<'a>;
+
+    #[inline(always)]
+    fn process<OM: OutputMode>(
+        &mut self,
+        input: &'a [u8],
+    ) -> nom::PResult<OM, &'a [u8], Self::Output, Self::Error> {
+        // Streaming mode, as in `Field`, for the exact count of missing bytes.
+        match self
+            .parser
+            .process::<OutputM<OM::Output, OM::Error, Streaming>>(Slice(input))
+        {
+            Ok((Slice(rest), out)) => {
+                let convert = &mut self.convert;
+                // A closure marked for inlining: passing `convert` itself leaves a call
+                // through the `&mut F` shim on the hot path.
+                #[allow(clippy::redundant_closure)]
+                Ok((
+                    rest,
+                    OM::Output::map(
+                        out,
+                        #[inline(always)]
+                        |o| convert(o),
+                    ),
+                ))
             }
-            Err(nom::Err::Error(e)) => {
-                let name = self.name;
-                Err(nom::Err::Error(OM::Error::map(e, |e| {
-                    e.within(name, input)
-                })))
-            }
-            Err(nom::Err::Failure(e)) => Err(nom::Err::Failure(e.within(self.name, input))),
+            Err(e) => Err(named::<OM>(e, self.name, input)),
+        }
+    }
+}
+
+/// Field `name` read by nom primitive `parser`, its value converted by `convert`.
+#[inline(always)]
+fn primitive<'a, P, F, O>(name: &'static str, parser: P, convert: F) -> Primitive<P, F>
+where
+    P: Parser<Slice<'a>, Error = Error<'a>>,
+    F: FnMut(P::Output) -> O,
+{
+    Primitive {
+        name,
+        parser,
+        convert,
+    }
+}
+
+/// A parser written as a function over complete input, like nom's impl for closures, but
+/// always inlined: the field parsers sit on the decoding hot path.
+#[derive(Debug, Clone, Copy)]
+struct Inline<F>(F);
+
+impl<'a, F, O> Parser<&'a [u8]> for Inline<F>
+where
+    F: FnMut(&'a [u8]) -> IResult<'a, O>,
+{
+    type Output = O;
+    type Error = Error<'a>;
+
+    #[inline(always)]
+    fn process<OM: OutputMode>(
+        &mut self,
+        input: &'a [u8],
+    ) -> nom::PResult<OM, &'a [u8], Self::Output, Self::Error> {
+        match (self.0)(input) {
+            Ok((rest, out)) => Ok((rest, OM::Output::bind(|| out))),
+            Err(nom::Err::Error(e)) => Err(nom::Err::Error(OM::Error::bind(|| e))),
+            Err(nom::Err::Failure(e)) => Err(nom::Err::Failure(e)),
+            Err(nom::Err::Incomplete(n)) => Err(nom::Err::Incomplete(n)),
         }
     }
 }
@@ -250,19 +411,19 @@ pub(crate) fn fail<'a, T>(
 /// A one-byte field.
 #[inline(always)]
 pub fn be_u8<'a>(name: &'static str) -> impl Parser<&'a [u8], Output = u8, Error = Error<'a>> {
-    field(name, nom::number::be_u8())
+    primitive(name, nom::number::be_u8(), |v| v)
 }
 
 /// A big-endian four-byte field.
 #[inline(always)]
 pub fn be_u32<'a>(name: &'static str) -> impl Parser<&'a [u8], Output = u32, Error = Error<'a>> {
-    field(name, nom::number::be_u32())
+    primitive(name, nom::number::be_u32(), |v| v)
 }
 
 /// An eight-byte Msg_Id field.
 #[inline(always)]
 pub fn msg_id<'a>(name: &'static str) -> impl Parser<&'a [u8], Output = MsgId, Error = Error<'a>> {
-    field(name, nom::number::be_u64()).map(MsgId::from_u64)
+    primitive(name, nom::number::be_u64(), MsgId::from_u64)
 }
 
 /// Exactly `n` bytes, borrowed.
@@ -271,7 +432,7 @@ pub fn bytes<'a>(
     name: &'static str,
     n: usize,
 ) -> impl Parser<&'a [u8], Output = &'a [u8], Error = Error<'a>> {
-    field(name, nom::bytes::take(n))
+    primitive(name, nom::bytes::take(n), |Slice(value)| value)
 }
 
 /// A fixed-size byte array (authenticators, Stat).
@@ -280,7 +441,12 @@ pub fn array<'a, const K: usize>(
     name: &'static str,
 ) -> impl Parser<&'a [u8], Output = [u8; K], Error = Error<'a>> {
     // `take(K)` yields exactly K bytes, so the conversion always succeeds.
-    bytes(name, K).map(|b: &[u8]| b.first_chunk::<K>().copied().unwrap_or([0; K]))
+    primitive(
+        name,
+        nom::bytes::take(K),
+        #[inline(always)]
+        |Slice(b)| b.first_chunk::<K>().copied().unwrap_or([0; K]),
+    )
 }
 
 /// A NUL-padded Octet String field `width` bytes wide on the wire, kept up to its first NUL
@@ -291,7 +457,12 @@ pub fn octets<'a, const N: usize>(
     name: &'static str,
     width: usize,
 ) -> impl Parser<&'a [u8], Output = OctetString<N>, Error = Error<'a>> {
-    bytes(name, width).map(OctetString::from_field)
+    primitive(
+        name,
+        nom::bytes::take(width),
+        #[inline(always)]
+        |Slice(value)| OctetString::from_field(value),
+    )
 }
 
 /// A status field 1 byte (2.0) or 4 bytes (3.0) wide, as a u32.
@@ -301,13 +472,16 @@ pub fn status<'a>(
     width: usize,
 ) -> impl Parser<&'a [u8], Output = u32, Error = Error<'a>> {
     let wide = width == 4;
-    move |input: &'a [u8]| {
-        if wide {
-            be_u32(name).parse_complete(input)
-        } else {
-            be_u8(name).map(u32::from).parse_complete(input)
-        }
-    }
+    Inline(
+        #[inline(always)]
+        move |input: &'a [u8]| {
+            if wide {
+                be_u32(name).parse_complete(input)
+            } else {
+                primitive(name, nom::number::be_u8(), u32::from).parse_complete(input)
+            }
+        },
+    )
 }
 
 /// A one-byte count `name` followed by `count × unit` bytes: returns the count and those
@@ -318,21 +492,24 @@ pub fn counted<'a>(
     name: &'static str,
     unit: usize,
 ) -> impl Parser<&'a [u8], Output = (u8, &'a [u8]), Error = Error<'a>> {
-    move |input: &'a [u8]| {
-        let (rest, count) = be_u8(name).parse_complete(input)?;
-        let declared = usize::from(count) * unit;
-        match rest.split_at_checked(declared) {
-            Some((data, rest)) => Ok((rest, (count, data))),
-            None => fail(
-                input,
-                name,
-                DecodeProblem::DeclaredTooLong {
-                    declared,
-                    remaining: rest.len(),
-                },
-            ),
-        }
-    }
+    Inline(
+        #[inline(always)]
+        move |input: &'a [u8]| {
+            let (rest, count) = be_u8(name).parse_complete(input)?;
+            let declared = usize::from(count) * unit;
+            match rest.split_at_checked(declared) {
+                Some((data, rest)) => Ok((rest, (count, data))),
+                None => fail(
+                    input,
+                    name,
+                    DecodeProblem::DeclaredTooLong {
+                        declared,
+                        remaining: rest.len(),
+                    },
+                ),
+            }
+        },
+    )
 }
 
 /// An optional last string field: up to `width` bytes of whatever is left. A missing field
@@ -342,10 +519,13 @@ pub fn counted<'a>(
 pub fn trailing<'a, const N: usize>(
     width: usize,
 ) -> impl Parser<&'a [u8], Output = OctetString<N>, Error = Error<'a>> {
-    move |input: &'a [u8]| {
-        let value = input.get(..width).unwrap_or(input);
-        Ok((&input[input.len()..], OctetString::from_field(value)))
-    }
+    Inline(
+        #[inline(always)]
+        move |input: &'a [u8]| {
+            let value = input.get(..width).unwrap_or(input);
+            Ok((&input[input.len()..], OctetString::from_field(value)))
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ impl StatusReport {
         // Dest_terminal_Id is whatever lies between the prefix and SMSC_sequence.
         let dest_len = i.len().saturating_sub(4);
         let value_len =
-            memchr::memchr(0, i.get(..dest_len).unwrap_or_default()).unwrap_or(dest_len);
+            crate::fields::first_nul(i.get(..dest_len).unwrap_or_default()).unwrap_or(dest_len);
         if value_len > 32 {
             return fail(
                 i,

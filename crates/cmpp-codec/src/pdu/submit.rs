@@ -113,97 +113,74 @@ impl Submit {
         version: Version,
         to_bytes: impl FnOnce(&'a [u8]) -> Bytes,
     ) -> IResult<'a, Self> {
+        let mut out = Submit::default();
         // `version` becomes a constant in each copy, so the field widths are too.
-        match version {
-            Version::V30 => Self::parse_version(i, Version::V30, to_bytes),
-            Version::V20 => Self::parse_version(i, Version::V20, to_bytes),
-        }
+        let (rest, content) = match version {
+            Version::V30 => Self::parse_into(i, Version::V30, &mut out)?,
+            Version::V20 => Self::parse_into(i, Version::V20, &mut out)?,
+        };
+        out.msg_content = to_bytes(content);
+        Ok((rest, out))
     }
 
+    /// Parses into `out` (every field but `msg_content`, which is returned as a sub-slice
+    /// of `i`). Writing each field into the caller's message as it is read keeps the
+    /// ~260-byte struct from being copied through each parser's result.
     #[inline(always)]
-    fn parse_version<'a>(
-        i: &'a [u8],
-        version: Version,
-        to_bytes: impl FnOnce(&'a [u8]) -> Bytes,
-    ) -> IResult<'a, Self> {
+    fn parse_into<'a>(i: &'a [u8], version: Version, out: &mut Self) -> IResult<'a, &'a [u8]> {
         let tw = version.terminal_id_width();
         let v30 = version == Version::V30;
-        let (
-            i,
-            (
-                msg_id,
-                pk_total,
-                pk_number,
-                registered_delivery,
-                msg_level,
-                service_id,
-                fee_user_type,
-                fee_terminal_id,
-                fee_terminal_type,
-                tp_pid,
-                tp_udhi,
-                msg_fmt,
-            ),
-        ) = (
-            msg_id("Msg_Id"),
+        let (i, msg_id) = msg_id("Msg_Id").parse_complete(i)?;
+        out.msg_id = msg_id;
+        let (i, (pk_total, pk_number, registered_delivery, msg_level)) = (
             be_u8("Pk_total"),
             be_u8("Pk_number"),
             be_u8("Registered_Delivery"),
             be_u8("Msg_level"),
-            octets("Service_Id", 10),
-            be_u8("Fee_UserType"),
-            octets("Fee_terminal_Id", tw),
-            cond(v30, be_u8("Fee_terminal_type")),
-            be_u8("TP_pId"),
-            be_u8("TP_udhi"),
-            be_u8("Msg_Fmt"),
         )
             .parse_complete(i)?;
-        let (i, (msg_src, fee_type, fee_code, valid_time, at_time, src_id)) = (
-            octets("Msg_src", 6),
-            octets("FeeType", 2),
-            octets("FeeCode", 6),
-            octets("ValId_Time", 17),
-            octets("At_Time", 17),
-            octets("Src_Id", 21),
-        )
-            .parse_complete(i)?;
+        out.pk_total = pk_total;
+        out.pk_number = pk_number;
+        out.registered_delivery = registered_delivery;
+        out.msg_level = msg_level;
+        let (i, service_id) = octets("Service_Id", 10).parse_complete(i)?;
+        out.service_id = service_id;
+        let (i, fee_user_type) = be_u8("Fee_UserType").parse_complete(i)?;
+        out.fee_user_type = fee_user_type;
+        let (i, fee_terminal_id) = octets("Fee_terminal_Id", tw).parse_complete(i)?;
+        out.fee_terminal_id = fee_terminal_id;
+        let (i, fee_terminal_type) = cond(v30, be_u8("Fee_terminal_type")).parse_complete(i)?;
+        out.fee_terminal_type = fee_terminal_type.unwrap_or(0);
+        let (i, (tp_pid, tp_udhi, msg_fmt)) =
+            (be_u8("TP_pId"), be_u8("TP_udhi"), be_u8("Msg_Fmt")).parse_complete(i)?;
+        out.tp_pid = tp_pid;
+        out.tp_udhi = tp_udhi;
+        out.msg_fmt = MsgFmt::from_byte(msg_fmt);
+        let (i, msg_src) = octets("Msg_src", 6).parse_complete(i)?;
+        out.msg_src = msg_src;
+        let (i, fee_type) = octets("FeeType", 2).parse_complete(i)?;
+        out.fee_type = fee_type;
+        let (i, fee_code) = octets("FeeCode", 6).parse_complete(i)?;
+        out.fee_code = fee_code;
+        let (i, valid_time) = octets("ValId_Time", 17).parse_complete(i)?;
+        out.valid_time = valid_time;
+        let (i, at_time) = octets("At_Time", 17).parse_complete(i)?;
+        out.at_time = at_time;
+        let (i, src_id) = octets("Src_Id", 21).parse_complete(i)?;
+        out.src_id = src_id;
         let at_ids = i.get(1..).unwrap_or_default();
         let (i, (n, ids)) = counted("DestUsr_tl", tw).parse_complete(i)?;
         // `counted` checked that all `n` entries are present: one allocation of exactly `n`.
         let (_, dest_terminal_ids) = count(octets("Dest_terminal_Id", tw), usize::from(n))
             .parse_complete(ids)
             .map_err(|e| e.map(|e: Error<'a>| e.rebase(ids, at_ids)))?;
+        out.dest_terminal_ids = dest_terminal_ids;
         let (i, dest_terminal_type) = cond(v30, be_u8("Dest_terminal_type")).parse_complete(i)?;
+        out.dest_terminal_type = dest_terminal_type.unwrap_or(0);
         let (i, (_, content)) = counted("Msg_Length", 1).parse_complete(i)?;
         let (i, link_id) = trailing(version.link_id_width()).parse_complete(i)?;
-        Ok((
-            i,
-            Submit {
-                msg_id,
-                pk_total,
-                pk_number,
-                registered_delivery,
-                msg_level,
-                service_id,
-                fee_user_type,
-                fee_terminal_id,
-                fee_terminal_type: fee_terminal_type.unwrap_or(0),
-                tp_pid,
-                tp_udhi,
-                msg_fmt: MsgFmt::from_byte(msg_fmt),
-                msg_src,
-                fee_type,
-                fee_code,
-                valid_time,
-                at_time,
-                src_id,
-                dest_terminal_ids,
-                dest_terminal_type: dest_terminal_type.unwrap_or(0),
-                msg_content: to_bytes(content),
-                link_id,
-            },
-        ))
+        out.link_id = link_id;
+        Ok((i, content))
     }
 
     pub(crate) fn body_len(&self, version: Version) -> usize {
