@@ -15,6 +15,19 @@ use crate::Version;
 /// gateways send full-width values without a terminator). Encoding right-pads with NUL. A value
 /// longer than `N` or containing a NUL cannot be built, so encoders never truncate. Trailing
 /// spaces are kept so numbers echo exactly as received.
+///
+/// ```
+/// use cmpp_codec::{OctetString, StringError};
+///
+/// let sp: OctetString<6> = "900001".try_into().unwrap();
+/// assert_eq!(sp, "900001");
+/// assert_eq!(sp.as_bytes(), b"900001");
+/// assert_eq!(
+///     OctetString::<6>::try_from("9000012"),
+///     Err(StringError::TooLong { len: 7, max: 6 })
+/// );
+/// assert!(OctetString::<6>::default().is_empty()); // all NUL on the wire
+/// ```
 #[derive(Clone, Copy)]
 pub struct OctetString<const N: usize> {
     bytes: [u8; N],
@@ -56,7 +69,7 @@ impl<const N: usize> OctetString<N> {
                 bytes
             }
         };
-        let end = crate::fields::first_nul(&bytes).unwrap_or(N);
+        let end = first_nul(&bytes).unwrap_or(N);
         OctetString {
             bytes,
             // N is at most a few dozen bytes for every CMPP field, so it fits a u8.
@@ -120,8 +133,19 @@ impl<const N: usize> OctetString<N> {
 ///
 /// memchr's portable word-at-a-time search: CMPP fields are a few dozen bytes at most, where
 /// it is faster than the SIMD entry point, which dispatches at run time and cannot inline.
+/// Empty values (all-NUL fields such as an unset At_Time or LinkID) are common enough to be
+/// answered from the first byte.
 #[inline(always)]
 pub(crate) fn first_nul(bytes: &[u8]) -> Option<usize> {
+    if bytes.first() == Some(&0) {
+        return Some(0);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if bytes.len() >= 16 {
+        if let Some(one) = memchr::arch::x86_64::sse2::memchr::One::new(0) {
+            return one.find(bytes);
+        }
+    }
     memchr::arch::all::memchr::One::new(0).find(bytes)
 }
 

@@ -29,6 +29,38 @@ pub enum DeliverContent {
 ///
 /// Src_terminal_Id holds up to 32 bytes (3.0); on 2.0 it must fit 21 and LinkID the 8-byte
 /// Reserved field.
+///
+/// ```
+/// use cmpp_codec::{decode, Deliver, DeliverContent, MsgFmt, MsgId, OctetString, Packet, Pdu};
+/// use cmpp_codec::{Stat, StatKind, StatusReport, Version};
+///
+/// // A status report for the message the gateway numbered 42.
+/// let report = StatusReport {
+///     msg_id: MsgId::from_u64(42),
+///     stat: Stat::DELIVRD,
+///     submit_time: "2612040950".try_into().unwrap(),
+///     done_time: "2612040951".try_into().unwrap(),
+///     dest_terminal_id: "13800138000".try_into().unwrap(),
+///     smsc_sequence: 7,
+/// };
+/// let deliver = Deliver {
+///     msg_id: MsgId::from_u64(43),
+///     dest_id: "10690001".try_into().unwrap(),
+///     service_id: OctetString::EMPTY,
+///     tp_pid: 0,
+///     tp_udhi: 0,
+///     msg_fmt: MsgFmt::Ascii,
+///     src_terminal_id: "13800138000".try_into().unwrap(),
+///     src_terminal_type: 0,
+///     content: DeliverContent::Report(report),
+///     link_id: OctetString::EMPTY,
+/// };
+/// let bytes = Packet::new(9, deliver).to_bytes(Version::V20).unwrap();
+/// let Pdu::Deliver(got) = decode(bytes, Version::V20).unwrap().pdu else { panic!() };
+/// let got = got.report().unwrap();
+/// assert_eq!(got.msg_id, MsgId::from_u64(42));
+/// assert_eq!(got.stat.kind(), StatKind::Delivered);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Deliver {

@@ -24,6 +24,15 @@ pub use report::StatusReport;
 pub use submit::{Submit, SubmitResp};
 
 /// Any SP⇄ISMG message body, plus unknown commands kept raw.
+///
+/// ```
+/// use cmpp_codec::{ActiveTestResp, CommandId, Pdu};
+///
+/// let pdu = Pdu::from(ActiveTestResp::default());
+/// assert_eq!(pdu.command_id(), CommandId::ACTIVE_TEST_RESP);
+/// assert_eq!(pdu.name(), "ACTIVE_TEST_RESP");
+/// assert!(pdu.is_response());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Pdu {
@@ -67,6 +76,15 @@ pub enum Pdu {
 }
 
 /// One packet: Sequence_Id plus the message.
+///
+/// ```
+/// use cmpp_codec::{decode, Packet, Pdu, Version};
+///
+/// let ping = Packet::new(5, Pdu::ActiveTest);
+/// let bytes = ping.to_bytes(Version::V20).unwrap();
+/// assert_eq!(&bytes[..], &[0, 0, 0, 12, 0, 0, 0, 8, 0, 0, 0, 5]);
+/// assert_eq!(decode(bytes, Version::V20).unwrap(), ping);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Packet {
@@ -208,7 +226,33 @@ impl Pdu {
 
 /// Decodes one complete frame (exactly the bytes [`crate::split_frame`] reported).
 ///
-/// Msg_Content and unknown bodies are zero-copy slices of `frame`.
+/// Msg_Content and unknown bodies are zero-copy slices of `frame`. A malformed body is a
+/// [`DecodeError`] naming the command, the field and its byte offset; the frame is consumed
+/// either way, so the stream stays in step. The body parsers are public in
+/// [`crate::parse`] for callers holding a borrowed slice.
+///
+/// ```
+/// use bytes::Bytes;
+/// use cmpp_codec::{decode, DecodeProblem, Pdu, Version};
+///
+/// // SUBMIT_RESP on 3.0: Msg_Id, then a 4-byte Result (8 = flow control).
+/// let frame = Bytes::from_static(&[
+///     0, 0, 0, 24, 0x80, 0, 0, 4, 0, 0, 0, 0x17, // header
+///     0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 8, // body
+/// ]);
+/// let packet = decode(frame.clone(), Version::V30).unwrap();
+/// assert_eq!(packet.sequence_id, 0x17);
+/// let Pdu::SubmitResp(resp) = packet.pdu else { panic!("not a SUBMIT_RESP") };
+/// assert!(resp.result.is_retryable());
+///
+/// // The same packet cut short: Total_Length no longer matches.
+/// let err = decode(frame.slice(..20), Version::V30).unwrap_err();
+/// assert_eq!(err.field, "Total_Length");
+/// assert_eq!(
+///     err.problem,
+///     DecodeProblem::LengthMismatch { declared: 24, actual: 20 }
+/// );
+/// ```
 pub fn decode(frame: Bytes, version: Version) -> Result<Packet, DecodeError> {
     let header = Header::parse(&frame)?;
     check_total_length(&header, frame.len())?;
@@ -321,6 +365,28 @@ fn body_error(
 /// Encodes `packet` at `version`, appending to `dst`; computes Total_Length.
 ///
 /// Every check runs before the first byte is written, so `dst` is unchanged on error.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use cmpp_codec::{encode, EncodeError, Packet, Submit, Version};
+///
+/// let mut submit = Submit::default();
+/// submit.dest_terminal_ids = vec!["13800138000".try_into().unwrap()];
+/// submit.msg_content = "hello".into();
+/// let packet = Packet::new(1, submit.clone());
+///
+/// let mut dst = BytesMut::new();
+/// encode(&packet, Version::V30, &mut dst).unwrap();
+/// assert_eq!(dst.len(), packet.encoded_len(Version::V30));
+/// assert_eq!(&dst[..4], &[0, 0, 0, 200]); // Total_Length: 12 + 151 + 32 + 5
+///
+/// // A 3.0-width number cannot go out on 2.0: nothing is written.
+/// submit.dest_terminal_ids = vec!["8613800138000123456789".try_into().unwrap()];
+/// let mut dst = BytesMut::new();
+/// let err = encode(&Packet::new(2, submit), Version::V20, &mut dst).unwrap_err();
+/// assert!(matches!(err, EncodeError::FieldTooLong { field: "Dest_terminal_Id", .. }));
+/// assert!(dst.is_empty());
+/// ```
 pub fn encode(packet: &Packet, version: Version, dst: &mut BytesMut) -> Result<(), EncodeError> {
     let pdu = &packet.pdu;
     pdu.check(version)?;

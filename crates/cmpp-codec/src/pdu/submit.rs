@@ -8,8 +8,6 @@ use crate::fields::{check_status, put_status, OctetString};
 use crate::msg_id::MsgId;
 use crate::parse::{be_u8, counted, msg_id, octets, status, trailing, Error, IResult};
 use crate::{MsgFmt, Version};
-use nom::combinator::cond;
-use nom::multi::count;
 use nom::Parser;
 
 /// Most recipients one SUBMIT may carry (DestUsr_tl < 100).
@@ -19,6 +17,25 @@ pub const MAX_DESTINATIONS: usize = 99;
 ///
 /// Number fields hold up to 32 bytes (3.0 width); on 2.0 they must fit 21 bytes and
 /// LinkID must fit the 8-byte Reserve, else encoding fails with [`EncodeError::FieldTooLong`].
+///
+/// ```
+/// use cmpp_codec::{decode, text, MsgFmt, Packet, Pdu, Submit, Version};
+///
+/// let submit = Submit {
+///     registered_delivery: 1, // ask for a status report
+///     service_id: "test".try_into().unwrap(),
+///     msg_src: "900001".try_into().unwrap(),
+///     src_id: "10690001".try_into().unwrap(),
+///     dest_terminal_ids: vec!["13800138000".try_into().unwrap()],
+///     msg_fmt: MsgFmt::Ucs2,
+///     msg_content: text::encode_ucs2("你好").into(),
+///     ..Submit::default()
+/// };
+/// let bytes = Packet::new(1, submit.clone()).to_bytes(Version::V30).unwrap();
+/// let Pdu::Submit(back) = decode(bytes, Version::V30).unwrap().pdu else { panic!() };
+/// assert_eq!(back, submit);
+/// assert_eq!(text::decode_ucs2(&back.msg_content).unwrap(), "你好");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Submit {
@@ -126,10 +143,64 @@ impl Submit {
     /// Parses into `out` (every field but `msg_content`, which is returned as a sub-slice
     /// of `i`). Writing each field into the caller's message as it is read keeps the
     /// ~260-byte struct from being copied through each parser's result.
+    ///
+    /// The fixed-layout fields before DestUsr_tl are read after one length check: when the
+    /// body holds all of them, [`Self::parse_prefix`] runs over exactly that many bytes, so
+    /// every per-field check in it is decided at compile time. A shorter body runs the same
+    /// parser over the whole body, which fails at the first field that does not fit (with
+    /// that field's name and offset).
     #[inline(always)]
     fn parse_into<'a>(i: &'a [u8], version: Version, out: &mut Self) -> IResult<'a, &'a [u8]> {
         let tw = version.terminal_id_width();
-        let v30 = version == Version::V30;
+        let i = match i.split_at_checked(Self::prefix_len(version)) {
+            Some((prefix, rest)) => {
+                // Cannot fail: the prefix holds every field. Should it, its errors point
+                // into `prefix`, which starts where `i` does.
+                Self::parse_prefix(prefix, version, out)
+                    .map_err(|e| e.map(|e: Error<'a>| e.rebase(prefix, i)))?;
+                rest
+            }
+            None => Self::parse_prefix(i, version, out)?.0,
+        };
+        let (i, (_, ids)) = counted("DestUsr_tl", tw).parse_complete(i)?;
+        // `counted` checked that every entry is present, so the list is the bytes cut into
+        // entries: one allocation of exactly the count, no per-entry checks.
+        out.dest_terminal_ids = ids.chunks_exact(tw).map(OctetString::from_field).collect();
+        let (i, dest_terminal_type) = match version {
+            Version::V30 => be_u8("Dest_terminal_type").parse_complete(i)?,
+            Version::V20 => (i, 0),
+        };
+        out.dest_terminal_type = dest_terminal_type;
+        let (i, (_, content)) = counted("Msg_Length", 1).parse_complete(i)?;
+        let (i, link_id) = trailing(version.link_id_width()).parse_complete(i)?;
+        out.link_id = link_id;
+        Ok((i, content))
+    }
+
+    /// Bytes from Msg_Id up to (not including) DestUsr_tl: 128 on 3.0, 116 on 2.0.
+    const fn prefix_len(version: Version) -> usize {
+        let fee_terminal_type = match version {
+            Version::V30 => 1,
+            Version::V20 => 0,
+        };
+        8 + 4
+            + 10
+            + 1
+            + version.terminal_id_width()
+            + fee_terminal_type
+            + 3
+            + 6
+            + 2
+            + 6
+            + 17
+            + 17
+            + 21
+    }
+
+    /// The fields from Msg_Id to Src_Id, written into `out` as they are read.
+    #[inline(always)]
+    fn parse_prefix<'a>(i: &'a [u8], version: Version, out: &mut Self) -> IResult<'a, ()> {
+        let tw = version.terminal_id_width();
         let (i, msg_id) = msg_id("Msg_Id").parse_complete(i)?;
         out.msg_id = msg_id;
         let (i, (pk_total, pk_number, registered_delivery, msg_level)) = (
@@ -149,8 +220,11 @@ impl Submit {
         out.fee_user_type = fee_user_type;
         let (i, fee_terminal_id) = octets("Fee_terminal_Id", tw).parse_complete(i)?;
         out.fee_terminal_id = fee_terminal_id;
-        let (i, fee_terminal_type) = cond(v30, be_u8("Fee_terminal_type")).parse_complete(i)?;
-        out.fee_terminal_type = fee_terminal_type.unwrap_or(0);
+        let (i, fee_terminal_type) = match version {
+            Version::V30 => be_u8("Fee_terminal_type").parse_complete(i)?,
+            Version::V20 => (i, 0),
+        };
+        out.fee_terminal_type = fee_terminal_type;
         let (i, (tp_pid, tp_udhi, msg_fmt)) =
             (be_u8("TP_pId"), be_u8("TP_udhi"), be_u8("Msg_Fmt")).parse_complete(i)?;
         out.tp_pid = tp_pid;
@@ -168,19 +242,7 @@ impl Submit {
         out.at_time = at_time;
         let (i, src_id) = octets("Src_Id", 21).parse_complete(i)?;
         out.src_id = src_id;
-        let at_ids = i.get(1..).unwrap_or_default();
-        let (i, (n, ids)) = counted("DestUsr_tl", tw).parse_complete(i)?;
-        // `counted` checked that all `n` entries are present: one allocation of exactly `n`.
-        let (_, dest_terminal_ids) = count(octets("Dest_terminal_Id", tw), usize::from(n))
-            .parse_complete(ids)
-            .map_err(|e| e.map(|e: Error<'a>| e.rebase(ids, at_ids)))?;
-        out.dest_terminal_ids = dest_terminal_ids;
-        let (i, dest_terminal_type) = cond(v30, be_u8("Dest_terminal_type")).parse_complete(i)?;
-        out.dest_terminal_type = dest_terminal_type.unwrap_or(0);
-        let (i, (_, content)) = counted("Msg_Length", 1).parse_complete(i)?;
-        let (i, link_id) = trailing(version.link_id_width()).parse_complete(i)?;
-        out.link_id = link_id;
-        Ok((i, content))
+        Ok((i, ()))
     }
 
     pub(crate) fn body_len(&self, version: Version) -> usize {
