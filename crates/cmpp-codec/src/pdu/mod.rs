@@ -294,6 +294,18 @@ fn decode_inner<T>(
     wrap: impl FnOnce(Pdu) -> T,
 ) -> Result<T, DecodeError> {
     let body = source.get(body_start..).unwrap_or_default();
+    if command_id == CommandId::SUBMIT {
+        // The most frequent message, parsed into the message it is returned in: the
+        // ~260-byte struct is not copied through the parser's and the match's results.
+        let mut m = Submit::default();
+        return match Submit::parse_into(body, version, &mut m) {
+            Ok((_, content)) => {
+                m.msg_content = source.slice_ref(content);
+                Ok(wrap(Pdu::Submit(m)))
+            }
+            Err(e) => Err(body_error(command_id, body, e)),
+        };
+    }
     // Every slice the parser hands out lies inside `body`, hence inside `source`.
     match parse_body(command_id, body, version, &mut |part| {
         source.slice_ref(part)

@@ -131,11 +131,7 @@ impl Submit {
         to_bytes: impl FnOnce(&'a [u8]) -> Bytes,
     ) -> IResult<'a, Self> {
         let mut out = Submit::default();
-        // `version` becomes a constant in each copy, so the field widths are too.
-        let (rest, content) = match version {
-            Version::V30 => Self::parse_into(i, Version::V30, &mut out)?,
-            Version::V20 => Self::parse_into(i, Version::V20, &mut out)?,
-        };
+        let (rest, content) = Self::parse_into(i, version, &mut out)?;
         out.msg_content = to_bytes(content);
         Ok((rest, out))
     }
@@ -143,6 +139,20 @@ impl Submit {
     /// Parses into `out` (every field but `msg_content`, which is returned as a sub-slice
     /// of `i`). Writing each field into the caller's message as it is read keeps the
     /// ~260-byte struct from being copied through each parser's result.
+    #[inline(always)]
+    pub(crate) fn parse_into<'a>(
+        i: &'a [u8],
+        version: Version,
+        out: &mut Self,
+    ) -> IResult<'a, &'a [u8]> {
+        // `version` becomes a constant in each copy, so the field widths are too.
+        match version {
+            Version::V30 => Self::parse_version(i, Version::V30, out),
+            Version::V20 => Self::parse_version(i, Version::V20, out),
+        }
+    }
+
+    /// [`Self::parse_into`] with `version` a constant.
     ///
     /// The fixed-layout fields before DestUsr_tl are read after one length check: when the
     /// body holds all of them, [`Self::parse_prefix`] runs over exactly that many bytes, so
@@ -150,7 +160,7 @@ impl Submit {
     /// parser over the whole body, which fails at the first field that does not fit (with
     /// that field's name and offset).
     #[inline(always)]
-    fn parse_into<'a>(i: &'a [u8], version: Version, out: &mut Self) -> IResult<'a, &'a [u8]> {
+    fn parse_version<'a>(i: &'a [u8], version: Version, out: &mut Self) -> IResult<'a, &'a [u8]> {
         let tw = version.terminal_id_width();
         let i = match i.split_at_checked(Self::prefix_len(version)) {
             Some((prefix, rest)) => {
