@@ -10,7 +10,6 @@ use crate::parse::{be_u8, counted, msg_id, octets, status, trailing, IResult};
 use crate::pdu::report::StatusReport;
 use crate::pdu::submit::response_status_width;
 use crate::{MsgFmt, Version};
-use nom::combinator::cond;
 use nom::Parser;
 
 /// What a DELIVER carries, chosen by Registered_Delivery.
@@ -115,21 +114,18 @@ impl Deliver {
         version: Version,
         to_bytes: impl FnOnce(&'a [u8]) -> Bytes,
     ) -> IResult<'a, Self> {
-        let (i, (msg_id, dest_id, service_id, tp_pid, tp_udhi, msg_fmt)) = (
-            msg_id("Msg_Id"),
-            octets("Dest_Id", 21),
-            octets("Service_Id", 10),
-            be_u8("TP_pid"),
-            be_u8("TP_udhi"),
-            be_u8("Msg_Fmt"),
-        )
-            .parse_complete(i)?;
-        let (i, (src_terminal_id, src_terminal_type, registered_delivery)) = (
-            octets("Src_terminal_Id", version.terminal_id_width()),
-            cond(version == Version::V30, be_u8("Src_terminal_type")),
-            be_u8("Registered_Delivery"),
-        )
-            .parse_complete(i)?;
+        let (i, msg_id) = msg_id("Msg_Id").parse_complete(i)?;
+        let (i, dest_id) = octets("Dest_Id", 21).parse_complete(i)?;
+        let (i, service_id) = octets("Service_Id", 10).parse_complete(i)?;
+        let (i, (tp_pid, tp_udhi, msg_fmt)) =
+            (be_u8("TP_pid"), be_u8("TP_udhi"), be_u8("Msg_Fmt")).parse_complete(i)?;
+        let (i, src_terminal_id) =
+            octets("Src_terminal_Id", version.terminal_id_width()).parse_complete(i)?;
+        let (i, src_terminal_type) = match version {
+            Version::V30 => be_u8("Src_terminal_type").parse_complete(i)?,
+            Version::V20 => (i, 0),
+        };
+        let (i, registered_delivery) = be_u8("Registered_Delivery").parse_complete(i)?;
         let at_content = i.get(1..).unwrap_or_default();
         let (i, (_, raw)) = counted("Msg_Length", 1).parse_complete(i)?;
         // Any Registered_Delivery other than 1 is read as an ordinary MO message.
@@ -153,7 +149,7 @@ impl Deliver {
                 tp_udhi,
                 msg_fmt: MsgFmt::from_byte(msg_fmt),
                 src_terminal_id,
-                src_terminal_type: src_terminal_type.unwrap_or(0),
+                src_terminal_type,
                 content,
                 link_id,
             },

@@ -6,7 +6,7 @@ use crate::codes::Stat;
 use crate::error::{DecodeProblem, EncodeError};
 use nom::Parser;
 
-use crate::fields::OctetString;
+use crate::fields::{first_nul, OctetString};
 use crate::msg_id::MsgId;
 use crate::parse::{array, be_u32, fail, msg_id, octets, IResult};
 use crate::Version;
@@ -48,17 +48,18 @@ impl StatusReport {
                 },
             );
         }
-        let (i, (msg_id, stat, submit_time, done_time)) = (
-            msg_id("Msg_Id"),
-            array::<7>("Stat"),
-            octets("Submit_time", 10),
-            octets("Done_time", 10),
-        )
-            .parse_complete(content)?;
+        let (i, msg_id) = msg_id("Msg_Id").parse_complete(content)?;
+        let (i, stat) = array::<7>("Stat").parse_complete(i)?;
+        let (i, submit_time) = octets("Submit_time", 10).parse_complete(i)?;
+        let (i, done_time) = octets("Done_time", 10).parse_complete(i)?;
         // Dest_terminal_Id is whatever lies between the prefix and SMSC_sequence.
         let dest_len = i.len().saturating_sub(4);
-        let value_len =
-            crate::fields::first_nul(i.get(..dest_len).unwrap_or_default()).unwrap_or(dest_len);
+        // A value wider than the 32 bytes we store is refused rather than cut; only a field
+        // wider than 32 bytes can hold one.
+        let value_len = match i.get(..dest_len) {
+            Some(dest) if dest_len > 32 => first_nul(dest).unwrap_or(dest_len),
+            _ => 0,
+        };
         if value_len > 32 {
             return fail(
                 i,
@@ -69,11 +70,8 @@ impl StatusReport {
                 },
             );
         }
-        let (rest, (dest_terminal_id, smsc_sequence)) = (
-            octets("Dest_terminal_Id", dest_len),
-            be_u32("SMSC_sequence"),
-        )
-            .parse_complete(i)?;
+        let (i, dest_terminal_id) = octets("Dest_terminal_Id", dest_len).parse_complete(i)?;
+        let (rest, smsc_sequence) = be_u32("SMSC_sequence").parse_complete(i)?;
         Ok((
             rest,
             StatusReport {
