@@ -16,7 +16,7 @@ put() {
 }
 
 rm -rf "$seeds"
-mkdir -p "$seeds"/{frame_decode,status_report,reassembler,text_decode}
+mkdir -p "$seeds"/{frame_decode,status_report,reassembler,text_decode,packet_roundtrip}
 
 # frame_decode: selector byte 00 (max frame length 4096) + one frame per vector, and the
 # whole set as one stream.
@@ -76,4 +76,16 @@ put "$seeds/reassembler/eviction_by_bytes" \
     "04 0002 03 01 00 06 676869707172" \
     "80 0003 02 02 00 04 73747576" \
     "02 1f"
+# packet_roundtrip: any bytes are a packet description for `arbitrary`; the vectors give
+# varied byte patterns, and runs of one byte value push every length to its minimum or
+# maximum (0x00: empty strings, one destination; 0xff: full-width strings, 99 destinations).
+for f in "$vectors"/tv0{2,6}*.hex "$vectors"/tv1{0,1}*.hex; do
+    put "$seeds/packet_roundtrip/$(basename "$f" .hex)" "$(tr -d ' \n' <"$f")"
+done
+put "$seeds/packet_roundtrip/zeros" "$(printf '00%.0s' $(seq 64))"
+put "$seeds/packet_roundtrip/ones_long" "$(printf 'ff%.0s' $(seq 4096))"
+for kind in $(seq 0 14); do
+    # Byte 5 (after the version flag and the 4-byte Sequence_Id) picks the message type.
+    put "$seeds/packet_roundtrip/kind_$kind" "01 00000017 $(printf '%02x' "$kind") $(printf '5a%.0s' $(seq 600))"
+done
 echo "seeds written to fuzz/$seeds"

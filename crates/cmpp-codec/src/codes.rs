@@ -290,7 +290,7 @@ impl Stat {
     }
 
     fn trimmed(&self) -> &[u8] {
-        let end = self.raw.iter().position(|&b| b == 0).unwrap_or(7);
+        let end = crate::fields::first_nul(&self.raw).unwrap_or(7);
         let mut s = &self.raw[..end];
         while let [rest @ .., b' '] = s {
             s = rest;

@@ -1,12 +1,12 @@
-//! Field primitives shared by every body: fixed-length Octet Strings, big-endian integers,
-//! and the nom parsers/writers for them.
+//! Field primitives shared by every body: fixed-length Octet Strings and the writers for
+//! status fields. The parsers for fields are in [`crate::parse`].
 
 use std::borrow::Cow;
 use std::fmt;
 
 use bytes::{BufMut, BytesMut};
 
-use crate::error::{DecodeProblem, EncodeError, StringError};
+use crate::error::{EncodeError, StringError};
 use crate::Version;
 
 /// Fixed-length Octet String field of capacity `N` bytes, stored inline (no heap).
@@ -15,6 +15,19 @@ use crate::Version;
 /// gateways send full-width values without a terminator). Encoding right-pads with NUL. A value
 /// longer than `N` or containing a NUL cannot be built, so encoders never truncate. Trailing
 /// spaces are kept so numbers echo exactly as received.
+///
+/// ```
+/// use cmpp_codec::{OctetString, StringError};
+///
+/// let sp: OctetString<6> = "900001".try_into().unwrap();
+/// assert_eq!(sp, "900001");
+/// assert_eq!(sp.as_bytes(), b"900001");
+/// assert_eq!(
+///     OctetString::<6>::try_from("9000012"),
+///     Err(StringError::TooLong { len: 7, max: 6 })
+/// );
+/// assert!(OctetString::<6>::default().is_empty()); // all NUL on the wire
+/// ```
 #[derive(Clone, Copy)]
 pub struct OctetString<const N: usize> {
     bytes: [u8; N],
@@ -36,7 +49,7 @@ impl<const N: usize> OctetString<N> {
                 max: N,
             });
         }
-        if let Some(position) = value.iter().position(|&b| b == 0) {
+        if let Some(position) = crate::fields::first_nul(value) {
             return Err(StringError::ContainsNul { position });
         }
         Ok(Self::from_field(value))
@@ -116,6 +129,26 @@ impl<const N: usize> OctetString<N> {
     }
 }
 
+/// Index of the first NUL byte in `bytes`.
+///
+/// memchr's portable word-at-a-time search: CMPP fields are a few dozen bytes at most, where
+/// it is faster than the SIMD entry point, which dispatches at run time and cannot inline.
+/// Empty values (all-NUL fields such as an unset At_Time or LinkID) are common enough to be
+/// answered from the first byte.
+#[inline(always)]
+pub(crate) fn first_nul(bytes: &[u8]) -> Option<usize> {
+    if bytes.first() == Some(&0) {
+        return Some(0);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if bytes.len() >= 16 {
+        if let Some(one) = memchr::arch::x86_64::sse2::memchr::One::new(0) {
+            return one.find(bytes);
+        }
+    }
+    memchr::arch::all::memchr::One::new(0).find(bytes)
+}
+
 impl<const N: usize> PartialEq for OctetString<N> {
     fn eq(&self, other: &Self) -> bool {
         self.as_bytes() == other.as_bytes()
@@ -188,173 +221,6 @@ impl<const N: usize> serde::Serialize for OctetString<N> {
     }
 }
 
-/// Index of the first NUL byte in `bytes`, scanning eight bytes per step.
-///
-/// In a little-endian word `w`, `(w - 0x01…01) & !w & 0x80…80` sets the top bit of the lowest
-/// zero byte (borrows only run upwards, so bits below the first zero byte are exact); its
-/// trailing-zero count divided by 8 is that byte's index.
-#[inline(always)]
-pub(crate) fn first_nul(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    #[inline(always)]
-    fn zero_byte(word: [u8; 8]) -> Option<usize> {
-        let w = u64::from_le_bytes(word);
-        let found = w.wrapping_sub(ONES) & !w & HIGHS;
-        (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
-    }
-    let mut chunks = bytes.chunks_exact(8);
-    let mut base = 0;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        if let Some(at) = zero_byte(word) {
-            return Some(base + at);
-        }
-        base += 8;
-    }
-    let tail = chunks.remainder();
-    if tail.is_empty() {
-        return None;
-    }
-    // Pad the tail with non-NUL bytes so the padding is never reported.
-    let mut word = [0xffu8; 8];
-    word[..tail.len()].copy_from_slice(tail);
-    zero_byte(word).map(|at| base + at)
-}
-
-// ---------------------------------------------------------------------------------------
-// nom parsers. The error carries the field name and the input at the start of the field,
-// from which the caller computes the byte offset.
-
-/// A parse failure inside a body: which field, where (as the remaining input), and why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct FieldError<'a> {
-    pub(crate) rest: &'a [u8],
-    pub(crate) field: &'static str,
-    pub(crate) problem: DecodeProblem,
-}
-
-impl<'a> nom::error::ParseError<&'a [u8]> for FieldError<'a> {
-    fn from_error_kind(input: &'a [u8], _kind: nom::error::ErrorKind) -> Self {
-        FieldError {
-            rest: input,
-            field: "body",
-            problem: DecodeProblem::Truncated {
-                needed: input.len() + 1,
-                remaining: input.len(),
-            },
-        }
-    }
-
-    fn append(_input: &'a [u8], _kind: nom::error::ErrorKind, other: Self) -> Self {
-        other
-    }
-}
-
-/// Result type of the body parsers (nom `IResult` with a field-naming error).
-pub(crate) type PResult<'a, T> = nom::IResult<&'a [u8], T, FieldError<'a>>;
-
-/// The nom error for `field` failing with `problem`, where `rest` starts at the field.
-pub(crate) fn field_error<'a>(
-    rest: &'a [u8],
-    field: &'static str,
-    problem: DecodeProblem,
-) -> nom::Err<FieldError<'a>> {
-    nom::Err::Error(FieldError {
-        rest,
-        field,
-        problem,
-    })
-}
-
-/// Fails the parse at `rest` (the start of `field`).
-#[cold]
-#[inline(never)]
-pub(crate) fn fail<'a, T>(
-    rest: &'a [u8],
-    field: &'static str,
-    problem: DecodeProblem,
-) -> PResult<'a, T> {
-    Err(field_error(rest, field, problem))
-}
-
-/// Takes exactly `n` bytes as field `field`.
-#[inline(always)]
-pub(crate) fn take<'a>(i: &'a [u8], field: &'static str, n: usize) -> PResult<'a, &'a [u8]> {
-    if i.len() < n {
-        return fail(
-            i,
-            field,
-            DecodeProblem::Truncated {
-                needed: n,
-                remaining: i.len(),
-            },
-        );
-    }
-    let (value, rest) = i.split_at(n);
-    Ok((rest, value))
-}
-
-/// Takes a fixed-size array (authenticators, Stat).
-#[inline(always)]
-pub(crate) fn array<'a, const K: usize>(i: &'a [u8], field: &'static str) -> PResult<'a, [u8; K]> {
-    match i.split_first_chunk::<K>() {
-        Some((v, rest)) => Ok((rest, *v)),
-        None => fail(
-            i,
-            field,
-            DecodeProblem::Truncated {
-                needed: K,
-                remaining: i.len(),
-            },
-        ),
-    }
-}
-
-/// A u8 field.
-#[inline(always)]
-pub(crate) fn be_u8<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, u8> {
-    let (rest, [v]) = array::<1>(i, field)?;
-    Ok((rest, v))
-}
-
-/// A big-endian u32 field.
-#[inline(always)]
-pub(crate) fn be_u32<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, u32> {
-    let (rest, v) = array::<4>(i, field)?;
-    Ok((rest, u32::from_be_bytes(v)))
-}
-
-/// A status field that is 1 byte or 4 bytes wide (chosen by the caller from the body length).
-#[inline]
-pub(crate) fn status<'a>(i: &'a [u8], field: &'static str, width: usize) -> PResult<'a, u32> {
-    if width == 4 {
-        be_u32(i, field)
-    } else {
-        let (rest, v) = be_u8(i, field)?;
-        Ok((rest, u32::from(v)))
-    }
-}
-
-/// A fixed-width Octet String field of `width` (≤ N) wire bytes.
-#[inline(always)]
-pub(crate) fn octets<'a, const N: usize>(
-    i: &'a [u8],
-    field: &'static str,
-    width: usize,
-) -> PResult<'a, OctetString<N>> {
-    let (rest, v) = take(i, field, width)?;
-    Ok((rest, OctetString::from_field(v)))
-}
-
-/// An optional trailing string field ("whatever is left", up to `width` bytes): a missing
-/// field is empty, extra bytes after it are ignored. Real gateways send short or long tails.
-#[inline]
-pub(crate) fn trailing<const N: usize>(i: &[u8], width: usize) -> OctetString<N> {
-    OctetString::from_field(&i[..i.len().min(width)])
-}
-
 // ---------------------------------------------------------------------------------------
 // writers
 
@@ -408,22 +274,25 @@ mod tests {
     }
 
     #[test]
-    fn first_nul_finds_the_earliest_nul_at_every_position() {
-        for len in 0..=40usize {
-            // No NUL at all: every byte value above 0, including 0x80 and 0x01 (the bytes
-            // the word trick subtracts and masks), must not be mistaken for one.
+    fn value_ends_at_the_earliest_nul_at_every_position() {
+        for len in 0..=32usize {
+            // No NUL at all: every non-zero byte value, including 0x01 and 0x80, is kept.
             let filled: Vec<u8> = (0..len).map(|k| [0x01, 0x80, 0xff, b'7'][k % 4]).collect();
-            assert_eq!(first_nul(&filled), None, "len {len}");
+            assert_eq!(
+                OctetString::<32>::from_field(&filled).len(),
+                len,
+                "len {len}"
+            );
             for at in 0..len {
                 let mut v = filled.clone();
                 v[at] = 0;
-                assert_eq!(first_nul(&v), Some(at), "len {len} nul at {at}");
-                // A second NUL later, and 0x01 bytes after the first, change nothing.
-                if at + 1 < len {
-                    v[len - 1] = 0;
-                    v[at + 1] = 0x01;
-                    assert_eq!(first_nul(&v), Some(at), "len {len} nul at {at} (two)");
-                }
+                // A second NUL later changes nothing.
+                v[len - 1] = 0;
+                assert_eq!(
+                    OctetString::<32>::from_field(&v).as_bytes(),
+                    &filled[..at],
+                    "len {len} nul at {at}"
+                );
             }
         }
     }
@@ -470,13 +339,6 @@ mod tests {
             err.to_string(),
             "Dest_terminal_Id '1234567890123456789012345' is 25 bytes, field holds 21 on CMPP 2.0"
         );
-    }
-
-    #[test]
-    fn trailing_tolerates_short_and_long_tails() {
-        assert!(trailing::<20>(b"", 20).is_empty());
-        assert_eq!(trailing::<20>(b"abc", 20), "abc");
-        assert_eq!(trailing::<8>(b"12345678extra", 8), "12345678");
     }
 
     #[test]

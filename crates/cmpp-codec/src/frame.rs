@@ -111,8 +111,10 @@ impl Header {
     ///
     /// Does not check Total_Length against a maximum; [`split_frame`] does that.
     pub fn parse(buf: &[u8]) -> Result<Header, DecodeError> {
-        let Some(h) = buf.get(..HEADER_LEN) else {
-            return Err(DecodeError {
+        match crate::parse::header(buf) {
+            Ok((_, header)) => Ok(header),
+            // Reported as one 12-byte unit: a header cut anywhere is a short header.
+            Err(_) => Err(DecodeError {
                 command: "HEADER",
                 field: "Total_Length",
                 offset: 0,
@@ -120,14 +122,8 @@ impl Header {
                     needed: HEADER_LEN,
                     remaining: buf.len(),
                 },
-            });
-        };
-        let word = |at: usize| u32::from_be_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
-        Ok(Header {
-            total_length: word(0),
-            command_id: CommandId(word(4)),
-            sequence_id: word(8),
-        })
+            }),
+        }
     }
 }
 

@@ -6,16 +6,23 @@
 //!
 //! * Framing: [`split_frame`] finds one packet and rejects an impossible Total_Length before
 //!   anything is allocated ([`FrameError`]: close the connection). Reassembling reads is the
-//!   caller's job (or use `codec::CmppCodec` with the `tokio-codec` feature).
+//!   caller's job (see the example below); this is the crate's one framing path.
 //! * Decoding: [`decode`] (or [`Header::parse`] + [`decode_body`]). Msg_Content is a zero-copy
 //!   slice of the frame. Malformed bodies give a [`DecodeError`] naming the command, field and
 //!   byte offset. Known real-world deviations (full-width strings, 60-byte reports in 3.0,
 //!   status widths not matching the version, missing trailing bytes) are accepted; see
 //!   `docs/protocol.md`.
+//! * Parsing borrowed bytes: [`parse`] has the nom parsers `decode` is built from, over
+//!   `&[u8]`, for capture analyzers and other nom grammars (`parse::submit(input, version)`).
 //! * Encoding: [`encode`] / [`Packet::to_bytes`] compute Total_Length. Values the wire cannot
 //!   carry give an [`EncodeError`] (caller misuse), never silent truncation.
 //! * Also: [`MsgId`] (64-bit id), [`auth`] (MD5 authenticators), [`codes`] (result tables and
-//!   [`CauseClass`]).
+//!   [`CauseClass`]), [`text`] (Msg_Fmt charsets), [`long`] (long-message split and
+//!   reassembly).
+//!
+//! Features: `serde` (Serialize for every message, for JSON output) and `arbitrary`
+//! (`arbitrary::VersionedPacket`, any packet valid at a version, for structure-aware
+//! fuzzing).
 //!
 //! The crate aims to be panic-free on any input: no `unsafe`, no indexing past checked
 //! lengths, every allocation bounded by the frame.
@@ -65,11 +72,12 @@ pub mod error;
 pub mod fields;
 pub mod frame;
 pub mod msg_id;
+pub mod parse;
 pub mod pdu;
 pub mod version;
 
-#[cfg(feature = "tokio-codec")]
-pub mod codec;
+#[cfg(any(test, feature = "arbitrary"))]
+pub mod arbitrary;
 #[cfg(feature = "serde")]
 mod serde_hex;
 

@@ -5,6 +5,15 @@ use std::str::FromStr;
 
 /// Msg_Id: month(4) day(5) hour(5) minute(6) second(6) gateway code(22) sequence(16), sent as a
 /// big-endian u64. Equality is bytewise (the u64), never through the decoded fields.
+///
+/// ```
+/// use cmpp_codec::MsgId;
+///
+/// let id = MsgId::from_parts(12, 4, 9, 50, 0, 1234, 1).unwrap();
+/// assert_eq!((id.month(), id.day(), id.gateway(), id.sequence()), (12, 4, 1234, 1));
+/// assert_eq!(MsgId::from_bytes(id.to_bytes()), id);
+/// assert!(MsgId::from_parts(13, 1, 0, 0, 0, 0, 0).is_err()); // no month 13
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MsgId(u64);
 

@@ -3,10 +3,11 @@
 use bytes::{BufMut, BytesMut};
 
 use crate::error::{DecodeProblem, EncodeError};
-use crate::fields::{check_status, fail, put_status, status, PResult};
+use crate::fields::{check_status, put_status};
 use crate::msg_id::MsgId;
-use crate::pdu::msg_id_field;
+use crate::parse::{fail, msg_id, status, IResult};
 use crate::Version;
+use nom::Parser;
 
 /// CMPP_CANCEL: delete the message with this Msg_Id (8-byte body, both versions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,9 +20,10 @@ pub struct Cancel {
 impl Cancel {
     pub(crate) const BODY_LEN: usize = 8;
 
-    pub(crate) fn parse(i: &[u8]) -> PResult<'_, Self> {
-        let (i, msg_id) = msg_id_field(i, "Msg_Id")?;
-        Ok((i, Cancel { msg_id }))
+    pub(crate) fn parse(i: &[u8]) -> IResult<'_, Self> {
+        msg_id("Msg_Id")
+            .map(|msg_id| Cancel { msg_id })
+            .parse_complete(i)
     }
 
     pub(crate) fn write(&self, dst: &mut BytesMut) {
@@ -44,7 +46,7 @@ impl CancelResp {
     }
 
     /// Width from the body length (1 or 4), since some stacks send 4 bytes on 2.0.
-    pub(crate) fn parse(i: &[u8]) -> PResult<'_, Self> {
+    pub(crate) fn parse(i: &[u8]) -> IResult<'_, Self> {
         let width = match i.len() {
             1 => 1,
             4 => 4,
@@ -59,8 +61,9 @@ impl CancelResp {
                 )
             }
         };
-        let (i, success_id) = status(i, "Success_Id", width)?;
-        Ok((i, CancelResp { success_id }))
+        status("Success_Id", width)
+            .map(|success_id| CancelResp { success_id })
+            .parse_complete(i)
     }
 
     pub(crate) fn check(&self, version: Version) -> Result<(), EncodeError> {

@@ -4,10 +4,10 @@ use bytes::{BufMut, BytesMut};
 
 use crate::codes::ConnectStatus;
 use crate::error::{DecodeProblem, EncodeError};
-use crate::fields::{
-    array, be_u32, be_u8, check_status, fail, octets, put_status, status, OctetString, PResult,
-};
+use crate::fields::{check_status, put_status, OctetString};
+use crate::parse::{array, be_u32, be_u8, fail, octets, status, IResult};
 use crate::Version;
+use nom::Parser;
 
 /// CMPP_CONNECT (SP→ISMG), same layout in 2.0 and 3.0 (27-byte body).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,20 +27,22 @@ pub struct Connect {
 impl Connect {
     pub(crate) const BODY_LEN: usize = 27;
 
-    pub(crate) fn parse(i: &[u8]) -> PResult<'_, Self> {
-        let (i, source_addr) = octets(i, "Source_Addr", 6)?;
-        let (i, authenticator_source) = array::<16>(i, "AuthenticatorSource")?;
-        let (i, version) = be_u8(i, "Version")?;
-        let (i, timestamp) = be_u32(i, "Timestamp")?;
-        Ok((
-            i,
-            Connect {
-                source_addr,
-                authenticator_source,
-                version,
-                timestamp,
-            },
-        ))
+    pub(crate) fn parse(i: &[u8]) -> IResult<'_, Self> {
+        (
+            octets("Source_Addr", 6),
+            array::<16>("AuthenticatorSource"),
+            be_u8("Version"),
+            be_u32("Timestamp"),
+        )
+            .map(
+                |(source_addr, authenticator_source, version, timestamp)| Connect {
+                    source_addr,
+                    authenticator_source,
+                    version,
+                    timestamp,
+                },
+            )
+            .parse_complete(i)
     }
 
     pub(crate) fn write(&self, dst: &mut BytesMut) {
@@ -71,7 +73,7 @@ impl ConnectResp {
 
     /// Decodes with the Status width taken from the body length (18 → 1 byte, 21 → 4 bytes),
     /// not from the session version: gateways answer with the other layout.
-    pub(crate) fn parse(i: &[u8]) -> PResult<'_, Self> {
+    pub(crate) fn parse(i: &[u8]) -> IResult<'_, Self> {
         let width = match i.len() {
             18 => 1,
             21 => 4,
@@ -86,17 +88,17 @@ impl ConnectResp {
                 )
             }
         };
-        let (i, code) = status(i, "Status", width)?;
-        let (i, authenticator_ismg) = array::<16>(i, "AuthenticatorISMG")?;
-        let (i, version) = be_u8(i, "Version")?;
-        Ok((
-            i,
-            ConnectResp {
+        (
+            status("Status", width),
+            array::<16>("AuthenticatorISMG"),
+            be_u8("Version"),
+        )
+            .map(|(code, authenticator_ismg, version)| ConnectResp {
                 status: ConnectStatus::from_u32(code),
                 authenticator_ismg,
                 version,
-            },
-        ))
+            })
+            .parse_complete(i)
     }
 
     pub(crate) fn check(&self, version: Version) -> Result<(), EncodeError> {

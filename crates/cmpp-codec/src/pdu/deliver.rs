@@ -4,14 +4,13 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::codes::DeliverResult;
 use crate::error::EncodeError;
-use crate::fields::{
-    be_u8, check_status, octets, put_status, status, trailing, OctetString, PResult,
-};
+use crate::fields::{check_status, put_status, OctetString};
 use crate::msg_id::MsgId;
-use crate::pdu::msg_id_field;
+use crate::parse::{be_u8, counted, msg_id, octets, status, trailing, IResult};
 use crate::pdu::report::StatusReport;
-use crate::pdu::submit::{length_prefixed, response_status_width};
+use crate::pdu::submit::response_status_width;
 use crate::{MsgFmt, Version};
+use nom::Parser;
 
 /// What a DELIVER carries, chosen by Registered_Delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +28,38 @@ pub enum DeliverContent {
 ///
 /// Src_terminal_Id holds up to 32 bytes (3.0); on 2.0 it must fit 21 and LinkID the 8-byte
 /// Reserved field.
+///
+/// ```
+/// use cmpp_codec::{decode, Deliver, DeliverContent, MsgFmt, MsgId, OctetString, Packet, Pdu};
+/// use cmpp_codec::{Stat, StatKind, StatusReport, Version};
+///
+/// // A status report for the message the gateway numbered 42.
+/// let report = StatusReport {
+///     msg_id: MsgId::from_u64(42),
+///     stat: Stat::DELIVRD,
+///     submit_time: "2612040950".try_into().unwrap(),
+///     done_time: "2612040951".try_into().unwrap(),
+///     dest_terminal_id: "13800138000".try_into().unwrap(),
+///     smsc_sequence: 7,
+/// };
+/// let deliver = Deliver {
+///     msg_id: MsgId::from_u64(43),
+///     dest_id: "10690001".try_into().unwrap(),
+///     service_id: OctetString::EMPTY,
+///     tp_pid: 0,
+///     tp_udhi: 0,
+///     msg_fmt: MsgFmt::Ascii,
+///     src_terminal_id: "13800138000".try_into().unwrap(),
+///     src_terminal_type: 0,
+///     content: DeliverContent::Report(report),
+///     link_id: OctetString::EMPTY,
+/// };
+/// let bytes = Packet::new(9, deliver).to_bytes(Version::V20).unwrap();
+/// let Pdu::Deliver(got) = decode(bytes, Version::V20).unwrap().pdu else { panic!() };
+/// let got = got.report().unwrap();
+/// assert_eq!(got.msg_id, MsgId::from_u64(42));
+/// assert_eq!(got.stat.kind(), StatKind::Delivered);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Deliver {
@@ -76,30 +107,40 @@ impl Deliver {
         }
     }
 
-    /// Parses `i`, a sub-slice of `source` from which Msg_Content is sliced without copying.
-    pub(crate) fn parse<'a>(source: &Bytes, i: &'a [u8], version: Version) -> PResult<'a, Self> {
-        let (i, msg_id) = msg_id_field(i, "Msg_Id")?;
-        let (i, dest_id) = octets(i, "Dest_Id", 21)?;
-        let (i, service_id) = octets(i, "Service_Id", 10)?;
-        let (i, tp_pid) = be_u8(i, "TP_pid")?;
-        let (i, tp_udhi) = be_u8(i, "TP_udhi")?;
-        let (i, msg_fmt) = be_u8(i, "Msg_Fmt")?;
-        let (i, src_terminal_id) = octets(i, "Src_terminal_Id", version.terminal_id_width())?;
+    /// Parses a DELIVER body; `to_bytes` turns an MO Msg_Content (a sub-slice of `i`) into
+    /// owned bytes.
+    pub(crate) fn parse<'a>(
+        i: &'a [u8],
+        version: Version,
+        to_bytes: impl FnOnce(&'a [u8]) -> Bytes,
+    ) -> IResult<'a, Self> {
+        let (i, msg_id) = msg_id("Msg_Id").parse_complete(i)?;
+        let (i, dest_id) = octets("Dest_Id", 21).parse_complete(i)?;
+        let (i, service_id) = octets("Service_Id", 10).parse_complete(i)?;
+        let (i, (tp_pid, tp_udhi, msg_fmt)) =
+            (be_u8("TP_pid"), be_u8("TP_udhi"), be_u8("Msg_Fmt")).parse_complete(i)?;
+        let (i, src_terminal_id) =
+            octets("Src_terminal_Id", version.terminal_id_width()).parse_complete(i)?;
         let (i, src_terminal_type) = match version {
-            Version::V30 => be_u8(i, "Src_terminal_type")?,
+            Version::V30 => be_u8("Src_terminal_type").parse_complete(i)?,
             Version::V20 => (i, 0),
         };
-        let (i, registered_delivery) = be_u8(i, "Registered_Delivery")?;
-        let (i, raw) = length_prefixed(i)?;
+        let (i, registered_delivery) = be_u8("Registered_Delivery").parse_complete(i)?;
+        let at_content = i.get(1..).unwrap_or_default();
+        let (i, (_, raw)) = counted("Msg_Length", 1).parse_complete(i)?;
         // Any Registered_Delivery other than 1 is read as an ordinary MO message.
         let content = if registered_delivery == 1 {
-            DeliverContent::Report(StatusReport::parse(raw)?.1)
+            match StatusReport::parse(raw) {
+                Ok((_, report)) => DeliverContent::Report(report),
+                // The report's errors point into Msg_Content; re-anchor them in the body.
+                Err(e) => return Err(e.map(|e| e.rebase(raw, at_content))),
+            }
         } else {
-            DeliverContent::Message(source.slice_ref(raw))
+            DeliverContent::Message(to_bytes(raw))
         };
-        let link_id = trailing(i, version.link_id_width());
+        let (i, link_id) = trailing(version.link_id_width()).parse_complete(i)?;
         Ok((
-            &[],
+            i,
             Deliver {
                 msg_id,
                 dest_id,
@@ -184,17 +225,14 @@ pub struct DeliverResp {
 
 impl DeliverResp {
     /// Result width from the body length (9 → u8, 12 → u32), not from the session version.
-    pub(crate) fn parse(i: &[u8]) -> PResult<'_, Self> {
+    pub(crate) fn parse(i: &[u8]) -> IResult<'_, Self> {
         let width = response_status_width(i, "Result")?;
-        let (i, msg_id) = msg_id_field(i, "Msg_Id")?;
-        let (i, result) = status(i, "Result", width)?;
-        Ok((
-            i,
-            DeliverResp {
+        (msg_id("Msg_Id"), status("Result", width))
+            .map(|(msg_id, result)| DeliverResp {
                 msg_id,
                 result: DeliverResult::from_u32(result),
-            },
-        ))
+            })
+            .parse_complete(i)
     }
 
     pub(crate) fn check(&self, version: Version) -> Result<(), EncodeError> {

@@ -1,11 +1,10 @@
 //! Typed messages, the [`Pdu`] enum over them, and the top-level [`decode`] / [`encode`].
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeProblem, EncodeError};
-use crate::fields::{array, FieldError, PResult};
 use crate::frame::{CommandId, Header, HEADER_LEN};
-use crate::msg_id::MsgId;
+use crate::parse::IResult;
 use crate::Version;
 
 pub mod cancel;
@@ -24,14 +23,16 @@ pub use query::{Query, QueryResp};
 pub use report::StatusReport;
 pub use submit::{Submit, SubmitResp};
 
-/// A Msg_Id field (big-endian u64).
-#[inline(always)]
-pub(crate) fn msg_id_field<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, MsgId> {
-    let (i, b) = array::<8>(i, field)?;
-    Ok((i, MsgId::from_bytes(b)))
-}
-
 /// Any SP⇄ISMG message body, plus unknown commands kept raw.
+///
+/// ```
+/// use cmpp_codec::{ActiveTestResp, CommandId, Pdu};
+///
+/// let pdu = Pdu::from(ActiveTestResp::default());
+/// assert_eq!(pdu.command_id(), CommandId::ACTIVE_TEST_RESP);
+/// assert_eq!(pdu.name(), "ACTIVE_TEST_RESP");
+/// assert!(pdu.is_response());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Pdu {
@@ -75,6 +76,15 @@ pub enum Pdu {
 }
 
 /// One packet: Sequence_Id plus the message.
+///
+/// ```
+/// use cmpp_codec::{decode, Packet, Pdu, Version};
+///
+/// let ping = Packet::new(5, Pdu::ActiveTest);
+/// let bytes = ping.to_bytes(Version::V20).unwrap();
+/// assert_eq!(&bytes[..], &[0, 0, 0, 12, 0, 0, 0, 8, 0, 0, 0, 5]);
+/// assert_eq!(decode(bytes, Version::V20).unwrap(), ping);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Packet {
@@ -216,7 +226,33 @@ impl Pdu {
 
 /// Decodes one complete frame (exactly the bytes [`crate::split_frame`] reported).
 ///
-/// Msg_Content and unknown bodies are zero-copy slices of `frame`.
+/// Msg_Content and unknown bodies are zero-copy slices of `frame`. A malformed body is a
+/// [`DecodeError`] naming the command, the field and its byte offset; the frame is consumed
+/// either way, so the stream stays in step. The body parsers are public in
+/// [`crate::parse`] for callers holding a borrowed slice.
+///
+/// ```
+/// use bytes::Bytes;
+/// use cmpp_codec::{decode, DecodeProblem, Pdu, Version};
+///
+/// // SUBMIT_RESP on 3.0: Msg_Id, then a 4-byte Result (8 = flow control).
+/// let frame = Bytes::from_static(&[
+///     0, 0, 0, 24, 0x80, 0, 0, 4, 0, 0, 0, 0x17, // header
+///     0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 8, // body
+/// ]);
+/// let packet = decode(frame.clone(), Version::V30).unwrap();
+/// assert_eq!(packet.sequence_id, 0x17);
+/// let Pdu::SubmitResp(resp) = packet.pdu else { panic!("not a SUBMIT_RESP") };
+/// assert!(resp.result.is_retryable());
+///
+/// // The same packet cut short: Total_Length no longer matches.
+/// let err = decode(frame.slice(..20), Version::V30).unwrap_err();
+/// assert_eq!(err.field, "Total_Length");
+/// assert_eq!(
+///     err.problem,
+///     DecodeProblem::LengthMismatch { declared: 24, actual: 20 }
+/// );
+/// ```
 pub fn decode(frame: Bytes, version: Version) -> Result<Packet, DecodeError> {
     let header = Header::parse(&frame)?;
     check_total_length(&header, frame.len())?;
@@ -258,93 +294,111 @@ fn decode_inner<T>(
     wrap: impl FnOnce(Pdu) -> T,
 ) -> Result<T, DecodeError> {
     let body = source.get(body_start..).unwrap_or_default();
-    let result: Result<Pdu, nom::Err<FieldError<'_>>> = match command_id {
-        CommandId::CONNECT => Connect::parse(body).map(|(_, m)| Pdu::Connect(m)),
-        CommandId::CONNECT_RESP => ConnectResp::parse(body).map(|(_, m)| Pdu::ConnectResp(m)),
-        CommandId::TERMINATE => Ok(Pdu::Terminate),
-        CommandId::TERMINATE_RESP => Ok(Pdu::TerminateResp),
-        CommandId::SUBMIT => {
-            let mut m = Submit::default();
-            match Submit::parse(body, version, &mut m) {
-                Ok((_, content)) => {
-                    let (start, len) = span(&source, content);
-                    m.msg_content = into_slice(source, start, len);
-                    return Ok(wrap(Pdu::Submit(m)));
-                }
-                Err(e) => Err(e),
+    if command_id == CommandId::SUBMIT {
+        // The most frequent message, parsed into the message it is returned in: the
+        // ~260-byte struct is not copied through the parser's and the match's results.
+        let mut m = Submit::default();
+        return match Submit::parse_into(body, version, &mut m) {
+            Ok((_, content)) => {
+                m.msg_content = source.slice_ref(content);
+                Ok(wrap(Pdu::Submit(m)))
             }
-        }
-        CommandId::SUBMIT_RESP => SubmitResp::parse(body).map(|(_, m)| Pdu::SubmitResp(m)),
-        CommandId::DELIVER => Deliver::parse(&source, body, version).map(|(_, m)| Pdu::Deliver(m)),
-        CommandId::DELIVER_RESP => DeliverResp::parse(body).map(|(_, m)| Pdu::DeliverResp(m)),
-        CommandId::QUERY => Query::parse(body).map(|(_, m)| Pdu::Query(m)),
-        CommandId::QUERY_RESP => QueryResp::parse(body).map(|(_, m)| Pdu::QueryResp(m)),
-        CommandId::CANCEL => Cancel::parse(body).map(|(_, m)| Pdu::Cancel(m)),
-        CommandId::CANCEL_RESP => CancelResp::parse(body).map(|(_, m)| Pdu::CancelResp(m)),
-        CommandId::ACTIVE_TEST => Ok(Pdu::ActiveTest),
-        CommandId::ACTIVE_TEST_RESP => Ok(Pdu::ActiveTestResp(ActiveTestResp::parse(body))),
-        _ => {
-            let (start, len) = span(&source, body);
-            return Ok(wrap(Pdu::Unknown {
-                command_id,
-                body: into_slice(source, start, len),
-            }));
-        }
-    };
-    match result {
-        Ok(pdu) => Ok(wrap(pdu)),
+            Err(e) => Err(body_error(command_id, body, e)),
+        };
+    }
+    // Every slice the parser hands out lies inside `body`, hence inside `source`.
+    match parse_body(command_id, body, version, &mut |part| {
+        source.slice_ref(part)
+    }) {
+        Ok((_, pdu)) => Ok(wrap(pdu)),
         Err(e) => Err(body_error(command_id, body, e)),
     }
 }
 
-/// Start and length of `sub`, a sub-slice of `source`.
-#[inline]
-fn span(source: &[u8], sub: &[u8]) -> (usize, usize) {
-    let start = (sub.as_ptr() as usize).saturating_sub(source.as_ptr() as usize);
-    (start, sub.len())
-}
-
-/// `source` narrowed to `len` bytes from `start` (in bounds: both come from [`span`]).
-/// Reuses the caller's reference instead of taking a new one and dropping the old.
-#[inline]
-fn into_slice(mut source: Bytes, start: usize, len: usize) -> Bytes {
-    if start.saturating_add(len) > source.len() {
-        return Bytes::new();
-    }
-    source.advance(start);
-    source.truncate(len);
-    source
+/// Parses the body of a `command` packet; `to_bytes` turns Msg_Content and unknown bodies
+/// (sub-slices of `body`) into owned [`Bytes`]: a zero-copy slice of the frame for
+/// [`decode`], a copy for the borrowing [`crate::parse`] API.
+#[inline(always)]
+pub(crate) fn parse_body<'a>(
+    command: CommandId,
+    body: &'a [u8],
+    version: Version,
+    to_bytes: &mut impl FnMut(&'a [u8]) -> Bytes,
+) -> IResult<'a, Pdu> {
+    let pdu = match command {
+        CommandId::CONNECT => Pdu::Connect(Connect::parse(body)?.1),
+        CommandId::CONNECT_RESP => Pdu::ConnectResp(ConnectResp::parse(body)?.1),
+        CommandId::TERMINATE => Pdu::Terminate,
+        CommandId::TERMINATE_RESP => Pdu::TerminateResp,
+        CommandId::SUBMIT => Pdu::Submit(Submit::parse(body, version, to_bytes)?.1),
+        CommandId::SUBMIT_RESP => Pdu::SubmitResp(SubmitResp::parse(body)?.1),
+        CommandId::DELIVER => Pdu::Deliver(Deliver::parse(body, version, to_bytes)?.1),
+        CommandId::DELIVER_RESP => Pdu::DeliverResp(DeliverResp::parse(body)?.1),
+        CommandId::QUERY => Pdu::Query(Query::parse(body)?.1),
+        CommandId::QUERY_RESP => Pdu::QueryResp(QueryResp::parse(body)?.1),
+        CommandId::CANCEL => Pdu::Cancel(Cancel::parse(body)?.1),
+        CommandId::CANCEL_RESP => Pdu::CancelResp(CancelResp::parse(body)?.1),
+        CommandId::ACTIVE_TEST => Pdu::ActiveTest,
+        CommandId::ACTIVE_TEST_RESP => Pdu::ActiveTestResp(ActiveTestResp::parse(body)?.1),
+        command_id => Pdu::Unknown {
+            command_id,
+            body: to_bytes(body),
+        },
+    };
+    // Bodiless and unknown commands take the whole body; the parsers above end with a
+    // tolerant trailing field or check the body length, so nothing is left unread.
+    Ok((&body[body.len()..], pdu))
 }
 
 /// The [`DecodeError`] for a body parser's failure; offsets count from the packet start.
 #[cold]
 #[inline(never)]
-fn body_error(command_id: CommandId, body: &[u8], e: nom::Err<FieldError<'_>>) -> DecodeError {
-    let e = match e {
-        nom::Err::Error(e) | nom::Err::Failure(e) => e,
-        // Our parsers are all `complete`; report a truncation at the end if one slips by.
-        nom::Err::Incomplete(_) => FieldError {
-            rest: &body[body.len()..],
+fn body_error(
+    command_id: CommandId,
+    body: &[u8],
+    e: nom::Err<crate::parse::Error<'_>>,
+) -> DecodeError {
+    match e {
+        nom::Err::Error(e) | nom::Err::Failure(e) => e.into_decode_error(command_id, body),
+        // The parsers read complete input and never return `Incomplete`; should one slip
+        // by, report a truncation at the end of the body.
+        nom::Err::Incomplete(_) => DecodeError {
+            command: command_id.name(),
             field: "body",
+            offset: HEADER_LEN + body.len(),
             problem: DecodeProblem::Truncated {
                 needed: 1,
                 remaining: 0,
             },
         },
-    };
-    // Both slices point into the same buffer, so the address difference is the offset.
-    let within = (e.rest.as_ptr() as usize).saturating_sub(body.as_ptr() as usize);
-    DecodeError {
-        command: command_id.name(),
-        field: e.field,
-        offset: HEADER_LEN + within,
-        problem: e.problem,
     }
 }
 
 /// Encodes `packet` at `version`, appending to `dst`; computes Total_Length.
 ///
 /// Every check runs before the first byte is written, so `dst` is unchanged on error.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use cmpp_codec::{encode, EncodeError, Packet, Submit, Version};
+///
+/// let mut submit = Submit::default();
+/// submit.dest_terminal_ids = vec!["13800138000".try_into().unwrap()];
+/// submit.msg_content = "hello".into();
+/// let packet = Packet::new(1, submit.clone());
+///
+/// let mut dst = BytesMut::new();
+/// encode(&packet, Version::V30, &mut dst).unwrap();
+/// assert_eq!(dst.len(), packet.encoded_len(Version::V30));
+/// assert_eq!(&dst[..4], &[0, 0, 0, 200]); // Total_Length: 12 + 151 + 32 + 5
+///
+/// // A 3.0-width number cannot go out on 2.0: nothing is written.
+/// submit.dest_terminal_ids = vec!["8613800138000123456789".try_into().unwrap()];
+/// let mut dst = BytesMut::new();
+/// let err = encode(&Packet::new(2, submit), Version::V20, &mut dst).unwrap_err();
+/// assert!(matches!(err, EncodeError::FieldTooLong { field: "Dest_terminal_Id", .. }));
+/// assert!(dst.is_empty());
+/// ```
 pub fn encode(packet: &Packet, version: Version, dst: &mut BytesMut) -> Result<(), EncodeError> {
     let pdu = &packet.pdu;
     pdu.check(version)?;

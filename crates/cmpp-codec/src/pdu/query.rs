@@ -2,7 +2,10 @@
 
 use bytes::{BufMut, BytesMut};
 
-use crate::fields::{be_u32, be_u8, octets, OctetString, PResult};
+use nom::Parser;
+
+use crate::fields::OctetString;
+use crate::parse::{be_u32, be_u8, octets, IResult};
 
 /// CMPP_QUERY: ask for one day's traffic totals (27-byte body).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,20 +24,20 @@ pub struct Query {
 impl Query {
     pub(crate) const BODY_LEN: usize = 27;
 
-    pub(crate) fn parse(i: &[u8]) -> PResult<'_, Self> {
-        let (i, time) = octets(i, "Time", 8)?;
-        let (i, query_type) = be_u8(i, "Query_Type")?;
-        let (i, query_code) = octets(i, "Query_Code", 10)?;
-        let (i, reserve) = octets(i, "Reserve", 8)?;
-        Ok((
-            i,
-            Query {
+    pub(crate) fn parse(i: &[u8]) -> IResult<'_, Self> {
+        (
+            octets("Time", 8),
+            be_u8("Query_Type"),
+            octets("Query_Code", 10),
+            octets("Reserve", 8),
+        )
+            .map(|(time, query_type, query_code, reserve)| Query {
                 time,
                 query_type,
                 query_code,
                 reserve,
-            },
-        ))
+            })
+            .parse_complete(i)
     }
 
     pub(crate) fn write(&self, dst: &mut BytesMut) {
@@ -76,34 +79,48 @@ pub struct QueryResp {
 impl QueryResp {
     pub(crate) const BODY_LEN: usize = 51;
 
-    pub(crate) fn parse(i: &[u8]) -> PResult<'_, Self> {
-        let (i, time) = octets(i, "Time", 8)?;
-        let (i, query_type) = be_u8(i, "Query_Type")?;
-        let (i, query_code) = octets(i, "Query_Code", 10)?;
-        let (i, mt_tl_msg) = be_u32(i, "MT_TLMsg")?;
-        let (i, mt_tl_usr) = be_u32(i, "MT_Tlusr")?;
-        let (i, mt_scs) = be_u32(i, "MT_Scs")?;
-        let (i, mt_wt) = be_u32(i, "MT_WT")?;
-        let (i, mt_fl) = be_u32(i, "MT_FL")?;
-        let (i, mo_scs) = be_u32(i, "MO_Scs")?;
-        let (i, mo_wt) = be_u32(i, "MO_WT")?;
-        let (i, mo_fl) = be_u32(i, "MO_FL")?;
-        Ok((
-            i,
-            QueryResp {
-                time,
-                query_type,
-                query_code,
-                mt_tl_msg,
-                mt_tl_usr,
-                mt_scs,
-                mt_wt,
-                mt_fl,
-                mo_scs,
-                mo_wt,
-                mo_fl,
-            },
-        ))
+    pub(crate) fn parse(i: &[u8]) -> IResult<'_, Self> {
+        (
+            octets("Time", 8),
+            be_u8("Query_Type"),
+            octets("Query_Code", 10),
+            be_u32("MT_TLMsg"),
+            be_u32("MT_Tlusr"),
+            be_u32("MT_Scs"),
+            be_u32("MT_WT"),
+            be_u32("MT_FL"),
+            be_u32("MO_Scs"),
+            be_u32("MO_WT"),
+            be_u32("MO_FL"),
+        )
+            .map(
+                |(
+                    time,
+                    query_type,
+                    query_code,
+                    mt_tl_msg,
+                    mt_tl_usr,
+                    mt_scs,
+                    mt_wt,
+                    mt_fl,
+                    mo_scs,
+                    mo_wt,
+                    mo_fl,
+                )| QueryResp {
+                    time,
+                    query_type,
+                    query_code,
+                    mt_tl_msg,
+                    mt_tl_usr,
+                    mt_scs,
+                    mt_wt,
+                    mt_fl,
+                    mo_scs,
+                    mo_wt,
+                    mo_fl,
+                },
+            )
+            .parse_complete(i)
     }
 
     pub(crate) fn write(&self, dst: &mut BytesMut) {

@@ -4,9 +4,11 @@ use bytes::{BufMut, BytesMut};
 
 use crate::codes::Stat;
 use crate::error::{DecodeProblem, EncodeError};
-use crate::fields::{array, be_u32, fail, octets, OctetString, PResult};
+use nom::Parser;
+
+use crate::fields::{first_nul, OctetString};
 use crate::msg_id::MsgId;
-use crate::pdu::msg_id_field;
+use crate::parse::{array, be_u32, fail, msg_id, octets, IResult};
 use crate::Version;
 
 /// Bytes before Dest_terminal_Id: Msg_Id 8, Stat 7, Submit_time 10, Done_time 10.
@@ -35,7 +37,7 @@ pub struct StatusReport {
 impl StatusReport {
     /// Decodes by length: 71 → 32-byte Dest_terminal_Id, 60 → 21-byte, any other length ≥ 39 →
     /// the bytes between the 35-byte prefix and the last 4 (SMSC_sequence).
-    pub(crate) fn parse(content: &[u8]) -> PResult<'_, Self> {
+    pub(crate) fn parse(content: &[u8]) -> IResult<'_, Self> {
         if content.len() < MIN_REPORT_LEN {
             return fail(
                 content,
@@ -46,16 +48,21 @@ impl StatusReport {
                 },
             );
         }
-        let (i, msg_id) = msg_id_field(content, "Msg_Id")?;
-        let (i, stat) = array::<7>(i, "Stat")?;
-        let (i, submit_time) = octets(i, "Submit_time", 10)?;
-        let (i, done_time) = octets(i, "Done_time", 10)?;
-        let dest_len = i.len() - 4;
-        let (dest, tail) = i.split_at(dest_len);
-        let value_len = dest.iter().position(|&b| b == 0).unwrap_or(dest.len());
+        let (i, msg_id) = msg_id("Msg_Id").parse_complete(content)?;
+        let (i, stat) = array::<7>("Stat").parse_complete(i)?;
+        let (i, submit_time) = octets("Submit_time", 10).parse_complete(i)?;
+        let (i, done_time) = octets("Done_time", 10).parse_complete(i)?;
+        // Dest_terminal_Id is whatever lies between the prefix and SMSC_sequence.
+        let dest_len = i.len().saturating_sub(4);
+        // A value wider than the 32 bytes we store is refused rather than cut; only a field
+        // wider than 32 bytes can hold one.
+        let value_len = match i.get(..dest_len) {
+            Some(dest) if dest_len > 32 => first_nul(dest).unwrap_or(dest_len),
+            _ => 0,
+        };
         if value_len > 32 {
             return fail(
-                dest,
+                i,
                 "Dest_terminal_Id",
                 DecodeProblem::ValueTooLong {
                     len: value_len,
@@ -63,8 +70,8 @@ impl StatusReport {
                 },
             );
         }
-        let dest_terminal_id = OctetString::from_field(dest);
-        let (rest, smsc_sequence) = be_u32(tail, "SMSC_sequence")?;
+        let (i, dest_terminal_id) = octets("Dest_terminal_Id", dest_len).parse_complete(i)?;
+        let (rest, smsc_sequence) = be_u32("SMSC_sequence").parse_complete(i)?;
         Ok((
             rest,
             StatusReport {

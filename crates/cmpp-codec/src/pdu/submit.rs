@@ -4,13 +4,11 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::codes::SubmitResult;
 use crate::error::{DecodeProblem, EncodeError};
-use crate::fields::{
-    be_u8, check_status, fail, field_error, octets, put_status, status, take, trailing, FieldError,
-    OctetString, PResult,
-};
+use crate::fields::{check_status, put_status, OctetString};
 use crate::msg_id::MsgId;
-use crate::pdu::msg_id_field;
+use crate::parse::{be_u8, counted, msg_id, octets, status, trailing, Error, IResult};
 use crate::{MsgFmt, Version};
+use nom::Parser;
 
 /// Most recipients one SUBMIT may carry (DestUsr_tl < 100).
 pub const MAX_DESTINATIONS: usize = 99;
@@ -19,6 +17,25 @@ pub const MAX_DESTINATIONS: usize = 99;
 ///
 /// Number fields hold up to 32 bytes (3.0 width); on 2.0 they must fit 21 bytes and
 /// LinkID must fit the 8-byte Reserve, else encoding fails with [`EncodeError::FieldTooLong`].
+///
+/// ```
+/// use cmpp_codec::{decode, text, MsgFmt, Packet, Pdu, Submit, Version};
+///
+/// let submit = Submit {
+///     registered_delivery: 1, // ask for a status report
+///     service_id: "test".try_into().unwrap(),
+///     msg_src: "900001".try_into().unwrap(),
+///     src_id: "10690001".try_into().unwrap(),
+///     dest_terminal_ids: vec!["13800138000".try_into().unwrap()],
+///     msg_fmt: MsgFmt::Ucs2,
+///     msg_content: text::encode_ucs2("你好").into(),
+///     ..Submit::default()
+/// };
+/// let bytes = Packet::new(1, submit.clone()).to_bytes(Version::V30).unwrap();
+/// let Pdu::Submit(back) = decode(bytes, Version::V30).unwrap().pdu else { panic!() };
+/// assert_eq!(back, submit);
+/// assert_eq!(text::decode_ucs2(&back.msg_content).unwrap(), "你好");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Submit {
@@ -105,10 +122,37 @@ impl Submit {
         self.tp_udhi & 0x41 != 0
     }
 
-    /// Parses a SUBMIT body into `out` (every field is overwritten except `msg_content`) and
-    /// returns the Msg_Content bytes (a sub-slice of `i`), which the caller turns into a slice
-    /// of the frame it owns. Writing into the caller's message keeps the ~260-byte struct
-    /// from being copied through each parser's result.
+    /// Parses a SUBMIT body; `to_bytes` turns Msg_Content (a sub-slice of `i`) into owned
+    /// bytes.
+    #[inline(always)]
+    pub(crate) fn parse<'a>(
+        i: &'a [u8],
+        version: Version,
+        to_bytes: impl FnOnce(&'a [u8]) -> Bytes,
+    ) -> IResult<'a, Self> {
+        let mut out = Submit::default();
+        let (rest, content) = Self::parse_into(i, version, &mut out)?;
+        out.msg_content = to_bytes(content);
+        Ok((rest, out))
+    }
+
+    /// Parses into `out` (every field but `msg_content`, which is returned as a sub-slice
+    /// of `i`). Writing each field into the caller's message as it is read keeps the
+    /// ~260-byte struct from being copied through each parser's result.
+    #[inline(always)]
+    pub(crate) fn parse_into<'a>(
+        i: &'a [u8],
+        version: Version,
+        out: &mut Self,
+    ) -> IResult<'a, &'a [u8]> {
+        // `version` becomes a constant in each copy, so the field widths are too.
+        match version {
+            Version::V30 => Self::parse_version(i, Version::V30, out),
+            Version::V20 => Self::parse_version(i, Version::V20, out),
+        }
+    }
+
+    /// [`Self::parse_into`] with `version` a constant.
     ///
     /// The fixed-layout fields before DestUsr_tl are read after one length check: when the
     /// body holds all of them, [`Self::parse_prefix`] runs over exactly that many bytes, so
@@ -116,60 +160,44 @@ impl Submit {
     /// parser over the whole body, which fails at the first field that does not fit (with
     /// that field's name and offset).
     #[inline(always)]
-    pub(crate) fn parse<'a>(
-        i: &'a [u8],
-        version: Version,
-        out: &mut Self,
-    ) -> PResult<'a, &'a [u8]> {
-        match version {
-            Version::V30 => Self::parse_version(i, Version::V30, out),
-            Version::V20 => Self::parse_version(i, Version::V20, out),
-        }
-    }
-
-    /// [`Self::parse`] with `version` a constant at each call site.
-    #[inline(always)]
-    fn parse_version<'a>(i: &'a [u8], version: Version, out: &mut Self) -> PResult<'a, &'a [u8]> {
+    fn parse_version<'a>(i: &'a [u8], version: Version, out: &mut Self) -> IResult<'a, &'a [u8]> {
         let tw = version.terminal_id_width();
         let i = match i.split_at_checked(Self::prefix_len(version)) {
             Some((prefix, rest)) => {
-                Self::parse_prefix(prefix, version, out)?;
+                // Cannot fail: the prefix holds every field. Should it, its errors point
+                // into `prefix`, which starts where `i` does.
+                Self::parse_prefix(prefix, version, out)
+                    .map_err(|e| e.map(|e: Error<'a>| e.rebase(prefix, i)))?;
                 rest
             }
             None => Self::parse_prefix(i, version, out)?.0,
         };
-        let at_count = i;
-        let (i, count) = be_u8(i, "DestUsr_tl")?;
-        let declared = usize::from(count) * tw;
-        let Some((ids, i)) = i.split_at_checked(declared) else {
-            return fail(
-                at_count,
-                "DestUsr_tl",
-                DecodeProblem::DeclaredTooLong {
-                    declared,
-                    remaining: i.len(),
-                },
-            );
-        };
-        // Bounded by the frame: at most 255 entries, and only if their bytes are present.
-        // One allocation of exactly `count` entries (none for an empty list).
+        let (i, (_, ids)) = counted("DestUsr_tl", tw).parse_complete(i)?;
+        // `counted` checked that every entry is present, so the list is the bytes cut into
+        // entries: one allocation of exactly the count, no per-entry checks.
         out.dest_terminal_ids = ids.chunks_exact(tw).map(OctetString::from_field).collect();
         let (i, dest_terminal_type) = match version {
-            Version::V30 => be_u8(i, "Dest_terminal_type")?,
+            Version::V30 => be_u8("Dest_terminal_type").parse_complete(i)?,
             Version::V20 => (i, 0),
         };
         out.dest_terminal_type = dest_terminal_type;
-        let (i, content) = length_prefixed(i)?;
-        out.link_id = trailing(i, version.link_id_width());
-        Ok((&[], content))
+        let (i, (_, content)) = counted("Msg_Length", 1).parse_complete(i)?;
+        let (i, link_id) = trailing(version.link_id_width()).parse_complete(i)?;
+        out.link_id = link_id;
+        Ok((i, content))
     }
 
     /// Bytes from Msg_Id up to (not including) DestUsr_tl: 128 on 3.0, 116 on 2.0.
     const fn prefix_len(version: Version) -> usize {
+        let fee_terminal_type = match version {
+            Version::V30 => 1,
+            Version::V20 => 0,
+        };
         8 + 4
             + 10
             + 1
             + version.terminal_id_width()
+            + fee_terminal_type
             + 3
             + 6
             + 2
@@ -177,54 +205,52 @@ impl Submit {
             + 17
             + 17
             + 21
-            + match version {
-                Version::V30 => 1,
-                Version::V20 => 0,
-            }
     }
 
     /// The fields from Msg_Id to Src_Id, written into `out` as they are read.
     #[inline(always)]
-    fn parse_prefix<'a>(i: &'a [u8], version: Version, out: &mut Self) -> PResult<'a, ()> {
+    fn parse_prefix<'a>(i: &'a [u8], version: Version, out: &mut Self) -> IResult<'a, ()> {
         let tw = version.terminal_id_width();
-        let (i, msg_id) = msg_id_field(i, "Msg_Id")?;
+        let (i, msg_id) = msg_id("Msg_Id").parse_complete(i)?;
         out.msg_id = msg_id;
-        let (i, pk_total) = be_u8(i, "Pk_total")?;
+        let (i, (pk_total, pk_number, registered_delivery, msg_level)) = (
+            be_u8("Pk_total"),
+            be_u8("Pk_number"),
+            be_u8("Registered_Delivery"),
+            be_u8("Msg_level"),
+        )
+            .parse_complete(i)?;
         out.pk_total = pk_total;
-        let (i, pk_number) = be_u8(i, "Pk_number")?;
         out.pk_number = pk_number;
-        let (i, registered_delivery) = be_u8(i, "Registered_Delivery")?;
         out.registered_delivery = registered_delivery;
-        let (i, msg_level) = be_u8(i, "Msg_level")?;
         out.msg_level = msg_level;
-        let (i, service_id) = octets(i, "Service_Id", 10)?;
+        let (i, service_id) = octets("Service_Id", 10).parse_complete(i)?;
         out.service_id = service_id;
-        let (i, fee_user_type) = be_u8(i, "Fee_UserType")?;
+        let (i, fee_user_type) = be_u8("Fee_UserType").parse_complete(i)?;
         out.fee_user_type = fee_user_type;
-        let (i, fee_terminal_id) = octets(i, "Fee_terminal_Id", tw)?;
+        let (i, fee_terminal_id) = octets("Fee_terminal_Id", tw).parse_complete(i)?;
         out.fee_terminal_id = fee_terminal_id;
         let (i, fee_terminal_type) = match version {
-            Version::V30 => be_u8(i, "Fee_terminal_type")?,
+            Version::V30 => be_u8("Fee_terminal_type").parse_complete(i)?,
             Version::V20 => (i, 0),
         };
         out.fee_terminal_type = fee_terminal_type;
-        let (i, tp_pid) = be_u8(i, "TP_pId")?;
+        let (i, (tp_pid, tp_udhi, msg_fmt)) =
+            (be_u8("TP_pId"), be_u8("TP_udhi"), be_u8("Msg_Fmt")).parse_complete(i)?;
         out.tp_pid = tp_pid;
-        let (i, tp_udhi) = be_u8(i, "TP_udhi")?;
         out.tp_udhi = tp_udhi;
-        let (i, msg_fmt) = be_u8(i, "Msg_Fmt")?;
         out.msg_fmt = MsgFmt::from_byte(msg_fmt);
-        let (i, msg_src) = octets(i, "Msg_src", 6)?;
+        let (i, msg_src) = octets("Msg_src", 6).parse_complete(i)?;
         out.msg_src = msg_src;
-        let (i, fee_type) = octets(i, "FeeType", 2)?;
+        let (i, fee_type) = octets("FeeType", 2).parse_complete(i)?;
         out.fee_type = fee_type;
-        let (i, fee_code) = octets(i, "FeeCode", 6)?;
+        let (i, fee_code) = octets("FeeCode", 6).parse_complete(i)?;
         out.fee_code = fee_code;
-        let (i, valid_time) = octets(i, "ValId_Time", 17)?;
+        let (i, valid_time) = octets("ValId_Time", 17).parse_complete(i)?;
         out.valid_time = valid_time;
-        let (i, at_time) = octets(i, "At_Time", 17)?;
+        let (i, at_time) = octets("At_Time", 17).parse_complete(i)?;
         out.at_time = at_time;
-        let (i, src_id) = octets(i, "Src_Id", 21)?;
+        let (i, src_id) = octets("Src_Id", 21).parse_complete(i)?;
         out.src_id = src_id;
         Ok((i, ()))
     }
@@ -301,25 +327,6 @@ impl Submit {
     }
 }
 
-/// Reads Msg_Length and the Msg_Content it announces.
-#[inline]
-pub(crate) fn length_prefixed(i: &[u8]) -> PResult<'_, &[u8]> {
-    let at_length = i;
-    let (i, len) = be_u8(i, "Msg_Length")?;
-    let len = usize::from(len);
-    if len > i.len() {
-        return fail(
-            at_length,
-            "Msg_Length",
-            DecodeProblem::DeclaredTooLong {
-                declared: len,
-                remaining: i.len(),
-            },
-        );
-    }
-    take(i, "Msg_Content", len)
-}
-
 /// CMPP_SUBMIT_RESP: the gateway's Msg_Id and Result for one SUBMIT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -332,17 +339,14 @@ pub struct SubmitResp {
 
 impl SubmitResp {
     /// Result width from the body length (9 → u8, 12 → u32), not from the session version.
-    pub(crate) fn parse(i: &[u8]) -> PResult<'_, Self> {
+    pub(crate) fn parse(i: &[u8]) -> IResult<'_, Self> {
         let width = response_status_width(i, "Result")?;
-        let (i, msg_id) = msg_id_field(i, "Msg_Id")?;
-        let (i, result) = status(i, "Result", width)?;
-        Ok((
-            i,
-            SubmitResp {
+        (msg_id("Msg_Id"), status("Result", width))
+            .map(|(msg_id, result)| SubmitResp {
                 msg_id,
                 result: SubmitResult::from_u32(result),
-            },
-        ))
+            })
+            .parse_complete(i)
     }
 
     pub(crate) fn check(&self, version: Version) -> Result<(), EncodeError> {
@@ -359,17 +363,17 @@ impl SubmitResp {
 pub(crate) fn response_status_width<'a>(
     i: &'a [u8],
     field: &'static str,
-) -> Result<usize, nom::Err<FieldError<'a>>> {
+) -> Result<usize, nom::Err<Error<'a>>> {
     match i.len() {
         9 => Ok(1),
         12 => Ok(4),
-        actual => Err(field_error(
+        actual => Err(nom::Err::Error(Error::new(
             i,
             field,
             DecodeProblem::BadBodyLength {
                 actual,
                 expected: "9 (2.0) or 12 (3.0)",
             },
-        )),
+        ))),
     }
 }
