@@ -60,10 +60,6 @@ async fn gateway(
         seen: Mutex::new(Vec::new()),
         script: Box::new(script),
     });
-    let mut config = config;
-    // The client's pool logs its links in within one (paused) second, all with the same
-    // CONNECT timestamp; until it gives each login its own, the replay cache stays off here.
-    config.login.replay_cache = false;
     let server = Server::bind_with_clock(
         "127.0.0.1:0".parse().unwrap(),
         config,

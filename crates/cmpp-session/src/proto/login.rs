@@ -17,6 +17,10 @@ pub struct LoginPolicy {
     pub timestamp_window: Duration,
     /// Refuse an AuthenticatorSource already used within the timestamp window.
     pub replay_cache: bool,
+    /// An AuthenticatorSource may be used again this soon after its first use: links of
+    /// one SP (a pool, a reconnect, two processes) that log in within the same second
+    /// carry byte-identical CONNECTs. A replay must then come within this grace.
+    pub replay_grace: Duration,
     /// Failures from one address or SP id allowed before throttling starts.
     pub free_failures: u32,
     /// Cool-down after the first throttled failure; doubles per further failure.
@@ -34,6 +38,7 @@ impl Default for LoginPolicy {
         LoginPolicy {
             timestamp_window: Duration::from_secs(15 * 60),
             replay_cache: true,
+            replay_grace: Duration::from_secs(1),
             free_failures: 3,
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(60),
@@ -111,6 +116,7 @@ impl std::fmt::Display for Who {
 #[derive(Debug)]
 pub struct LoginGuard {
     policy: LoginPolicy,
+    /// First use of each AuthenticatorSource.
     used: HashMap<[u8; 16], Instant>,
     used_order: VecDeque<([u8; 16], Instant)>,
     failures: HashMap<Who, Failures>,
@@ -166,9 +172,9 @@ impl LoginGuard {
         Ok(())
     }
 
-    /// Refuses an AuthenticatorSource seen within the window; otherwise remembers it.
-    /// Call only for a CONNECT whose authenticator verified, so that garbage cannot fill
-    /// the cache.
+    /// Refuses an AuthenticatorSource first used more than the grace ago (within the
+    /// window); otherwise remembers it. Call only for a CONNECT whose authenticator
+    /// verified, so that garbage cannot fill the cache.
     pub fn check_replay(
         &mut self,
         authenticator: &[u8; 16],
@@ -178,12 +184,15 @@ impl LoginGuard {
             return Ok(());
         }
         self.expire_used(now);
-        if self.used.contains_key(authenticator) {
-            return Err(LoginRefusal::Replayed);
+        if let Some(&first) = self.used.get(authenticator) {
+            if now.saturating_duration_since(first) > self.policy.replay_grace {
+                return Err(LoginRefusal::Replayed);
+            }
+            return Ok(());
         }
         // A timestamp may be `window` old or ahead: keep the value for twice the window.
         let until = now + self.policy.timestamp_window * 2;
-        self.used.insert(*authenticator, until);
+        self.used.insert(*authenticator, now);
         self.used_order.push_back((*authenticator, until));
         while self.used_order.len() > self.policy.max_tracked {
             if let Some((a, _)) = self.used_order.pop_front() {
@@ -375,6 +384,8 @@ mod tests {
         let mut g = LoginGuard::new(LoginPolicy::default());
         let a = [7u8; 16];
         assert_eq!(g.check_replay(&a, t0), Ok(()));
+        // A second link of the same SP in the same second: within the grace.
+        assert_eq!(g.check_replay(&a, t0 + Duration::from_millis(300)), Ok(()));
         assert_eq!(
             g.check_replay(&a, t0 + Duration::from_secs(2)),
             Err(LoginRefusal::Replayed)

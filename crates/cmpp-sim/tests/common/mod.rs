@@ -21,15 +21,12 @@ pub async fn start(profile: &SimProfile, version: Version, window: usize) -> Run
     a.window = window;
     a.max_connections = 8;
     accounts.insert(a);
-    let mut config = ServerConfig {
+    let config = ServerConfig {
         version,
         deliver_window: 64,
         deliver_queue_capacity: 1_000_000,
         ..ServerConfig::default()
     };
-    // The client re-logs in within the same second after a dropped link, with the same
-    // CONNECT timestamp; until it gives every login its own, the replay cache is off here.
-    config.login.replay_cache = false;
     Running::bind(
         "127.0.0.1:0".parse().unwrap(),
         config,
