@@ -364,3 +364,26 @@ async fn a_bare_probe_is_not_a_failed_login() {
     assert_eq!(server.handle().stats().logins_failed, 0);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_burst_of_a_thousand_connects_needs_no_syn_retry() {
+    assert!(ServerConfig::default().backlog >= 1024);
+    let accounts = Arc::new(InMemoryAccounts::new());
+    let server = Server::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        ServerConfig::default(),
+        accounts,
+        Arc::new(Ok0),
+    )
+    .await
+    .unwrap();
+    let addr = server.local_addr();
+    let start = std::time::Instant::now();
+    let conns = futures::future::join_all((0..1000).map(|_| TcpStream::connect(addr))).await;
+    let took = start.elapsed();
+    assert!(conns.iter().all(|c| c.is_ok()));
+    // A SYN dropped by a full backlog is retried after 1 s.
+    assert!(took < Duration::from_millis(900), "{took:?}");
+    drop(conns);
+    server.shutdown().await;
+}

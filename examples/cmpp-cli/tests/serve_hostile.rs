@@ -150,3 +150,37 @@ fn text_logs_in_a_pipe_have_no_colour_codes() {
     assert!(stderr.contains(" WARN "), "{stderr}");
     assert!(!stderr.contains('\x1b'), "{stderr}");
 }
+
+#[test]
+fn out_of_descriptors_pauses_accepting_logs_once_and_recovers() {
+    let port = free_port();
+    let bin = assert_cmd::cargo::cargo_bin("cmpp");
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 40 && exec '{}' serve --listen 127.0.0.1:{port} --account 900001:888888 --stats-every 0",
+            bin.display()
+        ))
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = connect(port);
+    // Far more idle connections than the 40 descriptors the process may hold.
+    let idle: Vec<TcpStream> = (0..80).map(|_| connect(port)).collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(idle);
+    drop(first);
+    // Once the idle sockets are gone, a real login gets in.
+    std::thread::sleep(Duration::from_millis(500));
+    let mut s = connect(port);
+    assert_eq!(login(&mut s, b"888888", chrono::Utc::now()), 0);
+    drop(s);
+    term(&child);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let lines = stderr.matches("accept failed").count();
+    assert_eq!(lines, 1, "one line per interval: {stderr}");
+}
