@@ -26,7 +26,6 @@ use super::{
     SubmitDecision,
 };
 use crate::io::{FrameReader, StreamError};
-use crate::proto::login::LoginRefusal;
 use crate::proto::server::{
     CloseReason, SendDeliver, ServerEvent, ServerSession, ServerSessionConfig, RESULT_FLOW_CONTROL,
 };
@@ -196,9 +195,6 @@ async fn login(
                 Some(a) => match verify_connect(&connect, &a.sp_id, &a.secret) {
                     Err(e) => (ConnectStatus::AuthFailed, Some(e.to_string())),
                     Ok(_) => match guard.check_timestamp(connect.timestamp, wall) {
-                        Err(r @ LoginRefusal::BadTimestamp(_)) => {
-                            (ConnectStatus::BadStructure, Some(r.to_string()))
-                        }
                         Err(r) => (ConnectStatus::AuthFailed, Some(r.to_string())),
                         Ok(()) if too_high => (ConnectStatus::VersionTooHigh, None),
                         Ok(()) => (ConnectStatus::Ok, None),
