@@ -387,3 +387,59 @@ async fn a_burst_of_a_thousand_connects_needs_no_syn_retry() {
     drop(conns);
     server.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_account_queue_is_capped_and_the_overflow_counted() {
+    let config = ServerConfig {
+        deliver_queue_capacity: 3,
+        ..ServerConfig::default()
+    };
+    let server = gateway(config).await;
+    let h = server.handle();
+    let refused = (1..=5)
+        .filter(|i| {
+            matches!(
+                h.deliver(SP, report(*i)),
+                Err(DeliverError::QueueFull { capacity: 3, .. })
+            )
+        })
+        .count();
+    assert_eq!(refused, 2);
+    let s = h.stats();
+    assert_eq!((s.delivers_queued, s.delivers_refused), (3, 2));
+    assert_eq!(s.delivers_pending(), 3);
+    server.shutdown().await;
+}
+
+/// Memory of a full account queue at the default capacity (figure for docs/protocol.md):
+/// `cargo test -p cmpp-session --release --test hostile -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn memory_of_a_full_default_queue() {
+    fn rss_kb() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0)
+    }
+    let server = gateway(ServerConfig::default()).await;
+    let h = server.handle();
+    let before = rss_kb();
+    let cap = ServerConfig::default().deliver_queue_capacity;
+    for i in 0..cap as u64 {
+        h.deliver(SP, report(i)).unwrap();
+    }
+    let after = rss_kb();
+    println!(
+        "{cap} queued status reports: RSS {} MB -> {} MB ({} bytes each)",
+        before / 1024,
+        after / 1024,
+        (after - before) * 1024 / cap as u64
+    );
+    assert!(after - before < 100 * 1024, "under 100 MB");
+    server.shutdown().await;
+}

@@ -41,7 +41,7 @@ pub struct ServerSessionConfig {
     pub submit_window: usize,
     /// Most DELIVERs awaiting DELIVER_RESP.
     pub deliver_window: usize,
-    /// A write that makes no complete progress for this long closes the link.
+    /// A write that makes no progress for this long closes the link.
     pub write_deadline: Duration,
     /// How strictly SUBMITs are judged.
     pub checks: SubmitChecks,
@@ -481,13 +481,13 @@ impl ServerSession {
         SendDeliver::Sent(seq)
     }
 
-    /// The shell could not write everything: the write deadline runs from the first such
-    /// moment until [`Self::write_flushed`].
+    /// The shell has bytes the peer has not taken yet: the write deadline runs from the
+    /// first such moment until [`Self::write_flushed`].
     pub fn write_blocked(&mut self, now: Instant) {
         self.write_blocked_since.get_or_insert(now);
     }
 
-    /// Everything handed out by [`Self::poll_transmit`] was written.
+    /// The peer took bytes (or everything handed out was written).
     pub fn write_flushed(&mut self) {
         self.write_blocked_since = None;
     }

@@ -381,9 +381,9 @@ impl Conn {
                 }
                 Wake::Wrote(Ok(n)) if n > 0 => {
                     self.wbuf.advance(n);
-                    if self.wbuf.is_empty() {
-                        self.session.write_flushed();
-                    }
+                    // The deadline is for a peer that takes nothing; a slow reader that
+                    // makes progress is bounded by MAX_UNWRITTEN instead.
+                    self.session.write_flushed();
                 }
                 Wake::Wrote(r) => {
                     let why = r.err().map_or("peer closed".to_owned(), |e| e.to_string());

@@ -121,8 +121,8 @@ pub struct ServerConfig {
     /// it [`ServerHandle::deliver`] refuses with [`DeliverError::QueueFull`]. The default
     /// (100,000) keeps a full queue of status reports under ~60 MB.
     pub deliver_queue_capacity: usize,
-    /// A write the peer does not take within this long closes the link; its unacknowledged
-    /// DELIVERs go back to the account's queue.
+    /// A peer that takes no byte of what is written for this long is dropped; its
+    /// unacknowledged DELIVERs go back to the account's queue.
     pub write_deadline: Duration,
     /// On shutdown, links get this long to answer TERMINATE before they are closed.
     pub drain_timeout: Duration,
