@@ -443,3 +443,36 @@ async fn memory_of_a_full_default_queue() {
     assert!(after - before < 100 * 1024, "under 100 MB");
     server.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn replays_do_not_lock_the_sp_out() {
+    let server = gateway(ServerConfig::default()).await;
+    let addr = server.local_addr();
+    let captured = connect_at(base(), SECRET);
+    let mut first = RawSp::connect(addr).await;
+    assert_eq!(first.login_with(captured).await, ConnectStatus::Ok);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for _ in 0..10 {
+        let mut replay = RawSp::connect(addr).await;
+        assert_eq!(replay.login_with(captured).await, ConnectStatus::AuthFailed);
+    }
+    // The replaying address is throttled, the SP is not: a login from elsewhere works.
+    let now = base() + chrono::Duration::seconds(3);
+    let mut same = RawSp::connect(addr).await;
+    assert_eq!(
+        same.login_with(connect_at(now, SECRET)).await,
+        ConnectStatus::AuthFailed
+    );
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let s = socket.connect(addr).await.unwrap();
+    let mut other = RawSp {
+        s,
+        buf: BytesMut::new(),
+    };
+    assert_eq!(
+        other.login_with(connect_at(now, SECRET)).await,
+        ConnectStatus::Ok
+    );
+    server.shutdown().await;
+}

@@ -186,6 +186,10 @@ async fn login(
     let account = shared.accounts.lookup(&sp_id);
     let now = Instant::now();
     let wall = shared.clock.now_utc();
+    // Only a wrong authenticator (a password guess) counts against the SP id; the other
+    // refusals count against the address alone, so that replaying a captured CONNECT or
+    // hammering while throttled cannot lock the SP out.
+    let mut guess = false;
     let (mut status, mut refusal) = {
         let guard = lock(&shared.login_guard);
         match guard.check_throttle(peer.ip(), &sp_id, now) {
@@ -193,7 +197,10 @@ async fn login(
             Ok(()) => match &account {
                 None => (ConnectStatus::IllegalSourceAddr, None),
                 Some(a) => match verify_connect(&connect, &a.sp_id, &a.secret) {
-                    Err(e) => (ConnectStatus::AuthFailed, Some(e.to_string())),
+                    Err(e) => {
+                        guess = true;
+                        (ConnectStatus::AuthFailed, Some(e.to_string()))
+                    }
                     Ok(_) => match guard.check_timestamp(connect.timestamp, wall) {
                         Err(r) => (ConnectStatus::AuthFailed, Some(r.to_string())),
                         Ok(()) if too_high => (ConnectStatus::VersionTooHigh, None),
@@ -247,7 +254,7 @@ async fn login(
         login_failed(
             shared,
             peer,
-            Some(&sp_id),
+            guess.then_some(sp_id.as_str()),
             &format!("CONNECT from SP '{sp_id}' refused with status {status}{why}"),
         );
         return None;
