@@ -476,3 +476,66 @@ async fn replays_do_not_lock_the_sp_out() {
     );
     server.shutdown().await;
 }
+
+/// Records the level and message of every event.
+#[derive(Clone, Default)]
+struct Capture(Arc<std::sync::Mutex<Vec<(tracing::Level, String)>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        struct Msg(String);
+        impl tracing::field::Visit for Msg {
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                if f.name() == "message" {
+                    self.0 = format!("{v:?}");
+                }
+            }
+        }
+        let mut m = Msg(String::new());
+        event.record(&mut m);
+        self.0
+            .lock()
+            .unwrap()
+            .push((*event.metadata().level(), m.0));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_of_failed_logins_is_one_line_then_one_summary() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let capture = Capture::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(capture.clone()));
+    let server = gateway(ServerConfig::default()).await;
+    let addr = server.local_addr();
+    for i in 0..200 {
+        let mut sp = RawSp::connect(addr).await;
+        let when = base() + chrono::Duration::milliseconds(i);
+        assert_eq!(
+            sp.login_with(connect_at(when, b"guess!")).await,
+            ConnectStatus::AuthFailed
+        );
+    }
+    let warnings = |needle: &str| {
+        capture
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(l, m)| *l == tracing::Level::WARN && m.contains(needle))
+            .count()
+    };
+    assert_eq!(warnings("login failed"), 1);
+    assert_eq!(warnings("burst of failed logins ended"), 0);
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    assert_eq!(warnings("login failed"), 1);
+    // One summary for the address (all 200) and one for the SP id: only the 4 guesses
+    // before the address was throttled had their authenticator checked.
+    assert_eq!(warnings("burst of failed logins ended: 200 failures"), 1);
+    assert_eq!(warnings("burst of failed logins ended: 4 failures"), 1);
+    server.shutdown().await;
+}
