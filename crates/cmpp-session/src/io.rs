@@ -58,6 +58,11 @@ impl FrameReader {
         }
     }
 
+    /// Bytes received and not yet taken as frames.
+    pub(crate) fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Reads more bytes (cancel-safe: a cancelled read loses nothing).
     pub(crate) async fn fill<R: AsyncRead + Unpin>(
         &mut self,

@@ -58,11 +58,14 @@ async fn server_with(
         version,
         ..ServerConfig::default()
     };
-    let server = Server::bind(
+    // The gateway reads the same (paused) wall clock as the client: CONNECT timestamps
+    // outside its window are refused.
+    let server = Server::bind_with_clock(
         "127.0.0.1:0".parse().unwrap(),
         cfg,
         accounts,
         handler.clone(),
+        clock(),
     )
     .await
     .unwrap();
@@ -201,6 +204,7 @@ async fn login_failures_are_typed() {
     let addr = server.local_addr();
     let e = Client::connect(
         ClientConfig::builder(addr, "900002", SECRET)
+            .clock(clock())
             .version(Version::V20)
             .build(),
     )
@@ -210,6 +214,7 @@ async fn login_failures_are_typed() {
     assert!(matches!(e, LoginError::IllegalSourceAddress { .. }), "{e}");
     let e = Client::connect(
         ClientConfig::builder(addr, SP, b"wrong".to_vec())
+            .clock(clock())
             .version(Version::V20)
             .build(),
     )
@@ -219,6 +224,7 @@ async fn login_failures_are_typed() {
     assert!(matches!(e, LoginError::Authentication), "{e}");
     let e = Client::connect(
         ClientConfig::builder(addr, SP, SECRET)
+            .clock(clock())
             .version(Version::V30)
             .build(),
     )
@@ -231,6 +237,7 @@ async fn login_failures_are_typed() {
     );
     let first = Client::connect(
         ClientConfig::builder(addr, SP, SECRET)
+            .clock(clock())
             .version(Version::V20)
             .build(),
     )
@@ -238,6 +245,7 @@ async fn login_failures_are_typed() {
     .unwrap();
     let e = Client::connect(
         ClientConfig::builder(addr, SP, SECRET)
+            .clock(clock())
             .version(Version::V20)
             .build(),
     )
@@ -634,7 +642,8 @@ async fn malformed_and_oversized_frames_close_only_that_connection() {
     let connect = cmpp_codec::Connect::new(
         OctetString::try_from(SP).unwrap(),
         SECRET,
-        &Utc::now(),
+        // A second later than the client's login: the same timestamp would be a replay.
+        &(clock().now_utc() + chrono::Duration::seconds(1)),
         Version::V30,
     );
     let mut out = BytesMut::new();

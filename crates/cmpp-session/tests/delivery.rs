@@ -60,9 +60,17 @@ async fn gateway(
         seen: Mutex::new(Vec::new()),
         script: Box::new(script),
     });
-    let server = Server::bind("127.0.0.1:0".parse().unwrap(), config, accounts, g.clone())
-        .await
-        .unwrap();
+    let server = Server::bind_with_clock(
+        "127.0.0.1:0".parse().unwrap(),
+        config,
+        accounts,
+        g.clone(),
+        Arc::new(TokioClock::starting_at(
+            Utc.with_ymd_and_hms(2024, 10, 21, 0, 0, 0).unwrap(),
+        )),
+    )
+    .await
+    .unwrap();
     (server, g)
 }
 

@@ -9,12 +9,14 @@
 #![forbid(unsafe_code)]
 
 pub mod core;
+pub mod counts;
 pub mod dist;
 pub mod ids;
 pub mod profile;
 pub mod schedule;
 
 pub use crate::core::{Answer, Decision, PlannedReport, SimCore, SimStats};
+pub use counts::{Counters, DayCounts};
 pub use ids::MsgIdGen;
 pub use profile::{ProfileError, SimProfile};
 pub use schedule::ReportQueue;

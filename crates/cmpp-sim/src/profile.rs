@@ -85,6 +85,10 @@ pub struct ResultWeight {
 pub struct SubmitProfile {
     /// Result mix; default: always 0.
     pub results: Vec<ResultWeight>,
+    /// Judge SUBMITs strictly (destinations, Pk_*, content length, trailing bytes; see
+    /// docs/protocol.md). `false` hands every SUBMIT that decodes to the result mix, for
+    /// quirk tests.
+    pub strict: bool,
 }
 
 impl Default for SubmitProfile {
@@ -94,6 +98,7 @@ impl Default for SubmitProfile {
                 code: 0,
                 weight: 1.0,
             }],
+            strict: true,
         }
     }
 }
@@ -144,7 +149,7 @@ impl Default for ReportProfile {
                 DelayPoint { q: 1.0, ms: 500 },
             ],
             retention_secs: 3600,
-            max_pending: 2_000_000,
+            max_pending: 100_000,
         }
     }
 }

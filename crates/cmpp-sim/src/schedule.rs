@@ -19,6 +19,8 @@ pub struct ReportJob {
     pub deliver: Deliver,
     /// Give up when still undeliverable at this time (elapsed since start).
     pub expires: Duration,
+    /// Beijing date (YYYYMMDD) of the SUBMIT, for the day's QUERY counts.
+    pub day: u32,
 }
 
 #[derive(Debug)]
@@ -111,6 +113,26 @@ impl ReportQueue {
         self.heap.clear();
         n
     }
+
+    /// Removes and returns every waiting report, in no particular order.
+    pub fn take_all(&mut self) -> Vec<ReportJob> {
+        std::mem::take(&mut self.heap)
+            .into_vec()
+            .into_iter()
+            .map(|e| e.job)
+            .collect()
+    }
+
+    /// Removes and returns the waiting reports `pred` selects (a linear pass: for rare
+    /// requests such as CANCEL).
+    pub fn remove_where(&mut self, mut pred: impl FnMut(&ReportJob) -> bool) -> Vec<ReportJob> {
+        let (gone, keep): (Vec<Entry>, Vec<Entry>) = std::mem::take(&mut self.heap)
+            .into_vec()
+            .into_iter()
+            .partition(|e| pred(&e.job));
+        self.heap = BinaryHeap::from(keep);
+        gone.into_iter().map(|e| e.job).collect()
+    }
 }
 
 #[cfg(test)]
@@ -134,6 +156,7 @@ mod tests {
                 link_id: OctetString::EMPTY,
             },
             expires: Duration::from_secs(60),
+            day: 20261204,
         }
     }
 
@@ -160,6 +183,21 @@ mod tests {
         assert_eq!(ids(q.pop_due(ms(1000))), vec![2, 3]);
         assert!(q.is_empty());
         assert_eq!(q.next_due(), None);
+    }
+
+    #[test]
+    fn remove_where_keeps_the_rest_in_order() {
+        let ms = Duration::from_millis;
+        let mut q = ReportQueue::new(10);
+        for i in 1..=5 {
+            q.push(ms(i * 10), job(i)).unwrap();
+        }
+        let gone = q.remove_where(|j| j.deliver.msg_id.as_u64() % 2 == 0);
+        assert_eq!(gone.len(), 2);
+        assert_eq!(ids(q.pop_due(ms(1000))), vec![1, 3, 5]);
+        q.push(ms(1), job(9)).unwrap();
+        assert_eq!(ids(q.take_all()), vec![9]);
+        assert!(q.is_empty());
     }
 
     #[test]

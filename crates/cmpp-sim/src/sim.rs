@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset};
-use cmpp_codec::{Deliver, Submit};
+use chrono::{DateTime, Datelike, FixedOffset};
+use cmpp_codec::{Cancel, CancelResp, Deliver, DeliverContent, Query, QueryResp, Submit};
 use cmpp_session::{
     AccountStore, Clock, ConnectionInfo, DeliverError, GatewayHandler, Server, ServerConfig,
     ServerHandle, SubmitDecision, SystemClock,
@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::core::{Answer, SimCore, SimStats};
+use crate::counts::{parse_day, Counters, DayCounts};
 use crate::ids::beijing;
 use crate::profile::{ProfileError, SimProfile};
 use crate::schedule::{ReportJob, ReportQueue};
@@ -27,6 +28,36 @@ const REQUEUE_DELAY: Duration = Duration::from_millis(100);
 struct State {
     core: SimCore,
     queue: ReportQueue,
+    counts: DayCounts,
+}
+
+impl State {
+    /// Counts a report that leaves the queue: sent (`Some(delivered)`) or given up.
+    fn settle(&mut self, job: &ReportJob, delivered: Option<bool>) {
+        let svc = job.deliver.service_id.to_str_lossy();
+        let row = self.counts.row(&job.sp_id, job.day, &svc);
+        row.mt_wt = row.mt_wt.saturating_sub(1);
+        if delivered == Some(true) {
+            row.mt_scs += 1;
+        } else {
+            row.mt_fl += 1;
+        }
+    }
+
+    /// Drops every waiting report (a simulated restart); returns how many.
+    fn lose_all(&mut self) -> u64 {
+        let jobs = self.queue.take_all();
+        for j in &jobs {
+            self.settle(j, None);
+        }
+        jobs.len() as u64
+    }
+}
+
+/// YYYYMMDD of a Beijing time.
+fn day_of(t: DateTime<FixedOffset>) -> u32 {
+    let y = u32::try_from(t.year()).unwrap_or(0);
+    y * 10_000 + t.month() * 100 + t.day()
 }
 
 /// The simulated gateway's behaviour, shared by every connection.
@@ -73,6 +104,7 @@ impl Simulator {
             state: Mutex::new(State {
                 core,
                 queue: ReportQueue::new(profile.report.max_pending),
+                counts: DayCounts::new(),
             }),
             start: Instant::now(),
             clock,
@@ -151,7 +183,7 @@ impl Simulator {
                 let mut st = lock(&self.state);
                 let timed = st.core.poll_restart(now);
                 if timed == Some(true) {
-                    let lost = st.queue.clear() as u64;
+                    let lost = st.lose_all();
                     st.core.stats_mut().reports_lost += lost;
                 }
                 (st.queue.pop_due(now), timed.is_some())
@@ -169,23 +201,33 @@ impl Simulator {
     /// Gives due reports to the server; re-queues those refused by a full queue.
     fn hand_over(&self, handle: &ServerHandle, due: Vec<ReportJob>, now: Duration) {
         let mut delivered: Vec<[u8; 7]> = Vec::with_capacity(due.len());
+        let mut settled: Vec<(ReportJob, Option<bool>)> = Vec::new();
         let mut retry = Vec::new();
         let mut lost = 0u64;
         for job in due {
             let stat = job.deliver.report().map(|r| r.stat.raw());
             match handle.deliver(&job.sp_id, job.deliver.clone()) {
-                Ok(()) => delivered.extend(stat),
+                Ok(()) => {
+                    let ok = stat.is_some_and(|s| &s == b"DELIVRD");
+                    delivered.extend(stat);
+                    settled.push((job, Some(ok)));
+                }
                 Err(DeliverError::QueueFull { .. }) if now < job.expires => retry.push(job),
                 Err(e) => {
                     tracing::warn!(sp_id = %job.sp_id, error = %e, "status report dropped");
                     lost += 1;
+                    settled.push((job, None));
                 }
             }
         }
         let mut st = lock(&self.state);
+        for (job, outcome) in &settled {
+            st.settle(job, *outcome);
+        }
         for job in retry {
-            if st.queue.push(now + REQUEUE_DELAY, job).is_err() {
+            if let Err(job) = st.queue.push(now + REQUEUE_DELAY, job) {
                 lost += 1;
+                st.settle(&job, None);
             }
         }
         let stats = st.core.stats_mut();
@@ -216,18 +258,23 @@ impl Simulator {
                 let i = self.mo_turn.fetch_add(1, Ordering::Relaxed) % conns.len();
                 conns[i].1.clone()
             };
-            let parts: Vec<Deliver> = {
-                let wall = self.wall();
-                lock(&self.state).core.next_mo(wall)
-            };
-            let mut sent = 0;
+            let wall = self.wall();
+            let parts: Vec<Deliver> = lock(&self.state).core.next_mo(wall);
+            let (mut sent, mut failed) = (0, 0);
             for d in parts {
                 match handle.deliver(&target, d) {
                     Ok(()) => sent += 1,
-                    Err(e) => tracing::warn!(sp_id = %target, error = %e, "MO message dropped"),
+                    Err(e) => {
+                        failed += 1;
+                        tracing::warn!(sp_id = %target, error = %e, "MO message dropped");
+                    }
                 }
             }
-            lock(&self.state).core.stats_mut().mo_sent += sent;
+            let mut st = lock(&self.state);
+            st.core.stats_mut().mo_sent += sent;
+            let row = st.counts.row(&target, day_of(wall), "");
+            row.mo_scs += sent as u32;
+            row.mo_fl += failed;
         }
     }
 }
@@ -243,6 +290,22 @@ impl GatewayHandler for Simulator {
         let wall = self.wall();
         let mut st = lock(&self.state);
         let decision = st.core.on_submit(now, wall, submit);
+        let day = day_of(wall);
+        let users = submit.dest_terminal_ids.len() as u32;
+        {
+            let svc = submit.service_id.to_str_lossy();
+            let row = st.counts.row(&conn.sp_id, day, &svc);
+            row.mt_tl_msg += 1;
+            row.mt_tl_usr += users;
+            match decision.answer {
+                Answer::Respond { result: 0, .. } if !decision.reports.is_empty() => {
+                    row.mt_wt += decision.reports.len() as u32;
+                }
+                Answer::Respond { result: 0, .. } => row.mt_scs += users,
+                Answer::Respond { .. } => row.mt_fl += users,
+                _ => {}
+            }
+        }
         match decision.answer {
             Answer::Respond {
                 msg_id,
@@ -262,9 +325,11 @@ impl GatewayHandler for Simulator {
                             sp_id: sp.clone(),
                             deliver: r.deliver,
                             expires: due + self.retention,
+                            day,
                         };
-                        if st.queue.push(due, job).is_err() {
+                        if let Err(job) = st.queue.push(due, job) {
                             lost += 1;
+                            st.settle(&job, None);
                         }
                     }
                     st.core.stats_mut().reports_lost += lost;
@@ -290,7 +355,7 @@ impl GatewayHandler for Simulator {
             Answer::DropLink => SubmitDecision::DropLink,
             Answer::Restart { lose_reports } => {
                 if lose_reports {
-                    let lost = st.queue.clear() as u64;
+                    let lost = st.lose_all();
                     st.core.stats_mut().reports_lost += lost;
                 }
                 drop(st);
@@ -300,6 +365,48 @@ impl GatewayHandler for Simulator {
                 self.wake.notify_one();
                 SubmitDecision::DropLink
             }
+        }
+    }
+
+    /// The day's real counts for the SP (Beijing date in Time; per Service_Id when
+    /// Query_Type is 1). An unreadable Time gets all zeros.
+    fn on_query(&self, conn: &ConnectionInfo, query: &Query) -> QueryResp {
+        let c = match parse_day(query.time.as_bytes()) {
+            Some(day) => {
+                let svc = query.query_code.to_str_lossy();
+                let service = (query.query_type == 1).then_some(svc.as_ref());
+                lock(&self.state).counts.query(&conn.sp_id, day, service)
+            }
+            None => Counters::default(),
+        };
+        QueryResp {
+            time: query.time,
+            query_type: query.query_type,
+            query_code: query.query_code,
+            mt_tl_msg: c.mt_tl_msg,
+            mt_tl_usr: c.mt_tl_usr,
+            mt_scs: c.mt_scs,
+            mt_wt: c.mt_wt,
+            mt_fl: c.mt_fl,
+            mo_scs: c.mo_scs,
+            mo_wt: c.mo_wt,
+            mo_fl: c.mo_fl,
+        }
+    }
+
+    /// Cancels a message of this SP whose report has not been sent yet (Success_Id 0; the
+    /// report is then never sent); anything else is Success_Id 1.
+    fn on_cancel(&self, conn: &ConnectionInfo, cancel: &Cancel) -> CancelResp {
+        let mut st = lock(&self.state);
+        let gone = st.queue.remove_where(|j| {
+            &*j.sp_id == conn.sp_id.as_str()
+                && matches!(&j.deliver.content, DeliverContent::Report(r) if r.msg_id == cancel.msg_id)
+        });
+        for job in &gone {
+            st.settle(job, None);
+        }
+        CancelResp {
+            success_id: u32::from(gone.is_empty()),
         }
     }
 
@@ -327,13 +434,29 @@ impl Running {
     /// the profile.
     pub async fn bind(
         addr: SocketAddr,
-        mut config: ServerConfig,
+        config: ServerConfig,
         accounts: Arc<dyn AccountStore>,
         profile: &SimProfile,
     ) -> Result<Running, RunError> {
-        let sim = Simulator::new(profile)?;
+        Self::bind_with_clock(addr, config, accounts, profile, Arc::new(SystemClock)).await
+    }
+
+    /// As [`Running::bind`], reading wall time (Msg_Ids, report times, login timestamps,
+    /// QUERY days) from `clock`. The profile's `submit.strict = false` relaxes the
+    /// gateway's SUBMIT checks.
+    pub async fn bind_with_clock(
+        addr: SocketAddr,
+        mut config: ServerConfig,
+        accounts: Arc<dyn AccountStore>,
+        profile: &SimProfile,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Running, RunError> {
+        let sim = Simulator::with_clock(profile, clock.clone())?;
         config.gateway_code = profile.gateway_code;
-        let server = Server::bind(addr, config, accounts, sim.clone())
+        if !profile.submit.strict {
+            config.submit_checks = cmpp_session::proto::SubmitChecks::lenient();
+        }
+        let server = Server::bind_with_clock(addr, config, accounts, sim.clone(), clock)
             .await
             .map_err(|source| RunError::Bind { addr, source })?;
         let tasks = sim.start(server.handle());

@@ -7,6 +7,7 @@
 mod cmd;
 mod config;
 mod error;
+mod logging;
 mod wiring;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +18,9 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "cmpp", version, about)]
 struct Cli {
+    /// Log line format on stderr (colour codes only when stderr is a terminal).
+    #[arg(long, global = true, value_enum, default_value_t = logging::LogFormat::Text)]
+    log_format: logging::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -47,6 +51,13 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Installed once here; the commands' own defaults only pick the level.
+    let default_level = match cli.command {
+        Command::Serve(_) => "info",
+        Command::Demo(_) => "error",
+        _ => "warn",
+    };
+    logging::init(cli.log_format, default_level);
     let result: Result<(), CliError> = match cli.command {
         Command::Decode(a) => cmd::decode::run(a),
         Command::Serve(a) => cmd::serve::run(a),

@@ -7,6 +7,10 @@
 pub mod backoff;
 pub mod bucket;
 pub mod client;
+pub mod keepalive;
+pub mod login;
+pub mod server;
+pub mod submit_check;
 
 pub use backoff::Backoff;
 pub use bucket::TokenBucket;
@@ -14,6 +18,10 @@ pub use client::{
     ClientSession, LostRequest, RejectReason, RequestId, RequestOutcome, ResendReason,
     SessionConfig, SessionEvent, SubmitRejected,
 };
+pub use keepalive::{Keepalive, KeepaliveAction};
+pub use login::{LoginGuard, LoginPolicy, LoginRefusal};
+pub use server::{CloseReason, SendDeliver, ServerEvent, ServerSession, ServerSessionConfig};
+pub use submit_check::{SubmitChecks, SubmitFault};
 
 /// Writes `sequence_id` into bytes 8..12 of an encoded packet.
 pub(crate) fn set_sequence_id(frame: &mut [u8], sequence_id: u32) {

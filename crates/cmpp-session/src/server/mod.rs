@@ -6,7 +6,7 @@ mod stats;
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -15,10 +15,13 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 use cmpp_codec::{
     Cancel, CancelResp, Deliver, MsgId, Query, QueryResp, Submit, Version, DEFAULT_MAX_FRAME_LEN,
 };
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{mpsc, watch, Notify};
+use tokio::time::Instant;
 
 use crate::clock::{Clock, SystemClock};
+use crate::proto::login::{LoginGuard, LoginPolicy};
+use crate::proto::submit_check::SubmitChecks;
 use crate::proto::TokenBucket;
 
 pub use stats::ServerStats;
@@ -114,8 +117,31 @@ pub struct ServerConfig {
     pub gateway_code: u32,
     /// Most unacknowledged DELIVERs per connection.
     pub deliver_window: usize,
-    /// Most DELIVERs queued per account (waiting for a connection or window room).
+    /// Most DELIVERs queued per account (waiting for a connection or window room); above
+    /// it [`ServerHandle::deliver`] refuses with [`DeliverError::QueueFull`]. The default
+    /// (100,000) keeps a full queue of status reports near 20 MB (201 bytes each, measured
+    /// by the ignored test `memory_of_a_full_default_queue`).
     pub deliver_queue_capacity: usize,
+    /// A peer that takes no byte of what is written for this long is dropped; its
+    /// unacknowledged DELIVERs go back to the account's queue.
+    pub write_deadline: Duration,
+    /// On shutdown, links get this long to answer TERMINATE before they are closed.
+    pub drain_timeout: Duration,
+    /// How strictly SUBMITs are judged (the simulator can relax it for quirk tests).
+    pub submit_checks: SubmitChecks,
+    /// Timestamp window, replay cache and throttling of failed logins.
+    pub login: LoginPolicy,
+    /// Listen backlog.
+    pub backlog: u32,
+    /// Most connections that have not logged in yet, in total.
+    pub max_unauthenticated: usize,
+    /// Most connections that have not logged in yet, per source address.
+    pub max_unauthenticated_per_addr: usize,
+    /// After a failed accept (out of descriptors), accepting pauses this long; failures
+    /// are logged once per [`Self::accept_error_log_interval`].
+    pub accept_pause: Duration,
+    /// Interval between log lines about failed accepts.
+    pub accept_error_log_interval: Duration,
 }
 
 impl Default for ServerConfig {
@@ -131,6 +157,15 @@ impl Default for ServerConfig {
             gateway_code: 1,
             deliver_window: 16,
             deliver_queue_capacity: 100_000,
+            write_deadline: Duration::from_secs(30),
+            drain_timeout: Duration::from_secs(5),
+            submit_checks: SubmitChecks::default(),
+            login: LoginPolicy::default(),
+            backlog: 1024,
+            max_unauthenticated: 1024,
+            max_unauthenticated_per_addr: 64,
+            accept_pause: Duration::from_millis(100),
+            accept_error_log_interval: Duration::from_secs(10),
         }
     }
 }
@@ -255,6 +290,45 @@ struct Shared {
     stats: StatsCounters,
     shutdown: watch::Sender<bool>,
     clock: Arc<dyn Clock>,
+    login_guard: Mutex<LoginGuard>,
+    /// Connections not logged in yet, per source address.
+    unauthenticated: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// Holds a slot among the connections that have not logged in yet.
+struct PreLoginSlot {
+    shared: Arc<Shared>,
+    addr: IpAddr,
+}
+
+impl PreLoginSlot {
+    fn take(shared: &Arc<Shared>, addr: IpAddr) -> Option<PreLoginSlot> {
+        let mut map = lock(&shared.unauthenticated);
+        let total: usize = map.values().sum();
+        let mine = map.get(&addr).copied().unwrap_or(0);
+        if total >= shared.config.max_unauthenticated
+            || mine >= shared.config.max_unauthenticated_per_addr
+        {
+            return None;
+        }
+        *map.entry(addr).or_insert(0) += 1;
+        Some(PreLoginSlot {
+            shared: shared.clone(),
+            addr,
+        })
+    }
+}
+
+impl Drop for PreLoginSlot {
+    fn drop(&mut self) {
+        let mut map = lock(&self.shared.unauthenticated);
+        if let Some(n) = map.get_mut(&self.addr) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.addr);
+            }
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -320,9 +394,18 @@ impl Server {
         handler: Arc<dyn GatewayHandler>,
         clock: Arc<dyn Clock>,
     ) -> io::Result<Server> {
-        let listener = TcpListener::bind(addr).await?;
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        let listener = socket.listen(config.backlog.max(1))?;
         let local_addr = listener.local_addr()?;
         let (shutdown, _) = watch::channel(false);
+        let config_login = config.login.clone();
         let shared = Arc::new(Shared {
             config,
             accounts,
@@ -333,8 +416,11 @@ impl Server {
             stats: StatsCounters::default(),
             shutdown,
             clock,
+            login_guard: Mutex::new(LoginGuard::new(config_login)),
+            unauthenticated: Mutex::new(HashMap::new()),
         });
         let (done_tx, done_rx) = mpsc::channel(1);
+        tokio::spawn(report_login_bursts(shared.clone()));
         tokio::spawn(accept_loop(listener, shared.clone(), done_tx));
         Ok(Server {
             shared,
@@ -355,37 +441,101 @@ impl Server {
         }
     }
 
-    /// Stops accepting, sends TERMINATE on every connection (waiting up to T for the
-    /// answer) and returns when all connections are closed.
+    /// Stops accepting, sends TERMINATE on every connection and waits for the answers up
+    /// to the drain deadline ([`ServerConfig::drain_timeout`]); links still open then are
+    /// closed. Returns within the drain deadline plus a second, whatever the peers do.
     pub async fn shutdown(mut self) {
         self.shared.shutdown.send_replace(true);
+        let limit = self.shared.config.drain_timeout + Duration::from_secs(1);
         // Every task holds a sender clone; recv() yields None once all are gone.
-        while self.done_rx.recv().await.is_some() {}
+        let all_closed = async { while self.done_rx.recv().await.is_some() {} };
+        if tokio::time::timeout(limit, all_closed).await.is_err() {
+            tracing::warn!("connections still open after the drain deadline; closing them");
+            let map = lock(&self.shared.state);
+            for st in map.values() {
+                for c in &st.conns {
+                    c.kill.notify_one();
+                }
+            }
+        }
+    }
+}
+
+/// Logs one line per ended burst of failed logins (the first failure of a burst from an
+/// address was logged on its own).
+async fn report_login_bursts(shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        let next = lock(&shared.login_guard)
+            .next_burst_end()
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(1));
+        tokio::select! {
+            _ = tokio::time::sleep_until(next.max(Instant::now() + Duration::from_millis(100))) => {}
+            _ = wait_shutdown(&mut shutdown) => return,
+        }
+        let bursts = lock(&shared.login_guard).ended_bursts(Instant::now());
+        for b in bursts {
+            if b.unlogged > 0 {
+                tracing::warn!(who = %b.who, failures = b.count, "burst of failed logins ended: {} failures ({} not logged one by one)", b.count, b.unlogged);
+            }
+        }
     }
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, done_tx: mpsc::Sender<()>) {
     let mut shutdown = shared.shutdown.subscribe();
+    let mut errors = AcceptErrors::default();
     loop {
         tokio::select! {
             res = listener.accept() => match res {
                 Ok((stream, peer)) => {
+                    let Some(slot) = PreLoginSlot::take(&shared, peer.ip()) else {
+                        stats::inc(&shared.stats.unauthenticated_refused);
+                        tracing::debug!(%peer, "too many connections waiting to log in; closed");
+                        continue;
+                    };
                     let _ = stream.set_nodelay(true);
                     let shared = shared.clone();
                     let done = done_tx.clone();
                     tokio::spawn(async move {
-                        conn::run(stream, peer, shared).await;
+                        conn::run(stream, peer, shared, slot).await;
                         drop(done);
                     });
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    // Avoid a hot loop when out of file descriptors.
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    stats::inc(&shared.stats.accept_errors);
+                    errors.record(&e, Instant::now(), shared.config.accept_error_log_interval);
+                    // Out of descriptors: pause instead of spinning; logins already
+                    // accepted keep going and idle pre-login sockets time out meanwhile.
+                    tokio::select! {
+                        _ = tokio::time::sleep(shared.config.accept_pause) => {}
+                        _ = wait_shutdown(&mut shutdown) => break,
+                    }
                 }
             },
             _ = wait_shutdown(&mut shutdown) => break,
         }
+    }
+}
+
+/// Rate-limits the log lines about failed accepts to one per interval.
+#[derive(Debug, Default)]
+struct AcceptErrors {
+    last_log: Option<Instant>,
+    unlogged: u64,
+}
+
+impl AcceptErrors {
+    /// Returns true when this failure was logged.
+    fn record(&mut self, e: &io::Error, now: Instant, interval: Duration) -> bool {
+        if self.last_log.is_some_and(|t| now < t + interval) {
+            self.unlogged += 1;
+            return false;
+        }
+        tracing::warn!(error = %e, since_last_line = self.unlogged, "accept failed; accepting paused briefly (logged once per {interval:?})");
+        self.last_log = Some(now);
+        self.unlogged = 0;
+        true
     }
 }
 
@@ -417,6 +567,7 @@ impl ServerHandle {
         let mut map = lock(&self.shared.state);
         let st = Shared::account_state(&mut map, sp_id);
         if st.queue.len() >= cap {
+            stats::inc(&self.shared.stats.delivers_refused);
             return Err(DeliverError::QueueFull {
                 sp_id: sp_id.to_owned(),
                 capacity: cap,
@@ -460,7 +611,11 @@ impl ServerHandle {
 
     /// Counters since start.
     pub fn stats(&self) -> ServerStats {
-        self.shared.stats.snapshot()
+        let queued: usize = lock(&self.shared.state)
+            .values()
+            .map(|s| s.queue.len())
+            .sum();
+        self.shared.stats.snapshot(queued as u64)
     }
 
     /// A fresh Msg_Id: the wall-clock time in Beijing time, the configured gateway code and

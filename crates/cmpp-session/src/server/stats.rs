@@ -27,6 +27,25 @@ pub struct ServerStats {
     pub delivers_failed: u64,
     /// Connections closed because of malformed or unexpected input.
     pub protocol_errors: u64,
+    /// SUBMITs refused by the gateway's own checks (malformed or invalid; not Result 8).
+    pub submits_invalid: u64,
+    /// DELIVERs written and awaiting DELIVER_RESP right now.
+    pub delivers_in_flight: u64,
+    /// DELIVERs waiting in the accounts' queues right now.
+    pub delivers_queued: u64,
+    /// DELIVERs refused because their account's queue was full.
+    pub delivers_refused: u64,
+    /// Connections closed before login because too many were waiting to log in.
+    pub unauthenticated_refused: u64,
+    /// Failed accept() calls (e.g. out of file descriptors).
+    pub accept_errors: u64,
+}
+
+impl ServerStats {
+    /// DELIVERs not settled yet: queued plus awaiting DELIVER_RESP.
+    pub fn delivers_pending(&self) -> u64 {
+        self.delivers_in_flight + self.delivers_queued
+    }
 }
 
 const RESULTS: usize = 16;
@@ -44,6 +63,11 @@ pub(crate) struct StatsCounters {
     pub(crate) delivers_acked: AtomicU64,
     pub(crate) delivers_failed: AtomicU64,
     pub(crate) protocol_errors: AtomicU64,
+    pub(crate) submits_invalid: AtomicU64,
+    pub(crate) delivers_in_flight: AtomicU64,
+    pub(crate) delivers_refused: AtomicU64,
+    pub(crate) unauthenticated_refused: AtomicU64,
+    pub(crate) accept_errors: AtomicU64,
 }
 
 pub(crate) fn inc(c: &AtomicU64) {
@@ -58,7 +82,7 @@ impl StatsCounters {
         }
     }
 
-    pub(crate) fn snapshot(&self) -> ServerStats {
+    pub(crate) fn snapshot(&self, delivers_queued: u64) -> ServerStats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut by = BTreeMap::new();
         for (i, c) in self.resp_by_result.iter().enumerate() {
@@ -83,6 +107,12 @@ impl StatsCounters {
             delivers_acked: get(&self.delivers_acked),
             delivers_failed: get(&self.delivers_failed),
             protocol_errors: get(&self.protocol_errors),
+            submits_invalid: get(&self.submits_invalid),
+            delivers_in_flight: get(&self.delivers_in_flight),
+            delivers_queued,
+            delivers_refused: get(&self.delivers_refused),
+            unauthenticated_refused: get(&self.unauthenticated_refused),
+            accept_errors: get(&self.accept_errors),
         }
     }
 }

@@ -32,6 +32,9 @@ pub struct Args {
     /// Window per connection (unanswered SUBMITs; more get Result 8).
     #[arg(long, default_value_t = 64)]
     pub window: usize,
+    /// Seconds links get to answer TERMINATE on SIGTERM before they are closed.
+    #[arg(long, default_value_t = 5)]
+    pub drain_timeout: u64,
     /// Seconds between the running-count lines on stderr (0 = none).
     #[arg(long, default_value_t = 5)]
     pub stats_every: u64,
@@ -57,13 +60,6 @@ fn parse_account(s: &str) -> Result<(String, String), String> {
 
 /// Runs `cmpp serve`.
 pub fn run(args: Args) -> Result<(), CliError> {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .try_init();
     let profile = match &args.profile {
         Some(path) => {
             SimProfile::load(path).map_err(|e| CliError::new(Exit::Config, e.to_string()))?
@@ -88,6 +84,7 @@ async fn serve(args: Args, profile: SimProfile) -> Result<(), CliError> {
     let config = ServerConfig {
         version: args.version,
         heartbeat: Duration::from_secs(args.heartbeat.max(1)),
+        drain_timeout: Duration::from_secs(args.drain_timeout),
         ..ServerConfig::default()
     };
     let running = Running::bind(args.listen, config, Arc::new(accounts), &profile)
@@ -104,6 +101,7 @@ async fn serve(args: Args, profile: SimProfile) -> Result<(), CliError> {
         "cmpp serve: gateway simulator listening"
     );
     let sim = running.sim.clone();
+    let handle = running.handle();
     let every = Duration::from_secs(args.stats_every);
     let counts = async {
         if every.is_zero() {
@@ -114,19 +112,7 @@ async fn serve(args: Args, profile: SimProfile) -> Result<(), CliError> {
         let mut last = String::new();
         loop {
             tick.tick().await;
-            let s = sim.stats();
-            let line = format!(
-                "submits {} accepted {} results {:?} ignored {} dropped-links {} reports sent {} pending {} lost {} mo {}",
-                s.submits,
-                s.accepted,
-                s.by_result,
-                s.ignored,
-                s.links_dropped,
-                s.reports_delivered(),
-                sim.pending_reports(),
-                s.reports_lost,
-                s.mo_sent
-            );
+            let line = counts_line(&sim, &handle);
             // One line per change keeps an idle gateway's log quiet.
             if line != last {
                 eprintln!("cmpp serve: {line}");
@@ -141,12 +127,34 @@ async fn serve(args: Args, profile: SimProfile) -> Result<(), CliError> {
     tracing::info!("cmpp serve: stopping");
     running.shutdown().await;
     let s = sim.stats();
+    eprintln!("cmpp serve: {}", counts_line(&sim, &handle));
     eprintln!(
         "cmpp serve: stopped after {} submits, {} reports sent",
         s.submits,
         s.reports_delivered()
     );
     Ok(())
+}
+
+/// The running counts. Reports are "sent" once handed to a connection, "acked" when the SP
+/// answered DELIVER_RESP, "pending" while scheduled, queued or awaiting DELIVER_RESP, and
+/// "lost" when given up (no answer after N tries, no connection in time, queue full).
+fn counts_line(sim: &cmpp_sim::Simulator, handle: &cmpp_session::ServerHandle) -> String {
+    let s = sim.stats();
+    let g = handle.stats();
+    format!(
+        "submits {} accepted {} results {:?} ignored {} dropped-links {} reports sent {} acked {} pending {} lost {} mo {}",
+        s.submits,
+        s.accepted,
+        s.by_result,
+        s.ignored,
+        s.links_dropped,
+        s.reports_delivered(),
+        g.delivers_acked,
+        sim.pending_reports() as u64 + g.delivers_pending(),
+        s.reports_lost + g.delivers_failed,
+        s.mo_sent
+    )
 }
 
 async fn stop_signal() -> Result<(), CliError> {
