@@ -10,7 +10,7 @@
 //!   [`deliver`], [`status_report`], …). Msg_Content and unknown bodies are copied into the
 //!   returned message, which owns its bytes; [`crate::decode`] slices them from the frame
 //!   without copying instead.
-//! * Fields: [`be_u8`], [`be_u32`], [`msg_id`], [`bytes`], [`array`], [`octets`],
+//! * Fields: [`be_u8`], [`be_u32`], [`msg_id`], [`bytes()`], [`array()`], [`octets`],
 //!   [`status`], [`counted`], [`trailing`], each naming its field, and [`field`], which names
 //!   the field of any nom parser (as nom's `context` does, which [`Error`] also supports).
 //!
