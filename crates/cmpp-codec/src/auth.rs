@@ -95,7 +95,7 @@ impl ConnectTimestamp {
     }
 }
 
-/// AuthenticatorSource = MD5(Source_Addr[6] ‖ 0x00×9 ‖ secret ‖ timestamp text[10]).
+/// AuthenticatorSource = MD5(Source_Addr\[6\] ‖ 0x00×9 ‖ secret ‖ timestamp text\[10\]).
 ///
 /// Source_Addr is fed as its 6-byte NUL-padded field, exactly as sent.
 pub fn authenticator_source(

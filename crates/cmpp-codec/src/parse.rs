@@ -10,7 +10,7 @@
 //!   [`deliver`], [`status_report`], …). Msg_Content and unknown bodies are copied into the
 //!   returned message, which owns its bytes; [`crate::decode`] slices them from the frame
 //!   without copying instead.
-//! * Fields: [`be_u8`], [`be_u32`], [`msg_id`], [`bytes`], [`array`], [`octets`],
+//! * Fields: [`be_u8`], [`be_u32`], [`msg_id`], [`bytes()`], [`array()`], [`octets`],
 //!   [`status`], [`counted`], [`trailing`], each naming its field, and [`field`], which names
 //!   the field of any nom parser (as nom's `context` does, which [`Error`] also supports).
 //!
@@ -548,8 +548,8 @@ pub fn header(input: &[u8]) -> IResult<'_, Header> {
 
 /// One whole packet: the header, then the body of Total_Length − 12 bytes at `version`.
 ///
-/// A body parser must use its whole body, except the tolerated trailing fields, so a packet
-/// never reads into the next one.
+/// The body is cut to its declared length before it is parsed, so it never reads into the
+/// next packet; bytes it leaves unread (beyond a tolerated trailing field) go with it.
 pub fn packet(input: &[u8], version: Version) -> IResult<'_, Packet> {
     let (rest, header) = header(input)?;
     let declared = header.total_length as usize;

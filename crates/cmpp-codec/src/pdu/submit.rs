@@ -75,7 +75,7 @@ pub struct Submit {
     pub at_time: OctetString<17>,
     /// Src_Id: SP service code (the sender shown on the handset).
     pub src_id: OctetString<21>,
-    /// Dest_terminal_Id[DestUsr_tl]: recipients (21 bytes each on 2.0, 32 on 3.0).
+    /// Dest_terminal_Id\[DestUsr_tl\]: recipients (21 bytes each on 2.0, 32 on 3.0).
     pub dest_terminal_ids: Vec<OctetString<32>>,
     /// Dest_terminal_type (3.0 only): 0 real, 1 pseudo. Not sent on 2.0.
     pub dest_terminal_type: u8,
