@@ -381,10 +381,10 @@ pub fn settle_term(
 ) -> Result<Vec<Statement>, BillingError> {
     for w in inputs.windows(2) {
         if w[1].period.first_day < w[0].period.end_day {
-            return Err(BillingError::Order(format!(
-                "{} starts before {} ends",
-                w[1].period, w[0].period
-            )));
+            return Err(BillingError::Order {
+                later: w[1].period.to_string(),
+                earlier: w[0].period.to_string(),
+            });
         }
     }
     let mut ledger = start;

@@ -46,10 +46,24 @@ pub enum BillingError {
     /// An amount does not fit in a decimal (absurdly large input).
     #[error("amount overflow while computing {0}")]
     Overflow(String),
-    /// The term ledger cannot continue the chain (an earlier period is not settled).
-    #[error("ledger: {0}")]
-    Ledger(String),
+    /// The term ledger cannot continue the chain: no settled period ends the day before
+    /// the one asked for.
+    #[error(
+        "ledger: no settled period ends on {missing_end} (settled: {}); settle the earlier periods first (`--term`) or give --billed-before and --carried-in",
+        if settled.is_empty() { "none".to_string() } else { settled.join(", ") }
+    )]
+    LedgerGap {
+        /// The last day of the period that should have been settled first.
+        missing_end: chrono::NaiveDate,
+        /// Labels of the periods the ledger holds.
+        settled: Vec<String>,
+    },
     /// Periods given to `settle_term` are not in order or overlap.
-    #[error("periods out of order: {0}")]
-    Order(String),
+    #[error("periods out of order: {later} starts before {earlier} ends")]
+    Order {
+        /// The period that starts too early.
+        later: String,
+        /// The period it overlaps.
+        earlier: String,
+    },
 }

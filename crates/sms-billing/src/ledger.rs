@@ -154,19 +154,10 @@ impl TermLedger {
                 carried_penalty: e.carried_out,
                 paid: e.paid,
             }),
-            None => Err(BillingError::Ledger(format!(
-                "no settled period ends on {} (settled: {}); settle the earlier periods first (`--term`) or give --billed-before and --carried-in",
-                period.first_day.pred_opt().unwrap_or(period.first_day),
-                if self.periods.is_empty() {
-                    "none".to_string()
-                } else {
-                    self.periods
-                        .iter()
-                        .map(|e| e.period.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            ))),
+            None => Err(BillingError::LedgerGap {
+                missing_end: period.first_day.pred_opt().unwrap_or(period.first_day),
+                settled: self.periods.iter().map(|e| e.period.clone()).collect(),
+            }),
         }
     }
 

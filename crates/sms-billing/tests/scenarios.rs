@@ -637,6 +637,6 @@ fn periods_out_of_order_are_refused() {
             &IncidentLog::default(),
             Ledger::default()
         ),
-        Err(BillingError::Order(_))
+        Err(BillingError::Order { .. })
     ));
 }
