@@ -48,9 +48,18 @@ pub enum JournalError {
     /// Reading a record file failed.
     #[error(transparent)]
     Records(#[from] sms_records::RecordsError),
-    /// The batch holding this event failed to commit (the message is the cause).
+    /// The batch holding this event failed to commit; the cause is shared by every
+    /// event of the batch.
     #[error("journal write failed: {0}")]
-    Batch(String),
+    Batch(std::sync::Arc<JournalError>),
+    /// Clause 2.7: pruning would keep fewer months than the contract's minimum.
+    #[error("keeping {keep_months} month(s) before the current one is below clause 2.7's minimum of {minimum} (the latest 6 months of sending logs must stay available); nothing was deleted")]
+    BelowRetentionMinimum {
+        /// Months asked to be kept before the current one.
+        keep_months: u32,
+        /// The contract's minimum.
+        minimum: u32,
+    },
     /// The writer thread has stopped.
     #[error("journal writer has stopped")]
     Closed,

@@ -531,10 +531,10 @@ impl Journal {
         keep_months: u32,
     ) -> Result<PruneReport, JournalError> {
         if keep_months < crate::CONTRACT_MIN_KEEP_MONTHS {
-            return Err(JournalError::Invalid(format!(
-                "keeping {keep_months} month(s) before the current one is below clause 2.7's minimum of {} (the latest 6 months of sending logs must stay available); nothing was deleted",
-                crate::CONTRACT_MIN_KEEP_MONTHS
-            )));
+            return Err(JournalError::BelowRetentionMinimum {
+                keep_months,
+                minimum: crate::CONTRACT_MIN_KEEP_MONTHS,
+            });
         }
         self.prune_below_contract_minimum(now, keep_months)
     }

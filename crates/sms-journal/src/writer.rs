@@ -60,12 +60,12 @@ fn run(mut journal: Journal, mut rx: mpsc::Receiver<(Event, Ack)>) {
             }
         }
         let result = journal.append_batch(&events);
-        let message = result.as_ref().err().map(ToString::to_string);
+        let cause = result.err().map(std::sync::Arc::new);
         for ack in acks.drain(..) {
             // A dropped receiver only means the caller stopped waiting.
-            let _ = ack.send(match &message {
+            let _ = ack.send(match &cause {
                 None => Ok(()),
-                Some(m) => Err(JournalError::Batch(m.clone())),
+                Some(c) => Err(JournalError::Batch(c.clone())),
             });
         }
         events.clear();
