@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use cmpp_codec::long::{split_text, AllocatorConfig, ReferenceAllocator, Segment, UdhRef};
+use cmpp_codec::long::{split_text, Segment, UdhRef};
 use cmpp_codec::text::TextEncoding;
 use cmpp_codec::{OctetString, Submit};
 use cmpp_session::{Client, Clock, SubmitError, SubmitRequest};
@@ -180,7 +180,6 @@ pub struct Sender {
     client: Client,
     clock: Arc<dyn Clock>,
     state: Arc<State>,
-    references: Mutex<ReferenceAllocator>,
     next_group: AtomicU64,
     shutdown: watch::Sender<bool>,
     sync: mpsc::Sender<oneshot::Sender<()>>,
@@ -248,10 +247,6 @@ impl SenderBuilder {
             clock: self.client.config().clock.clone(),
             client: self.client,
             state,
-            references: Mutex::new(ReferenceAllocator::new(AllocatorConfig {
-                kind: UdhRef::Bits8,
-                ..AllocatorConfig::default()
-            })),
             next_group: AtomicU64::new(1),
             shutdown,
             sync,
@@ -414,14 +409,17 @@ impl Sender {
         };
         let mut plans = Vec::new();
         for batch in batches {
-            let reference = {
-                let mut refs = lock(&self.references);
-                let now = std::time::Instant::now();
-                batch
-                    .iter()
-                    .map(|(_, d)| refs.allocate(d, now).unwrap_or(0))
-                    .next()
-                    .unwrap_or(0)
+            // One allocator with the client (`Client::send_text` draws from it too), and only
+            // for long messages: a single SUBMIT carries no reference. A group send shares
+            // one reference, so it must be free for every destination of the batch.
+            let reference = if segments > 1 {
+                let dests: Vec<&str> = batch.iter().map(|(_, d)| d.as_str()).collect();
+                self.client
+                    .references()
+                    .allocate_common(&dests, std::time::Instant::now())
+                    .map_err(SendError::References)?
+            } else {
+                0
             };
             let parts = split_text(&sms.text, cfg.encoding, cfg.udh, reference)
                 .map_err(|e| SendError::Text(e.to_string()))?;
@@ -675,7 +673,10 @@ impl Sender {
 /// Whether the session wrote the SUBMIT before the error.
 fn written(e: &SubmitError) -> bool {
     match e {
-        SubmitError::Closed | SubmitError::Encode(_) | SubmitError::Invalid(_) => false,
+        SubmitError::Closed
+        | SubmitError::Encode(_)
+        | SubmitError::Invalid(_)
+        | SubmitError::References(_) => false,
         SubmitError::LinkLost { maybe_accepted } => *maybe_accepted,
         SubmitError::NoResponse { .. } | SubmitError::FlowControl { .. } => true,
     }
@@ -724,14 +725,16 @@ impl std::fmt::Debug for Sender {
     }
 }
 
-/// Appends an unsubscribe change to the opt-out log.
-pub(crate) fn log_opt_out(state: &State, line: &str) {
+/// Appends an unsubscribe change to the opt-out log; false when it could not be made durable.
+pub(crate) fn log_opt_out(state: &State, line: &str) -> bool {
     if let Some(file) = &state.opt_out_log {
         let mut f = lock(file);
         if let Err(e) = writeln!(f, "{line}").and_then(|_| f.sync_data()) {
             tracing::error!(error = %e, "cannot append to the opt-out log");
+            return false;
         }
     }
+    true
 }
 
 #[cfg(test)]
