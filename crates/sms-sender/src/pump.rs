@@ -91,6 +91,9 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
                 }
                 id
             });
+            if record_id.is_some() {
+                Counters::bump(&counters.own_reports, 1);
+            }
             let event = mapping::report_event(received_at, record_id, msg_id, &stat);
             // At-least-once: the DELIVER is answered only once the report is durable.
             push(state, inflight, vec![event], None, Some(ack));

@@ -627,7 +627,8 @@ impl Sender {
         }
     }
 
-    /// Records still waiting for a status report.
+    /// Records this sender submitted that still wait for a status report. Reports for
+    /// other senders or earlier runs (orphans, late reports) do not count.
     pub fn reports_outstanding(&self) -> u64 {
         let s = &self.state.counters;
         let expected = if self.state.config.registered_delivery == 1 {
@@ -635,11 +636,11 @@ impl Sender {
         } else {
             0
         };
-        expected.saturating_sub(s.reports.load(Ordering::Relaxed))
+        expected.saturating_sub(s.own_reports.load(Ordering::Relaxed))
     }
 
-    /// Waits until every accepted record has its status report, or `timeout` passes.
-    /// Returns the number still outstanding.
+    /// Waits until every record this sender had accepted has its status report, or
+    /// `timeout` passes. Returns the number still outstanding.
     pub async fn wait_for_reports(&self, timeout: Duration) -> u64 {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
