@@ -94,6 +94,9 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
             if record_id.is_some() {
                 Counters::bump(&counters.own_reports, 1);
             }
+            if let Some(hook) = state.config.before_report_commit {
+                hook();
+            }
             let event = mapping::report_event(received_at, record_id, msg_id, &stat);
             // At-least-once: the DELIVER is answered only once the report is durable.
             push(state, inflight, vec![event], None, Some(ack));

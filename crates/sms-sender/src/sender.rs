@@ -46,6 +46,9 @@ pub struct SenderConfig {
     pub journal_in_flight: usize,
     /// Where unsubscribe changes are appended as JSON lines (besides the policy's opt-out file).
     pub opt_out_log: Option<PathBuf>,
+    /// Fault injection for crash tests: called when a status report has been received and
+    /// before its journal write (e.g. to end the process there). `None` in production.
+    pub before_report_commit: Option<fn()>,
 }
 
 impl Default for SenderConfig {
@@ -60,6 +63,7 @@ impl Default for SenderConfig {
             track_capacity: 1_000_000,
             journal_in_flight: 8192,
             opt_out_log: None,
+            before_report_commit: None,
         }
     }
 }
