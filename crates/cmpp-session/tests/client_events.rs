@@ -388,3 +388,71 @@ async fn long_messages_of_the_client_and_other_senders_share_one_allocator() {
     client.close(Duration::from_secs(1)).await;
     server.shutdown().await;
 }
+
+/// Answers every SUBMIT with the same Msg_Id (a known bug of some gateways).
+struct Repeating;
+
+impl GatewayHandler for Repeating {
+    fn on_submit(&self, _c: &ConnectionInfo, _seq: u32, _s: &Submit) -> SubmitDecision {
+        SubmitDecision::Respond {
+            msg_id: MsgId::from_u64(77),
+            result: 0,
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn repeated_msg_ids_are_counted_and_reports_matched_by_destination() {
+    let accounts = Arc::new(InMemoryAccounts::new());
+    accounts.insert(Account::new(SP, SECRET));
+    let server = Server::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        ServerConfig::default(),
+        accounts,
+        Arc::new(Repeating),
+    )
+    .await
+    .unwrap();
+    let h = server.handle();
+    let client = Client::connect(client_cfg(&server).lifecycle_events(false).build())
+        .await
+        .unwrap();
+    let mut events = client.events().unwrap();
+    for (i, dest) in ["13800000001", "13800000002", "13800000003"]
+        .iter()
+        .enumerate()
+    {
+        let r = SubmitRequest::message(format!("r{i}"), &[dest], &b"x"[..], MsgFmt::Ascii).unwrap();
+        client.submit(r).await.unwrap();
+    }
+    assert_eq!(client.repeated_msg_ids(), 2);
+    for dest in ["13800000003", "13800000001"] {
+        let mut d = report(77);
+        if let DeliverContent::Report(r) = &mut d.content {
+            r.dest_terminal_id = OctetString::try_from(dest).unwrap();
+        }
+        h.deliver(SP, d).unwrap();
+    }
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        if let ClientEvent::Report {
+            local_id,
+            dest,
+            ack,
+            ..
+        } = events.recv().await.unwrap()
+        {
+            ack.accept();
+            got.push((dest, local_id.map(|l| l.to_string())));
+        }
+    }
+    assert_eq!(
+        got,
+        vec![
+            ("13800000003".to_string(), Some("r2".to_string())),
+            ("13800000001".to_string(), Some("r0".to_string())),
+        ]
+    );
+    client.close(Duration::from_secs(1)).await;
+    server.shutdown().await;
+}

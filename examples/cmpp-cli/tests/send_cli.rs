@@ -513,3 +513,103 @@ fn cancel_prints_the_cancel_resp() {
     assert_eq!(v["Success_Id"], 1);
     assert_eq!(run("not-an-id").status.code(), Some(3));
 }
+
+/// A gateway whose AuthenticatorISMG is wrong; otherwise it answers SUBMIT and TERMINATE.
+/// Returns its address and the commands it received, in order.
+fn impostor() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+    use cmpp_codec::{decode, encode, split_frame, FrameStatus, Packet, Pdu, SubmitResp, Version};
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut s) = conn else { return };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            'conn: loop {
+                let n = match s.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                buf.extend_from_slice(&chunk[..n]);
+                while let Ok(FrameStatus::Complete(len)) = split_frame(&buf, 4096) {
+                    let frame: Vec<u8> = buf.drain(..len).collect();
+                    let Ok(p) = decode(bytes::Bytes::from(frame), Version::V30) else {
+                        break 'conn;
+                    };
+                    log.lock().unwrap().push(p.pdu.name().to_string());
+                    let reply = match p.pdu {
+                        Pdu::Connect(_) => Some(Pdu::ConnectResp(cmpp_codec::ConnectResp {
+                            status: cmpp_codec::ConnectStatus::Ok,
+                            authenticator_ismg: [7; 16],
+                            version: 0x30,
+                        })),
+                        Pdu::Submit(_) => Some(Pdu::SubmitResp(SubmitResp {
+                            msg_id: MsgId::from_u64(99),
+                            result: cmpp_codec::SubmitResult::Ok,
+                        })),
+                        Pdu::Terminate => Some(Pdu::TerminateResp),
+                        Pdu::ActiveTest => Some(Pdu::ActiveTestResp(Default::default())),
+                        _ => None,
+                    };
+                    if let Some(r) = reply {
+                        let mut out = bytes::BytesMut::new();
+                        encode(&Packet::new(p.sequence_id, r), Version::V30, &mut out).unwrap();
+                        if s.write_all(&out).is_err() {
+                            break 'conn;
+                        }
+                    }
+                }
+            }
+        }
+    });
+    (addr, seen)
+}
+
+#[test]
+fn a_gateway_with_a_wrong_authenticator_is_refused_unless_the_user_opts_out() {
+    let (addr, seen) = impostor();
+    let args = [
+        "send",
+        "--gateway",
+        &addr.to_string(),
+        "--sp-id",
+        SP,
+        "--no-policy",
+        "--src-id",
+        "121231100",
+        "--to",
+        "13800138000",
+        "--text",
+        "hello",
+    ];
+    let (code, _, err, _) = finish(cmpp(&args).spawn().unwrap(), Duration::from_secs(30));
+    assert_eq!(code, Some(5), "{err}");
+    assert!(
+        err.contains("the gateway's AuthenticatorISMG is wrong; refusing it"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("refused the login"),
+        "our refusal, not the gateway's: {err}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while seen.lock().unwrap().len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        seen.lock().unwrap()[..2],
+        ["CONNECT".to_string(), "TERMINATE".to_string()],
+        "the client ends the session it refused"
+    );
+
+    // On purpose: the flag lets it through, with a warning at the login.
+    let mut with_flag = args.to_vec();
+    with_flag.push("--no-verify-authenticator");
+    let (code, out, err, _) = finish(cmpp(&with_flag).spawn().unwrap(), Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(summary(&out)["accepted"], 1);
+    assert!(err.contains("AuthenticatorISMG NOT verified"), "{err}");
+}

@@ -23,15 +23,20 @@ use super::ack::AckTarget;
 /// Identifies one DELIVER for duplicate suppression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum DeliverKey {
-    /// Status report: report Msg_Id and the raw Stat.
-    Report(u64, [u8; 7]),
+    /// Status report: report Msg_Id, the raw Stat and a digest of the destination (a gateway
+    /// that repeats Msg_Ids sends distinct reports under one Msg_Id).
+    Report(u64, [u8; 7], u64),
     /// MO message segment: the DELIVER Msg_Id.
     Message(u64),
 }
 
 impl DeliverKey {
-    pub(crate) fn report(msg_id: MsgId, stat: [u8; 7]) -> Self {
-        DeliverKey::Report(msg_id.as_u64(), stat)
+    pub(crate) fn report(msg_id: MsgId, stat: [u8; 7], dest: &[u8]) -> Self {
+        // FNV-1a: cheap, and collisions only merge reports that already share Msg_Id and Stat.
+        let digest = dest.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        DeliverKey::Report(msg_id.as_u64(), stat, digest)
     }
 
     pub(crate) fn message(msg_id: MsgId) -> Self {
@@ -167,10 +172,14 @@ mod tests {
         let t0 = Instant::now();
         let mut r = RecentDelivers::new(Duration::from_secs(60), 100);
         let id = MsgId::from_u64(42);
-        assert!(r.first_time(DeliverKey::report(id, DELIVRD), t0));
-        assert!(!r.first_time(DeliverKey::report(id, DELIVRD), t0));
+        assert!(r.first_time(DeliverKey::report(id, DELIVRD, b"1"), t0));
+        assert!(!r.first_time(DeliverKey::report(id, DELIVRD, b"1"), t0));
         assert!(
-            r.first_time(DeliverKey::report(id, UNDELIV), t0),
+            r.first_time(DeliverKey::report(id, DELIVRD, b"2"), t0),
+            "the same Msg_Id for another destination is another report"
+        );
+        assert!(
+            r.first_time(DeliverKey::report(id, UNDELIV, b"1"), t0),
             "another Stat for the same message is a new report"
         );
         assert!(
@@ -211,7 +220,7 @@ mod tests {
     fn copies_wait_for_acceptance_and_are_answered_with_it() {
         let t0 = Instant::now();
         let mut r = RecentDelivers::new(Duration::from_secs(60), 100);
-        let k = DeliverKey::report(MsgId::from_u64(9), DELIVRD);
+        let k = DeliverKey::report(MsgId::from_u64(9), DELIVRD, b"1");
         assert_eq!(r.observe(k, target(1), t0), Seen::New);
         assert_eq!(r.observe(k, target(2), t0), Seen::Pending);
         assert_eq!(r.observe(k, target(2), t0), Seen::Pending);

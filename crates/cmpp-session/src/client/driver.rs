@@ -33,6 +33,8 @@ pub(crate) struct Cmd {
     pub(crate) frame: BytesMut,
     pub(crate) local_id: Arc<str>,
     pub(crate) dests: u16,
+    /// The first destination (to tell reports apart when the gateway repeats Msg_Ids).
+    pub(crate) first_dest: Arc<str>,
     pub(crate) segment: (u8, u8),
     pub(crate) reply: Reply,
 }
@@ -70,6 +72,7 @@ struct Pending {
 struct Meta {
     local_id: Arc<str>,
     dests: u16,
+    first_dest: Arc<str>,
     segment: (u8, u8),
     written_at: Option<DateTime<Utc>>,
     /// Transmissions on earlier links.
@@ -559,6 +562,7 @@ impl Driver {
             cmd_meta: Meta {
                 local_id: cmd.local_id,
                 dests: cmd.dests,
+                first_dest: cmd.first_dest,
                 segment: cmd.segment,
                 written_at: None,
                 tries_before: 0,
@@ -676,7 +680,21 @@ impl Driver {
                 let responded_at = self.wall_now();
                 let local_id = p.cmd_meta.local_id.clone();
                 if resp.result.is_ok() {
-                    lock(&self.shared.index).insert(resp.msg_id, p.cmd_meta.dests, &local_id, now);
+                    let repeated = lock(&self.shared.index).insert(
+                        resp.msg_id,
+                        p.cmd_meta.dests,
+                        &local_id,
+                        &p.cmd_meta.first_dest,
+                        now,
+                    );
+                    if repeated && self.shared.repeated_msg_ids.fetch_add(1, Ordering::Relaxed) == 0
+                    {
+                        tracing::warn!(
+                            connection = self.idx,
+                            msg_id = %resp.msg_id,
+                            "the gateway gave one Msg_Id to several SUBMITs; their reports are matched by Msg_Id and destination (counted in Client::repeated_msg_ids)"
+                        );
+                    }
                 }
                 self.lifecycle(
                     Some(local_id.clone()),
@@ -734,7 +752,9 @@ impl Driver {
         now: Instant,
     ) {
         let key = match &d.content {
-            DeliverContent::Report(r) => DeliverKey::report(r.msg_id, r.stat.raw()),
+            DeliverContent::Report(r) => {
+                DeliverKey::report(r.msg_id, r.stat.raw(), r.dest_terminal_id.as_bytes())
+            }
             DeliverContent::Message(_) => DeliverKey::message(d.msg_id),
         };
         let target = AckTarget {
@@ -783,8 +803,8 @@ impl Driver {
         let udhi = d.has_udh();
         match d.content {
             DeliverContent::Report(r) => {
-                let found = lock(&self.shared.index).lookup(r.msg_id, now);
                 let dest = r.dest_terminal_id.to_str_lossy().into_owned();
+                let found = lock(&self.shared.index).lookup(r.msg_id, &dest, now);
                 let local_id = found.as_ref().map(|(l, _)| l.clone());
                 self.lifecycle(
                     local_id.clone(),

@@ -59,6 +59,8 @@ pub(crate) struct Shared {
     stalls: AtomicU64,
     /// DELIVERs left unanswered because nobody subscribed to the event stream.
     unsubscribed_delivers: AtomicU64,
+    /// SUBMIT_RESPs whose Msg_Id the gateway had already given to another request.
+    repeated_msg_ids: AtomicU64,
     ack_tx: AckSenders,
 }
 
@@ -111,6 +113,7 @@ impl Client {
             subscribed: AtomicBool::new(false),
             stalls: AtomicU64::new(0),
             unsubscribed_delivers: AtomicU64::new(0),
+            repeated_msg_ids: AtomicU64::new(0),
             ack_tx,
             events_tx,
             config,
@@ -208,6 +211,12 @@ impl Client {
             .load(Ordering::Relaxed)
     }
 
+    /// SUBMIT_RESPs that repeated a Msg_Id already given to another request (a known
+    /// gateway bug; warned once). Their reports are matched by Msg_Id and destination.
+    pub fn repeated_msg_ids(&self) -> u64 {
+        self.inner.shared.repeated_msg_ids.load(Ordering::Relaxed)
+    }
+
     /// The concatenation reference allocator of this client, to share with other senders
     /// on the same account (one allocator never hands one destination a live reference
     /// twice).
@@ -271,6 +280,7 @@ impl Client {
             frame,
             local_id: Arc::from(local_id),
             dests: 0,
+            first_dest: Arc::from(""),
             segment: (1, 1),
             reply: Reply::Control(reply),
         };
@@ -303,6 +313,11 @@ impl Client {
             )));
         }
         let version = self.inner.shared.config.version;
+        let first_dest: Arc<str> = request
+            .submit
+            .dest_terminal_ids
+            .first()
+            .map_or_else(|| Arc::from(""), |d| Arc::from(&*d.to_str_lossy()));
         let packet = Packet::new(0, request.submit);
         let mut frame = BytesMut::with_capacity(packet.encoded_len(version));
         encode(&packet, version, &mut frame)?;
@@ -311,6 +326,7 @@ impl Client {
             frame,
             local_id: Arc::from(request.local_id),
             dests: n as u16,
+            first_dest,
             segment,
             reply: Reply::Submit(reply),
         };
