@@ -231,7 +231,7 @@ fn drains_on(sig: &str, name: &str) {
         &[
             "--no-policy",
             "--count",
-            "1000",
+            "5000",
             "--drain",
             "1",
             "--journal",
@@ -254,19 +254,20 @@ fn drains_on(sig: &str, name: &str) {
     );
     let s = summary(&out);
     assert_eq!(s["stopped"], format!("{name}"), "{out}");
-    // 32 messages taken (twice the window): 16 written and unanswered, 16 waiting for room.
-    assert_eq!(s["records"], 32, "{out}");
+    // 1024 messages in progress (64 x the window): 16 written and unanswered, the others
+    // waiting for room; the rest never taken.
+    assert_eq!(s["records"], 1024, "{out}");
     assert_eq!(s["sent"], 16, "{out}");
-    assert_eq!(s["without_outcome"], 32);
-    assert_eq!(s["not_taken"], 1000 - 32);
+    assert_eq!(s["without_outcome"], 1024);
+    assert_eq!(s["not_taken"], 5000 - 1024);
     assert!(err.contains("draining"), "{err}");
     // Every record that was taken has its state in the journal, none left pending: the
     // written ones "maybe sent", the others never sent.
     let records = journal_records(&journal);
-    assert_eq!(records.len(), 32);
+    assert_eq!(records.len(), 1024);
     let count = |st| records.iter().filter(|r| r.final_state == st).count();
-    assert_eq!(count(sms_records::FinalState::Unknown), 16, "{records:?}");
-    assert_eq!(count(sms_records::FinalState::Refused), 16, "{records:?}");
+    assert_eq!(count(sms_records::FinalState::Unknown), 16);
+    assert_eq!(count(sms_records::FinalState::Refused), 1024 - 16);
 }
 
 #[test]
@@ -297,7 +298,7 @@ fn a_gateway_gone_after_login_ends_the_run_with_the_summary() {
     let mut gw = Gateway::start(Mode::Silent);
     let args = send_args(
         &gw,
-        &["--no-policy", "--count", "100", "--give-up-after", "1"],
+        &["--no-policy", "--count", "5000", "--give-up-after", "1"],
     );
     let child = cmpp(&args.iter().map(String::as_str).collect::<Vec<_>>())
         .spawn()

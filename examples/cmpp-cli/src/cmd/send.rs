@@ -173,9 +173,13 @@ fn fault_exit() {
     std::process::exit(86);
 }
 
-/// Resolves when the run must stop taking messages: SIGINT, SIGTERM or the deadline.
-async fn stop_requested(deadline: Option<Duration>) -> String {
-    let deadline = async {
+/// Resolves when the run must stop taking messages: SIGINT, SIGTERM or the deadline. The
+/// signal handlers are installed by this call (not at the first poll), so a signal arriving
+/// while the first messages are prepared already drains instead of killing the process.
+fn stop_requested(
+    deadline: Option<Duration>,
+) -> impl std::future::Future<Output = String> + Send + 'static {
+    let deadline = async move {
         match deadline {
             Some(d) => {
                 tokio::time::sleep(d).await;
@@ -187,24 +191,26 @@ async fn stop_requested(deadline: Option<Duration>) -> String {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let (mut int, mut term) = match (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            (Ok(i), Ok(t)) => (i, t),
-            _ => return deadline.await,
-        };
-        tokio::select! {
-            _ = int.recv() => "interrupted (SIGINT)".to_string(),
-            _ = term.recv() => "terminated (SIGTERM)".to_string(),
-            why = deadline => why,
+        let handlers = signal(SignalKind::interrupt())
+            .and_then(|i| signal(SignalKind::terminate()).map(|t| (i, t)));
+        async move {
+            let Ok((mut int, mut term)) = handlers else {
+                return deadline.await;
+            };
+            tokio::select! {
+                _ = int.recv() => "interrupted (SIGINT)".to_string(),
+                _ = term.recv() => "terminated (SIGTERM)".to_string(),
+                why = deadline => why,
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => "interrupted".to_string(),
-            why = deadline => why,
+        async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => "interrupted".to_string(),
+                why = deadline => why,
+            }
         }
     }
 }
@@ -428,10 +434,14 @@ async fn send(
         }
         go
     });
-    let mut sends =
-        futures::stream::iter(feed.map(|m| sender.send(m))).buffer_unordered(window.max(1) * 2);
+    // Each message waits for its journal commit (batched by the writer) after its response,
+    // so the number of messages in progress, not the window, bounds the rate: keep many
+    // more in progress than the window holds (the client queues them for the window).
+    let in_progress = (window.max(1) * 64).clamp(64, 4096);
     let stop = stop_requested(args.deadline.map(Duration::from_secs));
     tokio::pin!(stop);
+    let mut sends =
+        futures::stream::iter(feed.map(|m| sender.send(m))).buffer_unordered(in_progress);
     let gone = gateway_gone(
         sender.client(),
         Duration::from_secs(args.give_up_after.max(1)),
