@@ -412,6 +412,7 @@ async fn send(
             .then_some(fault_exit as fn()),
         ..SenderConfig::default()
     });
+    let journaled = journal.is_some();
     if let Some((writer, _)) = journal {
         builder = builder.journal(writer);
     }
@@ -434,10 +435,15 @@ async fn send(
         }
         go
     });
-    // Each message waits for its journal commit (batched by the writer) after its response,
-    // so the number of messages in progress, not the window, bounds the rate: keep many
-    // more in progress than the window holds (the client queues them for the window).
-    let in_progress = (window.max(1) * 64).clamp(64, 4096);
+    // With a journal each message waits for its commit (batched by the writer) after its
+    // response, so the number of messages in progress, not the window, bounds the rate: keep
+    // many more in progress than the window holds (the client queues them for the window).
+    // Without one, twice the window keeps it full without idle futures.
+    let in_progress = if journaled {
+        (window.max(1) * 64).clamp(64, 4096)
+    } else {
+        window.max(1) * 2
+    };
     let stop = stop_requested(args.deadline.map(Duration::from_secs));
     tokio::pin!(stop);
     let mut sends =
