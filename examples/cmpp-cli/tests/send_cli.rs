@@ -614,3 +614,45 @@ fn a_gateway_with_a_wrong_authenticator_is_refused_unless_the_user_opts_out() {
     assert_eq!(summary(&out)["accepted"], 1);
     assert!(err.contains("AuthenticatorISMG NOT verified"), "{err}");
 }
+
+/// kill -9 while SUBMITs are on the wire leaves them written and unanswered; `cmpp journal
+/// reconcile` closes them as "maybe sent, no response".
+#[test]
+fn after_kill_9_reconcile_closes_the_records_left_in_flight() {
+    let gw = Gateway::start(Mode::Silent);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let j = journal.to_str().unwrap().to_owned();
+    let args = send_args(&gw, &["--no-policy", "--count", "100", "--journal", &j]);
+    let child = cmpp(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .spawn()
+        .unwrap();
+    gw.wait("16 submits", |g| {
+        g.handler.submits.load(Ordering::SeqCst) >= 16
+    });
+    // Let the submit events reach the journal, then die without any cleanup.
+    std::thread::sleep(Duration::from_millis(1500));
+    signal(&child, "-KILL");
+    let (code, _, _, _) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, None, "killed by the signal");
+    let before = journal_records(&journal);
+    assert_eq!(before.len(), 16);
+    assert!(before
+        .iter()
+        .all(|r| r.final_state == sms_records::FinalState::Pending && r.msg_id.is_none()));
+
+    let out = cmpp(&["journal", "reconcile", "--journal", &j, "--grace-secs", "0"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["closed"].as_array().unwrap().len(), 16);
+    let after = journal_records(&journal);
+    assert!(after
+        .iter()
+        .all(|r| r.final_state == sms_records::FinalState::Unknown));
+}

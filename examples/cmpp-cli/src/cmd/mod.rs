@@ -7,6 +7,7 @@ pub mod demo_traffic;
 pub mod journal;
 pub mod policy;
 pub mod query;
+pub mod reconcile;
 pub mod report;
 pub mod send;
 pub mod serve;
