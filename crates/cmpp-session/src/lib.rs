@@ -20,7 +20,7 @@ pub use server::{
 pub mod client;
 
 pub use client::{
-    Client, ClientConfig, ClientEvent, ClientEvents, LifecycleEvent, LifecycleKind, LoginError,
-    SubmitError, SubmitOutcome, SubmitRequest, TextOptions,
+    Client, ClientConfig, ClientEvent, ClientEvents, DeliverAck, LifecycleEvent, LifecycleKind,
+    LoginError, QueryError, SubmitError, SubmitOutcome, SubmitRequest, TextOptions,
 };
 pub use proto::{Backoff, ResendReason};

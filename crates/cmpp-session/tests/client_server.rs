@@ -145,14 +145,19 @@ async fn submit_report_and_group_range_resolve_local_ids() {
         .unwrap();
     let mut reports = Vec::new();
     let mut lifecycle = Vec::new();
+    let mut acks = Vec::new();
     while reports.len() < 3 {
         match events.recv().await.unwrap() {
             ClientEvent::Report {
                 local_id,
                 dest_index,
                 dest,
+                ack,
                 ..
-            } => reports.push((local_id.map(|l| l.to_string()), dest_index, dest)),
+            } => {
+                reports.push((local_id.map(|l| l.to_string()), dest_index, dest));
+                acks.push(ack);
+            }
             ClientEvent::Lifecycle(l) => lifecycle.push(l),
             _ => {}
         }
@@ -189,7 +194,15 @@ async fn submit_report_and_group_range_resolve_local_ids() {
             (None, "reported"),
         ]
     );
-    // Every DELIVER was acknowledged.
+    // No DELIVER is answered before the application accepts it.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(h.stats().delivers_acked, 0);
+    for ack in &acks {
+        assert!(ack.is_pending());
+        ack.accept();
+        assert!(!ack.is_pending());
+    }
+    // Every accepted DELIVER is answered.
     tokio::time::sleep(Duration::from_millis(10)).await;
     assert_eq!(h.stats().delivers_acked, 3);
     client.close(Duration::from_secs(5)).await;

@@ -304,10 +304,14 @@ async fn duplicate_delivers_are_answered_but_handed_over_once() {
     let mut got = Vec::new();
     loop {
         match events.recv().await.unwrap() {
-            ClientEvent::Report { msg_id, stat, .. } => {
+            ClientEvent::Report {
+                msg_id, stat, ack, ..
+            } => {
+                ack.accept();
                 got.push(format!("report {:x} {}", msg_id.as_u64(), stat.text()))
             }
-            ClientEvent::UserMessage { content, .. } => {
+            ClientEvent::UserMessage { content, ack, .. } => {
+                ack.accept();
                 let t = content.as_text().unwrap().to_owned();
                 let end = t == "end";
                 got.push(format!("mo {t}"));
@@ -560,7 +564,8 @@ async fn delivers_in_the_same_read_as_connect_resp_are_not_held_back() {
     // Well before the first heartbeat (180 s) would bring more bytes.
     tokio::time::timeout(Duration::from_secs(1), async {
         while got.len() < 2 {
-            if let Some(ClientEvent::Report { msg_id, .. }) = events.recv().await {
+            if let Some(ClientEvent::Report { msg_id, ack, .. }) = events.recv().await {
+                ack.accept();
                 got.push(msg_id.as_u64());
             }
         }

@@ -55,6 +55,8 @@ async fn one(n: usize, window: usize, conns: usize) {
         .connections(conns)
         .lifecycle_events(false)
         .event_capacity(65_536)
+        // These tests count reports; answering on receipt keeps them simple.
+        .auto_ack(true)
         .build();
     let client = Arc::new(Client::connect(cfg).await.expect("login"));
     let mut ev = client.events().expect("events");

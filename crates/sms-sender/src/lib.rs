@@ -56,6 +56,9 @@ pub enum SendError {
         /// Why.
         source: std::io::Error,
     },
+    /// No concatenation reference is free for a destination of a long message.
+    #[error("no concatenation reference free: {0}")]
+    References(#[source] cmpp_codec::long::AllocError),
     /// Saving the policy's rate state failed.
     #[error("{0}")]
     Policy(sms_policy::PolicyError),

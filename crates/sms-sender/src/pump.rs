@@ -4,7 +4,7 @@
 use std::pin::Pin;
 use std::sync::Arc;
 
-use cmpp_session::{ClientEvent, ClientEvents, LifecycleEvent, LifecycleKind};
+use cmpp_session::{ClientEvent, ClientEvents, DeliverAck, LifecycleEvent, LifecycleKind};
 use futures::stream::FuturesUnordered;
 use futures::{Future, FutureExt, StreamExt};
 use sms_records::Event;
@@ -68,6 +68,7 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
             local_id,
             dest_index,
             received_at,
+            ack,
             ..
         } => {
             let counters = &state.counters;
@@ -90,28 +91,43 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
                 }
                 id
             });
+            if record_id.is_some() {
+                Counters::bump(&counters.own_reports, 1);
+            }
+            if let Some(hook) = state.config.before_report_commit {
+                hook();
+            }
             let event = mapping::report_event(received_at, record_id, msg_id, &stat);
-            push(state, inflight, vec![event], None);
+            // At-least-once: the DELIVER is answered only once the report is durable.
+            push(state, inflight, vec![event], None, Some(ack));
             state.report_signal.notify_waiters();
         }
         ClientEvent::UserMessage {
             from,
             content,
             received_at,
+            ack,
             ..
         } => {
             Counters::bump(&state.counters.user_messages, 1);
             let (Some(policy), Some(text)) = (&state.policy, content.as_text()) else {
+                ack.accept();
                 return;
             };
+            // The MO's effect (an opt-out) is applied and its log synced before the DELIVER
+            // is answered; a failure leaves it unanswered so that the gateway sends it again.
             match lock(policy).handle_user_message(&from, text, received_at) {
                 Ok(Some(change)) => {
                     Counters::bump(&state.counters.opt_outs, 1);
                     tracing::info!(number = %change.number, word = %change.word, "opted out");
-                    log_opt_out(state, &change.to_json_line());
+                    if log_opt_out(state, &change.to_json_line()) {
+                        ack.accept();
+                    }
                 }
-                Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "unsubscribe reply not applied"),
+                Ok(None) => ack.accept(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "unsubscribe reply not applied; left unanswered")
+                }
             }
         }
         ClientEvent::LinkUp { connection } => tracing::info!(connection, "link up"),
@@ -143,30 +159,38 @@ fn lifecycle(state: &Arc<State>, ev: LifecycleEvent, inflight: &mut FuturesUnord
     let waiter = lock(&state.waiters)
         .remove(&key)
         .map(|tx| (tx, matches!(ev.kind, LifecycleKind::Submitted { .. })));
-    push(state, inflight, events, waiter);
+    push(state, inflight, events, waiter, None);
 }
 
-/// Queues the journal writes of `events`; fires `waiter` once they have all committed.
+/// Queues the journal writes of `events`; once they have all committed, fires `waiter` and
+/// answers the DELIVER behind them (`deliver`).
 fn push(
     state: &Arc<State>,
     inflight: &mut FuturesUnordered<Ack>,
     events: Vec<Event>,
     waiter: Option<(oneshot::Sender<bool>, bool)>,
+    deliver: Option<DeliverAck>,
 ) {
     if state.journal.is_none() {
         if let Some((tx, written)) = waiter {
             let _ = tx.send(written);
+        }
+        if let Some(d) = deliver {
+            d.accept();
         }
         return;
     }
     let state = state.clone();
     inflight.push(Box::pin(async move {
         let ok = state.journal(events).await.is_ok();
-        if let Some((tx, written)) = waiter {
-            // A failed write leaves the sender without its acknowledgement: it reports the
-            // journal error instead of "accepted".
-            if ok {
+        // A failed write leaves the sender without its acknowledgement (it reports the
+        // journal error instead of "accepted") and the DELIVER unanswered (re-sent).
+        if ok {
+            if let Some((tx, written)) = waiter {
                 let _ = tx.send(written);
+            }
+            if let Some(d) = deliver {
+                d.accept();
             }
         }
     }));

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use cmpp_codec::long::{split_text, AllocatorConfig, ReferenceAllocator, Segment, UdhRef};
+use cmpp_codec::long::{split_text, Segment, UdhRef};
 use cmpp_codec::text::TextEncoding;
 use cmpp_codec::{OctetString, Submit};
 use cmpp_session::{Client, Clock, SubmitError, SubmitRequest};
@@ -46,6 +46,9 @@ pub struct SenderConfig {
     pub journal_in_flight: usize,
     /// Where unsubscribe changes are appended as JSON lines (besides the policy's opt-out file).
     pub opt_out_log: Option<PathBuf>,
+    /// Fault injection for crash tests: called when a status report has been received and
+    /// before its journal write (e.g. to end the process there). `None` in production.
+    pub before_report_commit: Option<fn()>,
 }
 
 impl Default for SenderConfig {
@@ -60,6 +63,7 @@ impl Default for SenderConfig {
             track_capacity: 1_000_000,
             journal_in_flight: 8192,
             opt_out_log: None,
+            before_report_commit: None,
         }
     }
 }
@@ -180,7 +184,6 @@ pub struct Sender {
     client: Client,
     clock: Arc<dyn Clock>,
     state: Arc<State>,
-    references: Mutex<ReferenceAllocator>,
     next_group: AtomicU64,
     shutdown: watch::Sender<bool>,
     sync: mpsc::Sender<oneshot::Sender<()>>,
@@ -248,10 +251,6 @@ impl SenderBuilder {
             clock: self.client.config().clock.clone(),
             client: self.client,
             state,
-            references: Mutex::new(ReferenceAllocator::new(AllocatorConfig {
-                kind: UdhRef::Bits8,
-                ..AllocatorConfig::default()
-            })),
             next_group: AtomicU64::new(1),
             shutdown,
             sync,
@@ -414,14 +413,17 @@ impl Sender {
         };
         let mut plans = Vec::new();
         for batch in batches {
-            let reference = {
-                let mut refs = lock(&self.references);
-                let now = std::time::Instant::now();
-                batch
-                    .iter()
-                    .map(|(_, d)| refs.allocate(d, now).unwrap_or(0))
-                    .next()
-                    .unwrap_or(0)
+            // One allocator with the client (`Client::send_text` draws from it too), and only
+            // for long messages: a single SUBMIT carries no reference. A group send shares
+            // one reference, so it must be free for every destination of the batch.
+            let reference = if segments > 1 {
+                let dests: Vec<&str> = batch.iter().map(|(_, d)| d.as_str()).collect();
+                self.client
+                    .references()
+                    .allocate_common(&dests, std::time::Instant::now())
+                    .map_err(SendError::References)?
+            } else {
+                0
             };
             let parts = split_text(&sms.text, cfg.encoding, cfg.udh, reference)
                 .map_err(|e| SendError::Text(e.to_string()))?;
@@ -629,7 +631,8 @@ impl Sender {
         }
     }
 
-    /// Records still waiting for a status report.
+    /// Records this sender submitted that still wait for a status report. Reports for
+    /// other senders or earlier runs (orphans, late reports) do not count.
     pub fn reports_outstanding(&self) -> u64 {
         let s = &self.state.counters;
         let expected = if self.state.config.registered_delivery == 1 {
@@ -637,11 +640,11 @@ impl Sender {
         } else {
             0
         };
-        expected.saturating_sub(s.reports.load(Ordering::Relaxed))
+        expected.saturating_sub(s.own_reports.load(Ordering::Relaxed))
     }
 
-    /// Waits until every accepted record has its status report, or `timeout` passes.
-    /// Returns the number still outstanding.
+    /// Waits until every record this sender had accepted has its status report, or
+    /// `timeout` passes. Returns the number still outstanding.
     pub async fn wait_for_reports(&self, timeout: Duration) -> u64 {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -675,7 +678,10 @@ impl Sender {
 /// Whether the session wrote the SUBMIT before the error.
 fn written(e: &SubmitError) -> bool {
     match e {
-        SubmitError::Closed | SubmitError::Encode(_) | SubmitError::Invalid(_) => false,
+        SubmitError::Closed
+        | SubmitError::Encode(_)
+        | SubmitError::Invalid(_)
+        | SubmitError::References(_) => false,
         SubmitError::LinkLost { maybe_accepted } => *maybe_accepted,
         SubmitError::NoResponse { .. } | SubmitError::FlowControl { .. } => true,
     }
@@ -724,14 +730,16 @@ impl std::fmt::Debug for Sender {
     }
 }
 
-/// Appends an unsubscribe change to the opt-out log.
-pub(crate) fn log_opt_out(state: &State, line: &str) {
+/// Appends an unsubscribe change to the opt-out log; false when it could not be made durable.
+pub(crate) fn log_opt_out(state: &State, line: &str) -> bool {
     if let Some(file) = &state.opt_out_log {
         let mut f = lock(file);
         if let Err(e) = writeln!(f, "{line}").and_then(|_| f.sync_data()) {
             tracing::error!(error = %e, "cannot append to the opt-out log");
+            return false;
         }
     }
+    true
 }
 
 #[cfg(test)]

@@ -88,6 +88,7 @@ pub(crate) struct Counters {
     pub(crate) rejected: AtomicU64,
     pub(crate) failed: AtomicU64,
     pub(crate) reports: AtomicU64,
+    pub(crate) own_reports: AtomicU64,
     pub(crate) user_messages: AtomicU64,
     pub(crate) opt_outs: AtomicU64,
     pub(crate) journal_errors: AtomicU64,
@@ -107,6 +108,7 @@ impl Counters {
             rejected: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             reports: AtomicU64::new(0),
+            own_reports: AtomicU64::new(0),
             user_messages: AtomicU64::new(0),
             opt_outs: AtomicU64::new(0),
             journal_errors: AtomicU64::new(0),
@@ -131,6 +133,7 @@ impl Counters {
             rejected: get(&self.rejected),
             failed: get(&self.failed),
             reports: get(&self.reports),
+            own_reports: get(&self.own_reports),
             user_messages: get(&self.user_messages),
             opt_outs: get(&self.opt_outs),
             journal_errors: get(&self.journal_errors),
@@ -157,8 +160,10 @@ pub struct SenderStats {
     pub rejected: u64,
     /// Records that ended without a response (failed or maybe accepted).
     pub failed: u64,
-    /// Status reports received.
+    /// Status reports received (for any sender or run).
     pub reports: u64,
+    /// Status reports matched to a record this sender submitted.
+    pub own_reports: u64,
     /// User (mobile-originated) messages received.
     pub user_messages: u64,
     /// Numbers added to the opt-out list by unsubscribe replies.

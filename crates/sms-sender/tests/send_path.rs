@@ -191,3 +191,72 @@ async fn an_unsubscribe_reply_puts_the_number_on_the_opt_out_list() {
     s.sender.close(Duration::from_secs(2)).await.unwrap();
     s.gateway.shutdown().await;
 }
+
+fn orphan_report(n: u64) -> cmpp_codec::Deliver {
+    use cmpp_codec::{Deliver, DeliverContent, MsgFmt, MsgId, OctetString, Stat, StatusReport};
+    Deliver {
+        msg_id: MsgId::from_u64(90_000 + n),
+        dest_id: OctetString::try_from("1065").unwrap(),
+        service_id: OctetString::EMPTY,
+        tp_pid: 0,
+        tp_udhi: 0,
+        msg_fmt: MsgFmt::Ascii,
+        src_terminal_id: OctetString::try_from("13800138000").unwrap(),
+        src_terminal_type: 0,
+        content: DeliverContent::Report(StatusReport {
+            // Msg_Ids no SUBMIT of this run got: another run's late reports.
+            msg_id: MsgId::from_u64(0xdead_0000 + n),
+            stat: Stat::DELIVRD,
+            submit_time: OctetString::try_from("2410210800").unwrap(),
+            done_time: OctetString::try_from("2410210801").unwrap(),
+            dest_terminal_id: OctetString::try_from("13800138000").unwrap(),
+            smsc_sequence: 1,
+        }),
+        link_id: OctetString::EMPTY,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_of_other_runs_do_not_count_for_this_one_and_are_answered_once_journaled() {
+    // The run's own report comes only after a minute: it stays outstanding meanwhile.
+    let mut profile = SimProfile::default();
+    profile.report.delay = vec![
+        cmpp_sim::profile::DelayPoint { q: 0.0, ms: 60_000 },
+        cmpp_sim::profile::DelayPoint { q: 1.0, ms: 60_000 },
+    ];
+    let s = setup(profile, Policy::new()).await;
+    let h = s.gateway.handle();
+    for n in 0..5 {
+        h.deliver(SP, orphan_report(n)).unwrap();
+    }
+    let report = s
+        .sender
+        .send(sms(&["13800138000"], "hello", Category::Notice))
+        .await
+        .unwrap();
+    assert!(matches!(
+        report.records[0].status,
+        RecordStatus::Accepted { .. }
+    ));
+    let start = std::time::Instant::now();
+    while s.sender.stats().reports < 5 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "orphans not received"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        s.sender.wait_for_reports(Duration::from_millis(200)).await,
+        1,
+        "five orphan reports do not make up for this run's missing one"
+    );
+    // Each orphan was journaled, then answered.
+    let start = std::time::Instant::now();
+    while h.stats().delivers_acked < 5 {
+        assert!(start.elapsed() < Duration::from_secs(10), "not answered");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    s.sender.close(Duration::from_secs(2)).await.unwrap();
+    s.gateway.shutdown().await;
+}

@@ -43,6 +43,9 @@ pub struct Gateway {
     pub service_id: Option<String>,
     /// Accept a gateway that answers the login with an all-zero AuthenticatorISMG.
     pub accept_zero_authenticator: Option<bool>,
+    /// `false` talks to a gateway whose AuthenticatorISMG is wrong (non-conforming; a
+    /// warning is logged at every login). Default true.
+    pub verify_authenticator: Option<bool>,
 }
 
 /// `[limits]`.

@@ -20,6 +20,8 @@ pub enum Exit {
     Config = 7,
     /// Some message ended without an outcome.
     Incomplete = 8,
+    /// `cmpp send` sent nothing at all: every message was refused or none could be sent.
+    NothingSent = 9,
 }
 
 /// An error with the message printed to the user and the exit code.

@@ -33,6 +33,10 @@ enum Command {
     Serve(cmd::serve::Args),
     /// Send messages through a gateway as an SP client.
     Send(cmd::send::Args),
+    /// Ask a gateway for one day's traffic counts (CMPP_QUERY); prints JSON.
+    Query(cmd::query::Args),
+    /// Ask a gateway to cancel a message not yet delivered (CMPP_CANCEL); prints JSON.
+    Cancel(cmd::cancel::Args),
     /// Trace report (clause 3.11) for messages in a journal.
     Trace(cmd::trace::Args),
     /// Journal maintenance: prune, export, import.
@@ -62,6 +66,8 @@ fn main() -> ExitCode {
         Command::Decode(a) => cmd::decode::run(a),
         Command::Serve(a) => cmd::serve::run(a),
         Command::Send(a) => cmd::send::run(a),
+        Command::Query(a) => cmd::query::run(a),
+        Command::Cancel(a) => cmd::cancel::run(a),
         Command::Trace(a) => cmd::trace::run(a),
         Command::Journal(c) => cmd::journal::run(c),
         Command::Report(a) => cmd::report::run(a),

@@ -76,6 +76,10 @@ pub fn login_error(e: LoginError, gateway: SocketAddr) -> CliError {
             Exit::Unreachable,
             format!("gateway {gateway} did not answer the login in time"),
         ),
+        // Our refusal, not the gateway's: say whose fault it is.
+        e @ LoginError::BadAuthenticatorIsmg(_) => {
+            CliError::new(Exit::LoginRefused, format!("gateway {gateway}: {e}"))
+        }
         other => CliError::new(
             Exit::LoginRefused,
             format!("gateway {gateway} refused the login: {other}"),

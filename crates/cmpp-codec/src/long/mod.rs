@@ -13,5 +13,5 @@ pub use reassembly::{
     MessageKey, Part, PushOutcome, PushResult, ReassembledMessage, Reassembler, ReassemblerConfig,
     ReassemblerStats, ReassemblyError,
 };
-pub use reference::{AllocError, AllocatorConfig, ReferenceAllocator};
+pub use reference::{AllocError, AllocatorConfig, ReferenceAllocator, SharedReferences};
 pub use split::{split_binary, split_encoded, split_text, Segment, SplitError, MAX_SEGMENTS};

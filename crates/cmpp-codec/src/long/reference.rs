@@ -2,6 +2,7 @@
 
 use crate::text::UdhRef;
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
@@ -37,6 +38,15 @@ pub enum AllocError {
         /// Size of the reference space.
         space: usize,
     },
+    /// `max_destinations` destinations all hold references still in cooldown; forgetting
+    /// one would let it see a live reference again.
+    #[error("{max} destinations hold references in cooldown; no room for {destination:?}")]
+    TooManyDestinations {
+        /// The destination that was refused.
+        destination: String,
+        /// The configured cap.
+        max: usize,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -54,8 +64,8 @@ struct DestState {
 /// Memory is bounded: a destination's entries are dropped once older than the
 /// cooldown, and at most `max_destinations` destinations are tracked. When a new
 /// destination arrives at the cap, destinations whose entries have all expired
-/// are forgotten first; if none has, the least recently used destination is
-/// evicted — its cooldown guarantee is lost, which is the price of the bound.
+/// are forgotten; if none has, the allocation fails with
+/// [`AllocError::TooManyDestinations`] rather than hand out a live reference.
 /// Each destination tracks at most the size of the reference space.
 #[derive(Debug)]
 pub struct ReferenceAllocator {
@@ -99,8 +109,11 @@ impl ReferenceAllocator {
     pub fn allocate(&mut self, destination: &str, now: Instant) -> Result<u16, AllocError> {
         let space = Self::space_of(self.config.kind);
         let cooldown = self.config.cooldown;
-        if !self.dests.contains_key(destination) {
-            self.make_room(now);
+        if !self.dests.contains_key(destination) && !self.make_room(now) {
+            return Err(AllocError::TooManyDestinations {
+                destination: destination.to_owned(),
+                max: self.config.max_destinations.max(1),
+            });
         }
         let state = self.dests.entry(destination.to_owned()).or_default();
         purge(state, now, cooldown);
@@ -126,6 +139,52 @@ impl ReferenceAllocator {
         }
     }
 
+    /// One reference free for every destination of a group SUBMIT (all of them receive the
+    /// same UDH), recorded for each. Fails when none is free for all of them.
+    pub fn allocate_common(
+        &mut self,
+        destinations: &[&str],
+        now: Instant,
+    ) -> Result<u16, AllocError> {
+        let space = Self::space_of(self.config.kind);
+        let cooldown = self.config.cooldown;
+        for d in destinations {
+            if !self.dests.contains_key(*d) && !self.make_room(now) {
+                return Err(AllocError::TooManyDestinations {
+                    destination: (*d).to_owned(),
+                    max: self.config.max_destinations.max(1),
+                });
+            }
+            purge(
+                self.dests.entry((*d).to_owned()).or_default(),
+                now,
+                cooldown,
+            );
+        }
+        let free = |r: u16, dests: &HashMap<String, DestState>| {
+            destinations
+                .iter()
+                .all(|d| dests.get(*d).map_or(true, |s| !s.in_use.contains(&r)))
+        };
+        let Some(r) = (0..space)
+            .map(|i| ((self.next + i) % space) as u16)
+            .find(|&r| free(r, &self.dests))
+        else {
+            return Err(AllocError::Exhausted {
+                destination: destinations.join(","),
+                space: space as usize,
+            });
+        };
+        for d in destinations {
+            let state = self.dests.entry((*d).to_owned()).or_default();
+            state.in_use.insert(r);
+            state.recent.push_back((r, now));
+            state.last_used = Some(now);
+        }
+        self.next = (u32::from(r) + 1) % space;
+        Ok(r)
+    }
+
     /// Drops every entry older than the cooldown and destinations left empty.
     pub fn prune(&mut self, now: Instant) {
         let cooldown = self.config.cooldown;
@@ -135,25 +194,51 @@ impl ReferenceAllocator {
         });
     }
 
-    fn make_room(&mut self, now: Instant) {
+    /// True when a new destination can be tracked (after forgetting expired ones).
+    fn make_room(&mut self, now: Instant) -> bool {
         let cap = self.config.max_destinations.max(1);
         if self.dests.len() < cap {
-            return;
+            return true;
         }
         self.prune(now);
-        while self.dests.len() >= cap {
-            let oldest = self
-                .dests
-                .iter()
-                .min_by_key(|(_, s)| s.last_used)
-                .map(|(k, _)| k.clone());
-            match oldest {
-                Some(k) => {
-                    self.dests.remove(&k);
-                }
-                None => break,
-            }
+        self.dests.len() < cap
+    }
+}
+
+/// One [`ReferenceAllocator`] shared by every sender of an account (cheap to clone):
+/// two senders drawing from separate allocators could hand one destination the same
+/// reference, and its handset would merge two different long messages.
+#[derive(Debug, Clone)]
+pub struct SharedReferences {
+    inner: Arc<Mutex<ReferenceAllocator>>,
+}
+
+impl SharedReferences {
+    /// A shared allocator with these settings, starting at reference 0.
+    pub fn new(config: AllocatorConfig) -> Self {
+        SharedReferences {
+            inner: Arc::new(Mutex::new(ReferenceAllocator::new(config))),
         }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> AllocatorConfig {
+        *self.lock().config()
+    }
+
+    /// See [`ReferenceAllocator::allocate`].
+    pub fn allocate(&self, destination: &str, now: Instant) -> Result<u16, AllocError> {
+        self.lock().allocate(destination, now)
+    }
+
+    /// See [`ReferenceAllocator::allocate_common`].
+    pub fn allocate_common(&self, destinations: &[&str], now: Instant) -> Result<u16, AllocError> {
+        self.lock().allocate_common(destinations, now)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ReferenceAllocator> {
+        // The allocator's state stays consistent even if a holder panicked.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -227,7 +312,7 @@ mod tests {
     }
 
     #[test]
-    fn destination_cap_prefers_expired_then_lru() {
+    fn destination_cap_forgets_expired_and_never_a_live_one() {
         let t0 = Instant::now();
         let s = Duration::from_secs;
         let mut a = ReferenceAllocator::new(cfg(UdhRef::Bits8, 60, 2));
@@ -236,11 +321,57 @@ mod tests {
         // "a" expired at t0+60: it is forgotten, "b" kept.
         a.allocate("c", t0 + s(61)).unwrap();
         assert_eq!(a.tracked_destinations(), 2);
-        // At t0+62 nobody has expired: the least recently used ("b") is evicted.
-        a.allocate("d", t0 + s(62)).unwrap();
-        assert_eq!(a.tracked_destinations(), 2);
-        assert!(a.dests.contains_key("c") && a.dests.contains_key("d"));
-        a.prune(t0 + s(200));
+        // At t0+62 nobody has expired: "d" is refused, "b" keeps its guarantee.
+        assert_eq!(
+            a.allocate("d", t0 + s(62)),
+            Err(AllocError::TooManyDestinations {
+                destination: "d".into(),
+                max: 2
+            })
+        );
+        assert!(a.dests.contains_key("b") && a.dests.contains_key("c"));
+        // Known destinations still get references.
+        assert!(a.allocate("b", t0 + s(62)).is_ok());
+        // Once "b" and "c" expire, "d" fits.
+        assert!(a.allocate("d", t0 + s(200)).is_ok());
+        a.prune(t0 + s(400));
         assert_eq!(a.tracked_destinations(), 0);
+    }
+
+    #[test]
+    fn a_group_reference_is_free_for_every_destination() {
+        let t0 = Instant::now();
+        let mut a = ReferenceAllocator::new(cfg(UdhRef::Bits8, 60, 10));
+        assert_eq!(a.allocate("x", t0).unwrap(), 0);
+        assert_eq!(a.allocate("y", t0).unwrap(), 1);
+        a.next = 0;
+        // 0 is live for x, 1 for y: the group gets 2, recorded for both.
+        assert_eq!(a.allocate_common(&["x", "y"], t0).unwrap(), 2);
+        a.next = 2;
+        assert_eq!(a.allocate("y", t0).unwrap(), 3);
+        for _ in 4..256 {
+            a.allocate("x", t0).unwrap();
+        }
+        // x now holds every reference but 1, which y holds.
+        assert!(matches!(
+            a.allocate_common(&["x", "y"], t0),
+            Err(AllocError::Exhausted { .. })
+        ));
+    }
+
+    #[test]
+    fn shared_allocator_clones_draw_from_one_pool() {
+        let t0 = Instant::now();
+        let a = SharedReferences::new(cfg(UdhRef::Bits8, 60, 10));
+        let b = a.clone();
+        let mut seen = HashSet::new();
+        for i in 0..256 {
+            let from = if i % 2 == 0 { &a } else { &b };
+            assert!(seen.insert(from.allocate("13800000000", t0).unwrap()));
+        }
+        assert!(matches!(
+            b.allocate("13800000000", t0),
+            Err(AllocError::Exhausted { .. })
+        ));
     }
 }

@@ -42,7 +42,8 @@ pub struct ClientConfig {
     pub reconnect: Backoff,
     /// Connections in the pool (one login each).
     pub connections: usize,
-    /// Check AuthenticatorISMG in CONNECT_RESP.
+    /// Check AuthenticatorISMG in CONNECT_RESP (default). Turning it off lets the client
+    /// talk to a non-conforming gateway on purpose; every login then logs a warning.
     pub verify_ismg_authenticator: bool,
     /// Accept an all-zero AuthenticatorISMG (gateways known to send zeros) when verifying.
     pub accept_zero_ismg_authenticator: bool,
@@ -53,8 +54,13 @@ pub struct ClientConfig {
     pub resend_unanswered_on_reconnect: bool,
     /// Capacity of the event stream; when full, links stop reading (back-pressure).
     pub event_capacity: usize,
-    /// Emit [`crate::client::LifecycleEvent`]s on the event stream.
+    /// Emit [`crate::client::LifecycleEvent`]s on the event stream (only once someone has
+    /// subscribed with [`crate::Client::events`]).
     pub lifecycle_events: bool,
+    /// Answer every DELIVER on receipt instead of when the application accepts it
+    /// ([`crate::client::DeliverAck::accept`]). For simple users only: a report or MO
+    /// message received just before a crash is lost, since the gateway will not re-send it.
+    pub auto_ack: bool,
     /// How long a Msg_Id → local_id mapping is kept for status reports.
     pub report_index_ttl: Duration,
     /// Most Msg_Id → local_id mappings kept (oldest dropped first).
@@ -114,6 +120,7 @@ impl ClientConfig {
                 resend_unanswered_on_reconnect: false,
                 event_capacity: 1024,
                 lifecycle_events: true,
+                auto_ack: false,
                 report_index_ttl: Duration::from_secs(3 * 24 * 3600),
                 report_index_capacity: 200_000,
                 reassembly_timeout: Duration::from_secs(300),
@@ -188,6 +195,8 @@ impl ClientConfigBuilder {
         event_capacity: usize,
         /// Emit lifecycle events.
         lifecycle_events: bool,
+        /// Answer DELIVERs on receipt (see [`ClientConfig::auto_ack`]).
+        auto_ack: bool,
         /// Msg_Id → local_id retention.
         report_index_ttl: Duration,
         /// Msg_Id → local_id capacity.

@@ -10,18 +10,19 @@ use bytes::BytesMut;
 use chrono::{DateTime, Utc};
 use cmpp_codec::long::{MessageKey, PushOutcome, ReassembledMessage};
 use cmpp_codec::text;
-use cmpp_codec::{decode, Deliver, DeliverContent};
+use cmpp_codec::{decode, Deliver, DeliverContent, DeliverResult};
 use rand::Rng;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use super::dedupe::DeliverKey;
+use super::ack::{AckMsg, AckTarget, DeliverAck};
+use super::dedupe::{DeliverKey, Seen};
 use super::error::{LoginError, SubmitError};
 use super::events::{ClientEvent, LifecycleEvent, LifecycleKind};
 use super::request::SubmitOutcome;
-use super::{lock, Shared};
+use super::{lock, ControlReply, Shared};
 use crate::io::FrameReader;
 use crate::proto::{
     ClientSession, RequestId, RequestOutcome, ResendReason, SessionEvent, TokenBucket,
@@ -32,18 +33,46 @@ pub(crate) struct Cmd {
     pub(crate) frame: BytesMut,
     pub(crate) local_id: Arc<str>,
     pub(crate) dests: u16,
+    /// The first destination (to tell reports apart when the gateway repeats Msg_Ids).
+    pub(crate) first_dest: Arc<str>,
     pub(crate) segment: (u8, u8),
-    pub(crate) reply: oneshot::Sender<Result<SubmitOutcome, SubmitError>>,
+    pub(crate) reply: Reply,
+}
+
+/// Where the final answer of a request goes.
+pub(crate) enum Reply {
+    /// A SUBMIT's caller.
+    Submit(oneshot::Sender<Result<SubmitOutcome, SubmitError>>),
+    /// A QUERY's or CANCEL's caller.
+    Control(oneshot::Sender<Result<ControlReply, SubmitError>>),
+}
+
+impl Reply {
+    fn is_control(&self) -> bool {
+        matches!(self, Reply::Control(_))
+    }
+
+    fn fail(self, err: SubmitError) {
+        match self {
+            Reply::Submit(tx) => {
+                let _ = tx.send(Err(err));
+            }
+            Reply::Control(tx) => {
+                let _ = tx.send(Err(err));
+            }
+        }
+    }
 }
 
 struct Pending {
     cmd_meta: Meta,
-    reply: oneshot::Sender<Result<SubmitOutcome, SubmitError>>,
+    reply: Reply,
 }
 
 struct Meta {
     local_id: Arc<str>,
     dests: u16,
+    first_dest: Arc<str>,
     segment: (u8, u8),
     written_at: Option<DateTime<Utc>>,
     /// Transmissions on earlier links.
@@ -56,6 +85,7 @@ struct Meta {
 enum Woke {
     Read(Result<(), String>),
     Cmd(Option<Cmd>),
+    Ack(Option<AckMsg>),
     Timer,
     Close,
 }
@@ -70,6 +100,9 @@ pub(crate) struct Driver {
     pub(crate) idx: usize,
     pub(crate) shared: Arc<Shared>,
     pub(crate) cmd_rx: mpsc::Receiver<Cmd>,
+    ack_rx: mpsc::UnboundedReceiver<AckMsg>,
+    /// Generation of the current link (answers meant for an earlier link are dropped).
+    link: u64,
     pub(crate) close_rx: watch::Receiver<Option<Instant>>,
     requeue: VecDeque<(BytesMut, Pending)>,
     pending: HashMap<RequestId, Pending>,
@@ -83,12 +116,15 @@ impl Driver {
         idx: usize,
         shared: Arc<Shared>,
         cmd_rx: mpsc::Receiver<Cmd>,
+        ack_rx: mpsc::UnboundedReceiver<AckMsg>,
         close_rx: watch::Receiver<Option<Instant>>,
     ) -> Self {
         Driver {
             idx,
             shared,
             cmd_rx,
+            ack_rx,
+            link: 0,
             close_rx,
             requeue: VecDeque::new(),
             pending: HashMap::new(),
@@ -178,7 +214,7 @@ impl Driver {
             .await;
         }
         while let Ok(cmd) = self.cmd_rx.try_recv() {
-            let _ = cmd.reply.send(Err(SubmitError::Closed));
+            cmd.reply.fail(SubmitError::Closed);
         }
     }
 
@@ -192,9 +228,53 @@ impl Driver {
         w
     }
 
+    /// Queues an event for the subscriber; a full stream waits (back-pressure), counted
+    /// and logged once. Before anyone subscribed, only reports and MO messages are queued,
+    /// and only while there is room: the client never blocks for want of a reader, and a
+    /// DELIVER that finds no room stays unanswered for the gateway to send again.
     async fn emit(&self, ev: ClientEvent) {
-        // A dropped receiver means the application does not want events.
-        let _ = self.shared.events_tx.send(ev).await;
+        let is_deliver = matches!(
+            ev,
+            ClientEvent::Report { .. } | ClientEvent::UserMessage { .. }
+        );
+        if !self.shared.subscribed.load(Ordering::Acquire) {
+            if !is_deliver {
+                return;
+            }
+            if let Err(mpsc::error::TrySendError::Full(_)) = self.shared.events_tx.try_send(ev) {
+                if self
+                    .shared
+                    .unsubscribed_delivers
+                    .fetch_add(1, Ordering::Relaxed)
+                    == 0
+                {
+                    tracing::warn!(
+                        connection = self.idx,
+                        "DELIVERs arrive but nobody subscribed to Client::events(); left unanswered for the gateway to send again"
+                    );
+                }
+            }
+            return;
+        }
+        match self.shared.events_tx.try_send(ev) {
+            Ok(()) => {}
+            // A dropped receiver means the application does not want events.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(mpsc::error::TrySendError::Full(ev)) => {
+                if self.shared.stalls.fetch_add(1, Ordering::Relaxed) == 0 {
+                    tracing::warn!(
+                        connection = self.idx,
+                        capacity = self.shared.config.event_capacity,
+                        "event stream full: the subscriber is not reading; links stop reading from the gateway until it does (counted in Client::event_stalls)"
+                    );
+                }
+                let _ = self.shared.events_tx.send(ev).await;
+            }
+        }
+    }
+
+    fn wants_lifecycle(&self) -> bool {
+        self.shared.config.lifecycle_events && self.shared.subscribed.load(Ordering::Acquire)
     }
 
     async fn lifecycle(
@@ -203,7 +283,7 @@ impl Driver {
         sequence_id: u32,
         kind: LifecycleKind,
     ) {
-        if self.shared.config.lifecycle_events {
+        if self.wants_lifecycle() {
             let at = self.wall_now();
             self.emit(ClientEvent::Lifecycle(LifecycleEvent {
                 at,
@@ -216,16 +296,18 @@ impl Driver {
     }
 
     async fn fail(&mut self, p: Pending, seq: u32, err: SubmitError) {
-        self.lifecycle(
-            Some(p.cmd_meta.local_id.clone()),
-            seq,
-            LifecycleKind::Failed {
-                reason: err.to_string(),
-                maybe_accepted: err.maybe_accepted(),
-            },
-        )
-        .await;
-        let _ = p.reply.send(Err(err));
+        if !p.reply.is_control() {
+            self.lifecycle(
+                Some(p.cmd_meta.local_id.clone()),
+                seq,
+                LifecycleKind::Failed {
+                    reason: err.to_string(),
+                    maybe_accepted: err.maybe_accepted(),
+                },
+            )
+            .await;
+        }
+        p.reply.fail(err);
     }
 
     async fn drive(&mut self, stream: TcpStream, mut reader: FrameReader) -> LinkEnd {
@@ -233,6 +315,9 @@ impl Driver {
         let (mut rd, mut wr) = stream.into_split();
         let mut now = Instant::now();
         let mut session = ClientSession::new(cfg.session_config(), self.next_seq, now);
+        self.link += 1;
+        // Answers still queued were meant for an earlier link.
+        while self.ack_rx.try_recv().is_ok() {}
         let per_conn_rate = if cfg.rate_limit == 0 {
             0
         } else {
@@ -337,6 +422,7 @@ impl Driver {
             let woke = tokio::select! {
                 biased;
                 r = reader.fill(&mut rd) => Woke::Read(r.map_err(|e| e.to_string())),
+                ack = self.ack_rx.recv() => Woke::Ack(ack),
                 cmd = self.cmd_rx.recv(), if can_take && !closing => Woke::Cmd(cmd),
                 _ = &mut sleep => Woke::Timer,
                 _ = close_rx.changed(), if !closing => Woke::Close,
@@ -371,10 +457,24 @@ impl Driver {
                         self.expire_reassembly(now).await;
                     }
                 }
+                Woke::Ack(Some(ack)) => {
+                    self.apply_ack(&mut session, ack);
+                    while let Ok(ack) = self.ack_rx.try_recv() {
+                        self.apply_ack(&mut session, ack);
+                    }
+                }
+                // The client is gone; the close signal ends the link.
+                Woke::Ack(None) => {}
                 Woke::Close => {}
             }
         };
         self.end_link(session, closing, end).await
+    }
+
+    fn apply_ack(&self, session: &mut ClientSession, ack: AckMsg) {
+        if ack.link == self.link {
+            session.ack_deliver(ack.sequence_id, ack.result);
+        }
     }
 
     /// Feeds every complete buffered frame to the session; `Err` when the stream cannot be
@@ -462,6 +562,7 @@ impl Driver {
             cmd_meta: Meta {
                 local_id: cmd.local_id,
                 dests: cmd.dests,
+                first_dest: cmd.first_dest,
                 segment: cmd.segment,
                 written_at: None,
                 tries_before: 0,
@@ -489,6 +590,7 @@ impl Driver {
                     reason,
                 } => {
                     let wall = self.wall_now();
+                    let wants_lifecycle = self.wants_lifecycle();
                     let Some(p) = self.pending.get_mut(&id) else {
                         continue;
                     };
@@ -497,7 +599,7 @@ impl Driver {
                     if first {
                         m.written_at = Some(wall);
                     }
-                    if !self.shared.config.lifecycle_events {
+                    if !wants_lifecycle || p.reply.is_control() {
                         continue;
                     }
                     let local_id = m.local_id.clone();
@@ -530,7 +632,10 @@ impl Driver {
                     };
                     self.complete(p, sequence_id, outcome, now).await;
                 }
-                SessionEvent::Deliver { deliver, .. } => self.on_deliver(deliver, now).await,
+                SessionEvent::Deliver {
+                    sequence_id,
+                    deliver,
+                } => self.on_deliver(session, sequence_id, deliver, now).await,
                 SessionEvent::UnmatchedResponse {
                     sequence_id,
                     command,
@@ -558,11 +663,38 @@ impl Driver {
     async fn complete(&mut self, p: Pending, seq: u32, outcome: RequestOutcome, now: Instant) {
         let tries_before = p.cmd_meta.tries_before;
         match outcome {
+            RequestOutcome::Queried { resp, .. } => {
+                if let Reply::Control(tx) = p.reply {
+                    let _ = tx.send(Ok(ControlReply::Query(resp)));
+                }
+            }
+            RequestOutcome::Cancelled { resp, .. } => {
+                if let Reply::Control(tx) = p.reply {
+                    let _ = tx.send(Ok(ControlReply::Cancel(resp)));
+                }
+            }
             RequestOutcome::Response { resp, tries } => {
+                let Reply::Submit(reply) = p.reply else {
+                    return;
+                };
                 let responded_at = self.wall_now();
                 let local_id = p.cmd_meta.local_id.clone();
                 if resp.result.is_ok() {
-                    lock(&self.shared.index).insert(resp.msg_id, p.cmd_meta.dests, &local_id, now);
+                    let repeated = lock(&self.shared.index).insert(
+                        resp.msg_id,
+                        p.cmd_meta.dests,
+                        &local_id,
+                        &p.cmd_meta.first_dest,
+                        now,
+                    );
+                    if repeated && self.shared.repeated_msg_ids.fetch_add(1, Ordering::Relaxed) == 0
+                    {
+                        tracing::warn!(
+                            connection = self.idx,
+                            msg_id = %resp.msg_id,
+                            "the gateway gave one Msg_Id to several SUBMITs; their reports are matched by Msg_Id and destination (counted in Client::repeated_msg_ids)"
+                        );
+                    }
                 }
                 self.lifecycle(
                     Some(local_id.clone()),
@@ -573,7 +705,7 @@ impl Driver {
                     },
                 )
                 .await;
-                let _ = p.reply.send(Ok(SubmitOutcome {
+                let _ = reply.send(Ok(SubmitOutcome {
                     local_id,
                     msg_id: resp.msg_id,
                     result: resp.result,
@@ -612,22 +744,67 @@ impl Driver {
         }
     }
 
-    async fn on_deliver(&mut self, d: Deliver, now: Instant) {
-        // Already answered with DELIVER_RESP by the session; hand it on only once.
+    async fn on_deliver(
+        &mut self,
+        session: &mut ClientSession,
+        sequence_id: u32,
+        d: Deliver,
+        now: Instant,
+    ) {
         let key = match &d.content {
-            DeliverContent::Report(r) => DeliverKey::report(r.msg_id, r.stat.raw()),
+            DeliverContent::Report(r) => {
+                DeliverKey::report(r.msg_id, r.stat.raw(), r.dest_terminal_id.as_bytes())
+            }
             DeliverContent::Message(_) => DeliverKey::message(d.msg_id),
         };
-        if !lock(&self.shared.recent).first_time(key, now) {
-            tracing::debug!(connection = self.idx, ?key, "duplicate DELIVER suppressed");
-            return;
-        }
+        let target = AckTarget {
+            connection: self.idx,
+            link: self.link,
+            sequence_id,
+        };
+        // `Some` when the application answers (manual mode).
+        let manual = if self.shared.config.auto_ack {
+            // Opted in: answered on receipt; a crash before the application holds it loses it.
+            session.ack_deliver(sequence_id, DeliverResult::Ok);
+            if !lock(&self.shared.recent).first_time(key, now) {
+                return;
+            }
+            None
+        } else {
+            let seen = lock(&self.shared.recent).observe(key, target, now);
+            match seen {
+                Seen::New => {}
+                Seen::Pending => {
+                    tracing::debug!(
+                        connection = self.idx,
+                        ?key,
+                        "copy of a DELIVER not yet accepted"
+                    );
+                    return;
+                }
+                Seen::Accepted => {
+                    session.ack_deliver(sequence_id, DeliverResult::Ok);
+                    tracing::debug!(
+                        connection = self.idx,
+                        ?key,
+                        "duplicate DELIVER answered and suppressed"
+                    );
+                    return;
+                }
+            }
+            Some((key, target))
+        };
+        let shared = self.shared.clone();
+        let ack = move || match manual {
+            Some((k, t)) => DeliverAck::new(&shared, vec![k], vec![t]),
+            None => DeliverAck::already_answered(),
+        };
         let received_at = self.wall_now();
         let udhi = d.has_udh();
         match d.content {
             DeliverContent::Report(r) => {
-                let found = lock(&self.shared.index).lookup(r.msg_id, now);
                 let dest = r.dest_terminal_id.to_str_lossy().into_owned();
+                let found = lock(&self.shared.index).lookup(r.msg_id, &dest, now);
                 let local_id = found.as_ref().map(|(l, _)| l.clone());
                 self.lifecycle(
                     local_id.clone(),
@@ -650,6 +827,7 @@ impl Driver {
                     dest_index: found.map(|(_, i)| i),
                     connection: self.idx,
                     received_at,
+                    ack: ack(),
                 })
                 .await;
             }
@@ -658,9 +836,20 @@ impl Driver {
                 let to = d.dest_id.to_str_lossy().into_owned();
                 let service_id = d.service_id.to_str_lossy().into_owned();
                 let link_id = d.link_id.to_str_lossy().into_owned();
-                let key = MessageKey::new(from.clone(), to.clone());
+                let mkey = MessageKey::new(from.clone(), to.clone());
+                // A part of a long message is answered when the whole message is accepted.
+                let part_ref = text::parse_user_data(&content, udhi)
+                    .ok()
+                    .and_then(|(_, info)| info)
+                    .map(|info| info.reference);
+                if let (Some(reference), Some(part)) = (part_ref, manual) {
+                    lock(&self.shared.mo_parts)
+                        .entry((mkey.clone(), reference))
+                        .or_default()
+                        .push(part);
+                }
                 let pushed = lock(&self.shared.reassembler).push_content(
-                    key,
+                    mkey,
                     &content,
                     udhi,
                     d.msg_fmt,
@@ -676,6 +865,16 @@ impl Driver {
                         if let Err(e) = single {
                             tracing::warn!(connection = self.idx, error = %e, "bad UDH in MO message; delivering raw content");
                         }
+                        if let (Some(reference), Some(part)) = (part_ref, manual) {
+                            let mut parts = lock(&self.shared.mo_parts);
+                            let k = (MessageKey::new(from.clone(), to.clone()), reference);
+                            if let Some(list) = parts.get_mut(&k) {
+                                list.retain(|p| *p != part);
+                                if list.is_empty() {
+                                    parts.remove(&k);
+                                }
+                            }
+                        }
                         let c = text::decode_lossy(d.msg_fmt, &content);
                         self.emit(ClientEvent::UserMessage {
                             from,
@@ -689,6 +888,7 @@ impl Driver {
                             missing: Vec::new(),
                             connection: self.idx,
                             received_at,
+                            ack: ack(),
                         })
                         .await;
                         return;
@@ -717,6 +917,13 @@ impl Driver {
             Ok(c) => c,
             Err(_) => m.decode_lossy(),
         };
+        let parts = lock(&self.shared.mo_parts).remove(&(m.key.clone(), m.reference));
+        let ack = if self.shared.config.auto_ack {
+            DeliverAck::already_answered()
+        } else {
+            let (keys, targets) = parts.unwrap_or_default().into_iter().unzip();
+            DeliverAck::new(&self.shared, keys, targets)
+        };
         self.emit(ClientEvent::UserMessage {
             from: m.key.source.clone(),
             to: m.key.destination.clone(),
@@ -729,6 +936,7 @@ impl Driver {
             link_id,
             connection: self.idx,
             received_at,
+            ack,
         })
         .await;
     }

@@ -35,8 +35,9 @@ pub enum LoginError {
     /// Any other non-zero status.
     #[error("login refused: status {0}")]
     Other(ConnectStatus),
-    /// AuthenticatorISMG did not match (verification on).
-    #[error("gateway's AuthenticatorISMG is wrong: {0}")]
+    /// AuthenticatorISMG did not match (verification on): the gateway failed to prove it
+    /// knows the shared secret, so the client refused it (and sent TERMINATE).
+    #[error("the gateway's AuthenticatorISMG is wrong; refusing it ({0}); set verify_ismg_authenticator = false only to talk to a non-conforming gateway on purpose")]
     BadAuthenticatorIsmg(cmpp_codec::auth::AuthError),
     /// The first packet was not a CONNECT_RESP, or could not be read.
     #[error("unexpected reply to CONNECT: {0}")]
@@ -108,6 +109,23 @@ pub enum SubmitError {
     /// The request is invalid (caller error); not sent.
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// No concatenation reference is free for a destination; not sent.
+    #[error("no concatenation reference free: {0}")]
+    References(#[from] cmpp_codec::long::AllocError),
+}
+
+/// Why a QUERY or CANCEL got no response.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// A parameter does not fit its field; not sent.
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// The request was not answered (see [`SubmitError`]).
+    #[error("{0}")]
+    Request(#[source] SubmitError),
+    /// The gateway answered with another kind of response (a bug of this crate).
+    #[error("the gateway's answer does not match the request")]
+    Unexpected,
 }
 
 impl SubmitError {

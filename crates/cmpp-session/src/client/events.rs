@@ -6,12 +6,14 @@ use chrono::{DateTime, Utc};
 use cmpp_codec::text::Content;
 use cmpp_codec::{MsgFmt, MsgId, Stat, SubmitResult};
 
+use super::ack::DeliverAck;
 use crate::proto::ResendReason;
 
 /// An event on the client's stream ([`crate::Client::events`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientEvent {
-    /// A status report (answered with DELIVER_RESP 0).
+    /// A status report. Call `ack.accept()` once it is held (e.g. journaled): only then is
+    /// its DELIVER_RESP sent.
     Report {
         /// Msg_Id of the original SUBMIT (per destination for group sends).
         msg_id: MsgId,
@@ -33,8 +35,11 @@ pub enum ClientEvent {
         connection: usize,
         /// When it arrived.
         received_at: DateTime<Utc>,
+        /// Answers the DELIVER once accepted.
+        ack: DeliverAck,
     },
-    /// A mobile-originated message; long messages are reassembled first.
+    /// A mobile-originated message; long messages are reassembled first. Call
+    /// `ack.accept()` once it is held: every part's DELIVER is answered then.
     UserMessage {
         /// Sender (Src_terminal_Id).
         from: String,
@@ -58,6 +63,8 @@ pub enum ClientEvent {
         connection: usize,
         /// When it was handed over.
         received_at: DateTime<Utc>,
+        /// Answers the DELIVER(s) once accepted.
+        ack: DeliverAck,
     },
     /// A request lifecycle step (for the journal).
     Lifecycle(LifecycleEvent),

@@ -77,8 +77,22 @@ async fn login_inner(cfg: &ClientConfig) -> Result<(TcpStream, FrameReader), Log
         ) {
             Ok(()) => {}
             Err(AuthError::IsmgAllZero) if cfg.accept_zero_ismg_authenticator => {}
-            Err(e) => return Err(LoginError::BadAuthenticatorIsmg(e)),
+            Err(e) => {
+                // The gateway did not prove it knows the secret: end the session properly
+                // so that it does not count us as logged in, then report its fault.
+                let mut t = BytesMut::new();
+                if encode(&Packet::new(1, Pdu::Terminate), cfg.version, &mut t).is_ok() {
+                    let _ = stream.write_all(&t).await;
+                }
+                let _ = stream.shutdown().await;
+                return Err(LoginError::BadAuthenticatorIsmg(e));
+            }
         }
+    } else {
+        tracing::warn!(
+            gateway = %cfg.gateway,
+            "AuthenticatorISMG NOT verified (verify_ismg_authenticator = false): this gateway has not proved it knows the shared secret"
+        );
     }
     Ok((stream, reader))
 }

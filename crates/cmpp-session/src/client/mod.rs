@@ -1,6 +1,7 @@
 //! The SP client: login, connection pool, windowed submits, reconnects, and status
 //! reports / MO messages as a stream of [`ClientEvent`]s.
 
+mod ack;
 mod config;
 mod dedupe;
 mod driver;
@@ -11,27 +12,36 @@ mod login;
 mod request;
 
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use cmpp_codec::long::{AllocatorConfig, Reassembler, ReassemblerConfig, ReferenceAllocator};
-use cmpp_codec::{encode, Packet, Submit};
+use cmpp_codec::long::{
+    AllocatorConfig, MessageKey, Reassembler, ReassemblerConfig, SharedReferences,
+};
+use cmpp_codec::{encode, Cancel, MsgId, OctetString, Packet, Pdu, Query, Submit};
 use futures::Stream;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+pub use ack::DeliverAck;
 pub use config::{ClientConfig, ClientConfigBuilder};
-pub use error::{LoginError, SubmitError};
+pub use error::{LoginError, QueryError, SubmitError};
 pub use events::{ClientEvent, LifecycleEvent, LifecycleKind};
 pub use request::{SubmitOutcome, SubmitRequest, TextOptions};
 
+use ack::{AckSenders, AckTarget};
+use dedupe::DeliverKey;
 use dedupe::RecentDelivers;
-use driver::{Cmd, Driver};
+use driver::{Cmd, Driver, Reply};
 use index::ReportIndex;
+
+/// The DELIVERs (key and answer target) behind each long MO message, by sender/receiver and
+/// concatenation reference.
+type MoParts = std::collections::HashMap<(MessageKey, u16), Vec<(DeliverKey, AckTarget)>>;
 
 pub(crate) struct Shared {
     config: ClientConfig,
@@ -40,7 +50,18 @@ pub(crate) struct Shared {
     /// Shared by the pool: a re-sent DELIVER may arrive on another connection.
     recent: Mutex<RecentDelivers>,
     reassembler: Mutex<Reassembler>,
+    /// DELIVERs behind each long MO message being reassembled, answered when it is accepted.
+    mo_parts: Mutex<MoParts>,
     up: Vec<AtomicBool>,
+    /// Set by [`Client::events`]: before that, nothing is queued on the event stream.
+    subscribed: AtomicBool,
+    /// Times an event waited for room on the stream (the subscriber is slow).
+    stalls: AtomicU64,
+    /// DELIVERs left unanswered because nobody subscribed to the event stream.
+    unsubscribed_delivers: AtomicU64,
+    /// SUBMIT_RESPs whose Msg_Id the gateway had already given to another request.
+    repeated_msg_ids: AtomicU64,
+    ack_tx: AckSenders,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -63,7 +84,7 @@ struct Inner {
     close_tx: watch::Sender<Option<Instant>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     events_rx: Mutex<Option<mpsc::Receiver<ClientEvent>>>,
-    references: Mutex<ReferenceAllocator>,
+    references: SharedReferences,
 }
 
 impl Client {
@@ -72,6 +93,8 @@ impl Client {
     pub async fn connect(config: ClientConfig) -> Result<Client, LoginError> {
         let k = config.connections.max(1);
         let (events_tx, events_rx) = mpsc::channel(config.event_capacity.max(1));
+        let (ack_tx, mut ack_rx): (AckSenders, Vec<_>) =
+            (0..k).map(|_| mpsc::unbounded_channel()).unzip();
         let shared = Arc::new(Shared {
             index: Mutex::new(ReportIndex::new(
                 config.report_index_ttl,
@@ -85,7 +108,13 @@ impl Client {
                 timeout: config.reassembly_timeout,
                 ..ReassemblerConfig::default()
             })),
+            mo_parts: Mutex::new(std::collections::HashMap::new()),
             up: (0..k).map(|_| AtomicBool::new(false)).collect(),
+            subscribed: AtomicBool::new(false),
+            stalls: AtomicU64::new(0),
+            unsubscribed_delivers: AtomicU64::new(0),
+            repeated_msg_ids: AtomicU64::new(0),
+            ack_tx,
             events_tx,
             config,
         });
@@ -93,10 +122,10 @@ impl Client {
         let mut senders = Vec::with_capacity(k);
         let mut tasks = Vec::with_capacity(k);
         let mut logins = Vec::with_capacity(k);
-        for idx in 0..k {
+        for (idx, acks) in ack_rx.drain(..).enumerate() {
             let (tx, rx) = mpsc::channel(shared.config.window.max(1));
             let (first_tx, first_rx) = oneshot::channel();
-            let driver = Driver::new(idx, shared.clone(), rx, close_rx.clone());
+            let driver = Driver::new(idx, shared.clone(), rx, acks, close_rx.clone());
             tasks.push(tokio::spawn(driver.run(first_tx)));
             senders.push(tx);
             logins.push(first_rx);
@@ -110,7 +139,7 @@ impl Client {
                 close_tx,
                 tasks: Mutex::new(tasks),
                 events_rx: Mutex::new(Some(events_rx)),
-                references: Mutex::new(ReferenceAllocator::new(AllocatorConfig::default())),
+                references: SharedReferences::new(AllocatorConfig::default()),
             }),
         };
         let mut first_result = None;
@@ -147,16 +176,120 @@ impl Client {
             .count()
     }
 
-    /// The event stream (reports, MO messages, lifecycle, link changes). Returns `None`
-    /// after the first call. Each status report (Msg_Id, Stat) and each MO segment
-    /// (DELIVER Msg_Id) is handed over once even when the gateway re-sends it, within the
-    /// [`ClientConfig::dedupe_ttl`] / [`ClientConfig::dedupe_capacity`] memory. The stream is bounded: if the application stops reading,
-    /// links stop reading from the gateway (nothing is dropped). Drop the stream if you
-    /// do not want events.
+    /// Subscribes to the event stream (reports, MO messages, lifecycle, link changes).
+    /// Returns `None` after the first call.
+    ///
+    /// Before this call only status reports and MO messages are queued, and only while the
+    /// stream has room, so a client whose application never subscribes never blocks;
+    /// DELIVERs that find no room stay unanswered for the gateway to send again (counted in
+    /// [`Client::unsubscribed_delivers`]). Lifecycle and link events start with the call.
+    ///
+    /// Each report and MO message carries a [`DeliverAck`]: its DELIVER_RESP is sent only
+    /// when the application calls [`DeliverAck::accept`]. Each status report (Msg_Id, Stat)
+    /// and each MO segment (DELIVER Msg_Id) is handed over once even when the gateway
+    /// re-sends it, within the [`ClientConfig::dedupe_ttl`] / [`ClientConfig::dedupe_capacity`]
+    /// memory. The stream is bounded ([`ClientConfig::event_capacity`]): while the
+    /// application does not read, links stop reading from the gateway (nothing is dropped);
+    /// each such wait is counted ([`Client::event_stalls`]) and the first is logged.
     pub fn events(&self) -> Option<ClientEvents> {
-        lock(&self.inner.events_rx)
-            .take()
-            .map(|rx| ClientEvents { rx })
+        let rx = lock(&self.inner.events_rx).take()?;
+        self.inner.shared.subscribed.store(true, Ordering::Release);
+        Some(ClientEvents { rx })
+    }
+
+    /// Times an event had to wait for room on the stream because the subscriber was slow.
+    pub fn event_stalls(&self) -> u64 {
+        self.inner.shared.stalls.load(Ordering::Relaxed)
+    }
+
+    /// DELIVERs that found the stream full before anyone subscribed (left unanswered, or
+    /// dropped in [`ClientConfig::auto_ack`] mode).
+    pub fn unsubscribed_delivers(&self) -> u64 {
+        self.inner
+            .shared
+            .unsubscribed_delivers
+            .load(Ordering::Relaxed)
+    }
+
+    /// SUBMIT_RESPs that repeated a Msg_Id already given to another request (a known
+    /// gateway bug; warned once). Their reports are matched by Msg_Id and destination.
+    pub fn repeated_msg_ids(&self) -> u64 {
+        self.inner.shared.repeated_msg_ids.load(Ordering::Relaxed)
+    }
+
+    /// The concatenation reference allocator of this client, to share with other senders
+    /// on the same account (one allocator never hands one destination a live reference
+    /// twice).
+    pub fn references(&self) -> &SharedReferences {
+        &self.inner.references
+    }
+
+    /// Sends a QUERY for `date` (YYYYMMDD) and returns the gateway's QUERY_RESP: totals
+    /// when `service_id` is `None`, else the counts of that Service_Id.
+    pub async fn query(
+        &self,
+        date: &str,
+        service_id: Option<&str>,
+    ) -> Result<cmpp_codec::QueryResp, QueryError> {
+        let valid_date = date.len() == 8
+            && date.bytes().all(|b| b.is_ascii_digit())
+            && chrono::NaiveDate::parse_from_str(date, "%Y%m%d").is_ok();
+        if !valid_date {
+            return Err(QueryError::Invalid(format!(
+                "date '{date}' is not a calendar date YYYYMMDD"
+            )));
+        }
+        let query = Query {
+            time: OctetString::try_from(date)
+                .map_err(|e| QueryError::Invalid(format!("date '{date}': {e}")))?,
+            query_type: u8::from(service_id.is_some()),
+            query_code: match service_id {
+                Some(s) => OctetString::try_from(s)
+                    .map_err(|e| QueryError::Invalid(format!("Service_Id '{s}': {e}")))?,
+                None => OctetString::EMPTY,
+            },
+            reserve: OctetString::EMPTY,
+        };
+        match self.control(Pdu::Query(query), "query").await? {
+            ControlReply::Query(r) => Ok(r),
+            ControlReply::Cancel(_) => Err(QueryError::Unexpected),
+        }
+    }
+
+    /// Sends a CANCEL for `msg_id` and returns the gateway's CANCEL_RESP.
+    pub async fn cancel(&self, msg_id: MsgId) -> Result<cmpp_codec::CancelResp, QueryError> {
+        match self
+            .control(Pdu::Cancel(Cancel { msg_id }), "cancel")
+            .await?
+        {
+            ControlReply::Cancel(r) => Ok(r),
+            ControlReply::Query(_) => Err(QueryError::Unexpected),
+        }
+    }
+
+    async fn control(&self, pdu: Pdu, local_id: &str) -> Result<ControlReply, QueryError> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Err(QueryError::Request(SubmitError::Closed));
+        }
+        let version = self.inner.shared.config.version;
+        let mut frame = BytesMut::new();
+        encode(&Packet::new(0, pdu), version, &mut frame)
+            .map_err(|e| QueryError::Request(SubmitError::Encode(e)))?;
+        let (reply, rx) = oneshot::channel();
+        let cmd = Cmd {
+            frame,
+            local_id: Arc::from(local_id),
+            dests: 0,
+            first_dest: Arc::from(""),
+            segment: (1, 1),
+            reply: Reply::Control(reply),
+        };
+        self.dispatch(cmd).await.map_err(QueryError::Request)?;
+        rx.await
+            .unwrap_or(Err(SubmitError::LinkLost {
+                maybe_accepted: true,
+            }))
+            .map_err(QueryError::Request)
     }
 
     /// Sends one SUBMIT and waits for its final SUBMIT_RESP. Waits while every
@@ -180,17 +313,32 @@ impl Client {
             )));
         }
         let version = self.inner.shared.config.version;
+        let first_dest: Arc<str> = request
+            .submit
+            .dest_terminal_ids
+            .first()
+            .map_or_else(|| Arc::from(""), |d| Arc::from(&*d.to_str_lossy()));
         let packet = Packet::new(0, request.submit);
         let mut frame = BytesMut::with_capacity(packet.encoded_len(version));
         encode(&packet, version, &mut frame)?;
         let (reply, rx) = oneshot::channel();
-        let mut cmd = Cmd {
+        let cmd = Cmd {
             frame,
             local_id: Arc::from(request.local_id),
             dests: n as u16,
+            first_dest,
             segment,
-            reply,
+            reply: Reply::Submit(reply),
         };
+        self.dispatch(cmd).await?;
+        // The driver always answers; a vanished driver is treated conservatively.
+        rx.await.unwrap_or(Err(SubmitError::LinkLost {
+            maybe_accepted: true,
+        }))
+    }
+
+    /// Hands `cmd` to a connection: a live one with room first, else waits for room.
+    async fn dispatch(&self, mut cmd: Cmd) -> Result<(), SubmitError> {
         let senders = &self.inner.senders;
         let k = senders.len();
         let start = self.inner.rr.fetch_add(1, Ordering::Relaxed) % k;
@@ -233,10 +381,7 @@ impl Client {
         if !sent {
             return Err(SubmitError::Closed);
         }
-        // The driver always answers; a vanished driver is treated conservatively.
-        rx.await.unwrap_or(Err(SubmitError::LinkLost {
-            maybe_accepted: true,
-        }))
+        Ok(())
     }
 
     /// Encodes `text`, splits it into segments (one reference per destination) and submits
@@ -259,10 +404,24 @@ impl Client {
                     continue;
                 }
             };
-            let reference = lock(&self.inner.references)
-                .allocate(dest, Instant::now().into_std())
-                .map(|r| r & options.udh.max_reference())
-                .unwrap_or(0);
+            // Only a long message needs a reference; draw it from the client's allocator.
+            let long = cmpp_codec::long::split_text(text, options.encoding, options.udh, 0)
+                .is_ok_and(|s| s.len() > 1);
+            let reference = if long {
+                match self
+                    .inner
+                    .references
+                    .allocate(dest, Instant::now().into_std())
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        early.push((futs.len() + early.len(), SubmitError::References(e)));
+                        continue;
+                    }
+                }
+            } else {
+                0
+            };
             let segments = match cmpp_codec::long::split_text(
                 text,
                 options.encoding,
@@ -315,6 +474,13 @@ impl Client {
             let _ = t.await;
         }
     }
+}
+
+/// A QUERY_RESP or CANCEL_RESP handed back to [`Client::query`] / [`Client::cancel`].
+#[derive(Debug)]
+pub(crate) enum ControlReply {
+    Query(cmpp_codec::QueryResp),
+    Cancel(cmpp_codec::CancelResp),
 }
 
 impl Clone for Client {

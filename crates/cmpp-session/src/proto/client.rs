@@ -7,8 +7,8 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use cmpp_codec::frame::CommandId;
 use cmpp_codec::{
-    encode, ActiveTestResp, Deliver, DeliverResp, DeliverResult, Packet, Pdu, SubmitResp,
-    SubmitResult, Version,
+    encode, ActiveTestResp, CancelResp, Deliver, DeliverResp, DeliverResult, MsgId, Packet, Pdu,
+    QueryResp, SubmitResp, SubmitResult, Version,
 };
 use tokio::time::Instant;
 
@@ -67,6 +67,20 @@ pub enum ResendReason {
 /// Final outcome of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestOutcome {
+    /// The QUERY_RESP of a QUERY.
+    Queried {
+        /// The response.
+        resp: QueryResp,
+        /// Transmissions made.
+        tries: u32,
+    },
+    /// The CANCEL_RESP of a CANCEL.
+    Cancelled {
+        /// The response.
+        resp: CancelResp,
+        /// Transmissions made.
+        tries: u32,
+    },
     /// A SUBMIT_RESP other than a retryable result 8 arrived.
     Response {
         /// The response.
@@ -116,7 +130,9 @@ pub enum SessionEvent {
         /// The outcome.
         outcome: RequestOutcome,
     },
-    /// The gateway pushed a DELIVER (already answered with DELIVER_RESP result 0).
+    /// The gateway pushed a DELIVER. It is not answered until the caller accepts it with
+    /// [`ClientSession::ack_deliver`] (at-least-once: a DELIVER lost before it is held
+    /// somewhere durable is sent again by the gateway).
     Deliver {
         /// Sequence_Id of the DELIVER.
         sequence_id: u32,
@@ -162,7 +178,7 @@ pub enum RejectReason {
     Paused,
     /// The session is draining or closed.
     Closing,
-    /// The frame is not an encoded SUBMIT.
+    /// The frame is not an encoded SUBMIT, QUERY or CANCEL.
     NotASubmit,
 }
 
@@ -189,6 +205,8 @@ enum ReqState {
 #[derive(Debug)]
 struct Request {
     id: RequestId,
+    /// Command_Id of the request (SUBMIT, QUERY or CANCEL).
+    command: u32,
     frame: Bytes,
     tries: u32,
     flow_control: u32,
@@ -244,6 +262,8 @@ pub struct ClientSession {
     heartbeat: Option<Heartbeat>,
     paused_until: Option<Instant>,
     state: State,
+    /// DELIVERs received and not yet answered: Sequence_Id -> Msg_Id.
+    unanswered: HashMap<u32, MsgId>,
 }
 
 impl ClientSession {
@@ -260,6 +280,7 @@ impl ClientSession {
             heartbeat: None,
             paused_until: None,
             state: State::Active,
+            unanswered: HashMap::new(),
         }
     }
 
@@ -305,7 +326,29 @@ impl ClientSession {
         s
     }
 
-    /// Queues an encoded SUBMIT (any Sequence_Id; the session assigns its own).
+    /// DELIVERs received and not answered yet.
+    pub fn unanswered_delivers(&self) -> usize {
+        self.unanswered.len()
+    }
+
+    /// Answers the DELIVER received with `sequence_id` once the caller holds it (or refuses
+    /// it with a non-zero `result`). Returns false, sending nothing, when no DELIVER with that
+    /// Sequence_Id awaits an answer (already answered, or the link was lost since).
+    pub fn ack_deliver(&mut self, sequence_id: u32, result: DeliverResult) -> bool {
+        if self.state == State::Closed && self.transmit.is_empty() {
+            return false;
+        }
+        let Some(msg_id) = self.unanswered.remove(&sequence_id) else {
+            return false;
+        };
+        let resp = DeliverResp { msg_id, result };
+        self.transmit
+            .push_back(Tx::Control(Packet32::DeliverResp(sequence_id, resp)));
+        true
+    }
+
+    /// Queues an encoded SUBMIT, QUERY or CANCEL (any Sequence_Id; the session assigns its
+    /// own). QUERY and CANCEL share the window and T/N with SUBMITs.
     ///
     /// Returns the request id and the Sequence_Id used.
     pub fn submit(
@@ -313,7 +356,11 @@ impl ClientSession {
         mut frame: BytesMut,
         now: Instant,
     ) -> Result<(RequestId, u32), SubmitRejected> {
-        let reason = if command_id_of(&frame) != Some(CommandId::SUBMIT.0) {
+        let command = command_id_of(&frame);
+        let reason = if !matches!(
+            command,
+            Some(c) if c == CommandId::SUBMIT.0 || c == CommandId::QUERY.0 || c == CommandId::CANCEL.0
+        ) {
             Some(RejectReason::NotASubmit)
         } else if self.state != State::Active {
             Some(RejectReason::Closing)
@@ -339,6 +386,7 @@ impl ClientSession {
             seq,
             Request {
                 id,
+                command: command.unwrap_or_default(),
                 frame: frame.freeze(),
                 tries: 0,
                 flow_control: 0,
@@ -367,12 +415,9 @@ impl ClientSession {
         match packet.pdu {
             Pdu::SubmitResp(resp) => self.on_submit_resp(seq, resp, now),
             Pdu::Deliver(deliver) => {
-                let resp = DeliverResp {
-                    msg_id: deliver.msg_id,
-                    result: DeliverResult::Ok,
-                };
-                self.transmit
-                    .push_back(Tx::Control(Packet32::DeliverResp(seq, resp)));
+                // Answered by `ack_deliver` once the caller holds it. A copy re-sent with the
+                // same Sequence_Id while the first is unanswered needs one answer only.
+                self.unanswered.insert(seq, deliver.msg_id);
                 self.events.push_back(SessionEvent::Deliver {
                     sequence_id: seq,
                     deliver,
@@ -400,8 +445,16 @@ impl ClientSession {
                     self.unmatched(seq, "TERMINATE_RESP");
                 }
             }
-            Pdu::QueryResp(_) => self.unmatched(seq, "QUERY_RESP"),
-            Pdu::CancelResp(_) => self.unmatched(seq, "CANCEL_RESP"),
+            Pdu::QueryResp(resp) => {
+                self.on_control_resp(seq, CommandId::QUERY.0, "QUERY_RESP", |tries| {
+                    RequestOutcome::Queried { resp, tries }
+                })
+            }
+            Pdu::CancelResp(resp) => {
+                self.on_control_resp(seq, CommandId::CANCEL.0, "CANCEL_RESP", |tries| {
+                    RequestOutcome::Cancelled { resp, tries }
+                })
+            }
             other => self.events.push_back(SessionEvent::ProtocolViolation {
                 reason: format!(
                     "unexpected {} (Sequence_Id {seq}) from the gateway",
@@ -419,10 +472,30 @@ impl ClientSession {
         });
     }
 
+    /// A QUERY_RESP or CANCEL_RESP: completes the request of that kind with that Sequence_Id.
+    fn on_control_resp(
+        &mut self,
+        seq: u32,
+        command: u32,
+        name: &'static str,
+        outcome: impl FnOnce(u32) -> RequestOutcome,
+    ) {
+        match self.requests.get(&seq) {
+            Some(req) if req.command == command && req.tries > 0 => {
+                let tries = req.tries;
+                self.complete(seq, outcome(tries));
+            }
+            _ => self.unmatched(seq, name),
+        }
+    }
+
     fn on_submit_resp(&mut self, seq: u32, resp: SubmitResp, now: Instant) {
         let Some(req) = self.requests.get_mut(&seq) else {
             return self.unmatched(seq, "SUBMIT_RESP");
         };
+        if req.command != CommandId::SUBMIT.0 {
+            return self.unmatched(seq, "SUBMIT_RESP");
+        }
         // A response to an earlier transmission is valid while a timeout re-send is pending;
         // while backing off after result 8 the previous transmission was already answered.
         let live = matches!(
@@ -661,6 +734,8 @@ impl ClientSession {
         self.state = State::Closed;
         self.transmit.clear();
         self.heartbeat = None;
+        // Unanswered DELIVERs are the gateway's to send again on another link.
+        self.unanswered.clear();
         let mut out: Vec<(u32, LostRequest)> = self
             .requests
             .drain()

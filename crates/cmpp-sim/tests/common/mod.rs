@@ -43,6 +43,8 @@ pub async fn client(run: &Running, version: Version, window: usize) -> (Client, 
         .window(window)
         .lifecycle_events(false)
         .event_capacity(100_000)
+        // These tests count reports; answering on receipt keeps them simple.
+        .auto_ack(true)
         .response_timeout(Duration::from_secs(5))
         .reconnect(Backoff::default())
         .build();

@@ -30,6 +30,8 @@ impl From<FileFormat> for Format {
 /// Subcommands of `cmpp journal`.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
+    /// Close records a crashed sender left written and unanswered ("maybe sent, no response").
+    Reconcile(crate::cmd::reconcile::Args),
     /// Clause 2.7: delete month files older than the retention (the current month is always kept).
     Prune {
         /// Journal folder.
@@ -83,6 +85,7 @@ pub enum Command {
 /// Runs `cmpp journal`.
 pub fn run(command: Command) -> Result<(), CliError> {
     match command {
+        Command::Reconcile(args) => crate::cmd::reconcile::run(args),
         Command::Prune {
             journal,
             keep_months,

@@ -56,9 +56,20 @@ pub struct Args {
     /// Repeat the messages this many times (load).
     #[arg(long, default_value_t = 1)]
     pub count: u64,
-    /// Wait this many seconds for status reports after the last response.
+    /// Wait this many seconds for the status reports of this run's records after the last
+    /// response (reports of other runs do not count).
     #[arg(long, default_value_t = 0)]
     pub wait_reports: u64,
+    /// On SIGINT/SIGTERM (or --deadline): stop taking new messages and give the messages in
+    /// flight this many seconds to be answered before closing.
+    #[arg(long, default_value_t = 10)]
+    pub drain: u64,
+    /// Stop the whole run after this many seconds (then drain as on SIGINT).
+    #[arg(long)]
+    pub deadline: Option<u64>,
+    /// End the run when no connection to the gateway has been up for this many seconds.
+    #[arg(long, default_value_t = 60)]
+    pub give_up_after: u64,
     /// Journal folder: record everything sent (nothing is stored without it).
     #[arg(long)]
     pub journal: Option<PathBuf>,
@@ -82,12 +93,25 @@ pub struct Args {
     /// Accept an all-zero AuthenticatorISMG from the gateway.
     #[arg(long)]
     pub accept_zero_authenticator: bool,
+    /// Test-only fault hook: exit at once (code 86) when a status report has been received
+    /// and before it is journaled, as a crash between receipt and commit would.
+    #[arg(long, hide = true)]
+    pub fault_exit_before_report_commit: bool,
+    /// Talk to a gateway whose AuthenticatorISMG is wrong (non-conforming). Also
+    /// `[gateway] verify_authenticator = false`. A warning is logged at every login.
+    #[arg(long)]
+    pub no_verify_authenticator: bool,
 }
 
 /// The JSON summary printed at the end.
 #[derive(Debug, Serialize)]
 struct Summary {
     messages: u64,
+    /// Messages never taken because the run was stopped (signal, deadline, gateway gone).
+    not_taken: u64,
+    /// Why the run stopped early, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<String>,
     records: u64,
     sent: u64,
     accepted: u64,
@@ -108,21 +132,104 @@ pub fn run(args: Args) -> Result<(), CliError> {
     };
     let messages = messages(&args, &file)?;
     let rt = wiring::runtime()?;
-    let summary = rt.block_on(send(&args, &file, messages))?;
+    let (summary, refusals) = rt.block_on(send(&args, &file, messages))?;
     println!(
         "{}",
         serde_json::to_string_pretty(&summary).expect("the summary serialises")
     );
-    if summary.without_outcome > 0 {
+    // Refusals are the operator's business: one line per check, with its count.
+    for (check, (count, example)) in &refusals {
+        eprintln!("cmpp: {count} record(s) refused by '{check}': {example}");
+    }
+    if summary.without_outcome > 0 || summary.not_taken > 0 {
         return Err(CliError::new(
             Exit::Incomplete,
             format!(
-                "{} of {} records ended without a definite outcome",
-                summary.without_outcome, summary.records
+                "{} of {} records ended without a definite outcome; {} message(s) not taken{}",
+                summary.without_outcome,
+                summary.records,
+                summary.not_taken,
+                summary
+                    .stopped
+                    .as_ref()
+                    .map_or(String::new(), |w| format!(" ({w})"))
             ),
         ));
     }
+    if summary.sent == 0 && summary.records + summary.not_taken > 0 {
+        return Err(CliError::new(
+            Exit::NothingSent,
+            match &summary.stopped {
+                Some(why) => format!("nothing was sent: {why}"),
+                None => "nothing was sent: every record was refused".to_string(),
+            },
+        ));
+    }
     Ok(())
+}
+
+/// The `--fault-exit-before-report-commit` hook: dies like a crash would (no cleanup).
+fn fault_exit() {
+    std::process::exit(86);
+}
+
+/// Resolves when the run must stop taking messages: SIGINT, SIGTERM or the deadline. The
+/// signal handlers are installed by this call (not at the first poll), so a signal arriving
+/// while the first messages are prepared already drains instead of killing the process.
+fn stop_requested(
+    deadline: Option<Duration>,
+) -> impl std::future::Future<Output = String> + Send + 'static {
+    let deadline = async move {
+        match deadline {
+            Some(d) => {
+                tokio::time::sleep(d).await;
+                format!("deadline of {} s reached", d.as_secs())
+            }
+            None => std::future::pending().await,
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let handlers = signal(SignalKind::interrupt())
+            .and_then(|i| signal(SignalKind::terminate()).map(|t| (i, t)));
+        async move {
+            let Ok((mut int, mut term)) = handlers else {
+                return deadline.await;
+            };
+            tokio::select! {
+                _ = int.recv() => "interrupted (SIGINT)".to_string(),
+                _ = term.recv() => "terminated (SIGTERM)".to_string(),
+                why = deadline => why,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => "interrupted".to_string(),
+                why = deadline => why,
+            }
+        }
+    }
+}
+
+/// Resolves once no connection has been up for `limit`.
+async fn gateway_gone(client: &Client, limit: Duration) -> String {
+    let tick = Duration::from_millis(100).min(limit.max(Duration::from_millis(1)));
+    let mut down_since: Option<tokio::time::Instant> = None;
+    loop {
+        tokio::time::sleep(tick).await;
+        if client.live_connections() > 0 {
+            down_since = None;
+            continue;
+        }
+        let since = *down_since.get_or_insert_with(tokio::time::Instant::now);
+        if since.elapsed() >= limit {
+            return format!("gateway unreachable for {} s; gave up", limit.as_secs());
+        }
+    }
 }
 
 fn messages(args: &Args, file: &FileConfig) -> Result<Vec<OutgoingSms>, CliError> {
@@ -222,11 +329,14 @@ fn read_messages(path: &Path, default_src: &str) -> Result<Vec<OutgoingSms>, Cli
         .collect()
 }
 
+/// Refusals by check: (count, one example reason).
+type Refusals = std::collections::BTreeMap<String, (u64, String)>;
+
 async fn send(
     args: &Args,
     file: &FileConfig,
     messages: Vec<OutgoingSms>,
-) -> Result<Summary, CliError> {
+) -> Result<(Summary, Refusals), CliError> {
     let g = &file.gateway;
     let address = args
         .gateway
@@ -265,6 +375,9 @@ async fn send(
         .accept_zero_ismg_authenticator(
             args.accept_zero_authenticator || g.accept_zero_authenticator.unwrap_or(false),
         )
+        .verify_ismg_authenticator(
+            !args.no_verify_authenticator && g.verify_authenticator.unwrap_or(true),
+        )
         .event_capacity(65_536)
         .build();
     let journal_dir = args.journal.clone().or_else(|| file.journal.dir.clone());
@@ -294,8 +407,12 @@ async fn send(
         msg_src: sp_id,
         // Unsubscribe replies are journaled next to the journal's month files.
         opt_out_log: journal_dir.as_ref().map(|d| d.join("opt-out.jsonl")),
+        before_report_commit: args
+            .fault_exit_before_report_commit
+            .then_some(fault_exit as fn()),
         ..SenderConfig::default()
     });
+    let journaled = journal.is_some();
     if let Some((writer, _)) = journal {
         builder = builder.journal(writer);
     }
@@ -306,23 +423,96 @@ async fn send(
         .build()
         .map_err(|e| CliError::failure(e.to_string()))?;
     let total = messages.len() as u64;
-    let reports: Vec<Result<SendReport, sms_sender::SendError>> =
-        futures::stream::iter(messages.into_iter().map(|m| sender.send(m)))
-            .buffer_unordered(window.max(1) * 2)
-            .collect()
-            .await;
-    if args.wait_reports > 0 {
-        sender
-            .wait_for_reports(Duration::from_secs(args.wait_reports))
-            .await;
+    let drain = Duration::from_secs(args.drain);
+    // Stop taking new messages on a signal, at the deadline, or when the gateway is gone;
+    // the messages already taken are drained.
+    let taking = std::sync::atomic::AtomicBool::new(true);
+    let taken = std::sync::atomic::AtomicU64::new(0);
+    let feed = messages.into_iter().take_while(|_| {
+        let go = taking.load(std::sync::atomic::Ordering::Acquire);
+        if go {
+            taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        go
+    });
+    // With a journal each message waits for its commit (batched by the writer) after its
+    // response, so the number of messages in progress, not the window, bounds the rate: keep
+    // many more in progress than the window holds (the client queues them for the window).
+    // Without one, twice the window keeps it full without idle futures.
+    let in_progress = if journaled {
+        (window.max(1) * 64).clamp(64, 4096)
+    } else {
+        window.max(1) * 2
+    };
+    let stop = stop_requested(args.deadline.map(Duration::from_secs));
+    tokio::pin!(stop);
+    let mut sends =
+        futures::stream::iter(feed.map(|m| sender.send(m))).buffer_unordered(in_progress);
+    let gone = gateway_gone(
+        sender.client(),
+        Duration::from_secs(args.give_up_after.max(1)),
+    );
+    tokio::pin!(gone);
+    let mut stopped: Option<String> = None;
+    let mut reports: Vec<Result<SendReport, sms_sender::SendError>> = Vec::new();
+    let mut drain_until: Option<tokio::time::Instant> = None;
+    loop {
+        let drain_timer = async {
+            match drain_until {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            r = sends.next() => match r {
+                Some(r) => reports.push(r),
+                None => break,
+            },
+            why = &mut stop, if stopped.is_none() => {
+                eprintln!("cmpp: {why}; draining for up to {} s", drain.as_secs());
+                taking.store(false, std::sync::atomic::Ordering::Release);
+                stopped = Some(why);
+                drain_until = Some(tokio::time::Instant::now() + drain);
+            }
+            why = &mut gone, if stopped.is_none() => {
+                eprintln!("cmpp: {why}");
+                taking.store(false, std::sync::atomic::Ordering::Release);
+                stopped = Some(why);
+                // Nothing can be answered without a gateway: close now.
+                drain_until = Some(tokio::time::Instant::now());
+            }
+            () = drain_timer => {
+                // Close the links: what is still in flight fails with a definite
+                // "maybe accepted" outcome and is journaled as such.
+                let (rest, ()) = tokio::join!(
+                    (&mut sends).collect::<Vec<_>>(),
+                    sender.client().close(Duration::ZERO)
+                );
+                reports.extend(rest);
+                break;
+            }
+        }
+    }
+    if args.wait_reports > 0 && stopped.is_none() {
+        tokio::select! {
+            _ = sender.wait_for_reports(Duration::from_secs(args.wait_reports)) => {}
+            why = &mut stop => {
+                eprintln!("cmpp: {why}; no longer waiting for reports");
+                stopped = Some(why);
+            }
+        }
     }
     let outstanding = sender.reports_outstanding();
     sender
-        .close(Duration::from_secs(5))
+        .close(drain)
         .await
         .map_err(|e| CliError::failure(e.to_string()))?;
+    let taken = taken.load(std::sync::atomic::Ordering::Relaxed);
+    let mut refusals = Refusals::new();
     let mut s = Summary {
         messages: total,
+        not_taken: total.saturating_sub(taken),
+        stopped,
         records: 0,
         sent: 0,
         accepted: 0,
@@ -355,7 +545,11 @@ async fn send(
                     s.sent += 1;
                     s.without_outcome += 1
                 }
-                RecordStatus::Refused { .. } => s.refused += 1,
+                RecordStatus::Refused { check, reason } => {
+                    s.refused += 1;
+                    let e = refusals.entry(check).or_insert((0, reason));
+                    e.0 += 1;
+                }
                 RecordStatus::NotSent { .. } => {
                     s.not_sent += 1;
                     s.without_outcome += 1
@@ -363,5 +557,5 @@ async fn send(
             }
         }
     }
-    Ok(s)
+    Ok((s, refusals))
 }

@@ -399,19 +399,10 @@ fn answers_active_test_and_deliver_even_with_full_window() {
         link_id: OctetString::EMPTY,
     };
     s.handle_packet(Packet::new(901, deliver.clone()), t0);
-    let out = sent(&mut s, t0);
+    // The DELIVER is not answered before the caller has accepted it.
     assert_eq!(
-        out,
-        vec![
-            Packet::new(900, ActiveTestResp::default()),
-            Packet::new(
-                901,
-                DeliverResp {
-                    msg_id: MsgId::from_u64(42),
-                    result: DeliverResult::Ok
-                }
-            )
-        ]
+        sent(&mut s, t0),
+        vec![Packet::new(900, ActiveTestResp::default())]
     );
     assert_eq!(
         events(&mut s),
@@ -420,6 +411,118 @@ fn answers_active_test_and_deliver_even_with_full_window() {
             deliver
         }]
     );
+    assert_eq!(s.unanswered_delivers(), 1);
+    assert!(s.ack_deliver(901, DeliverResult::Ok));
+    assert!(!s.ack_deliver(901, DeliverResult::Ok), "answered once only");
+    assert_eq!(
+        sent(&mut s, t0),
+        vec![Packet::new(
+            901,
+            DeliverResp {
+                msg_id: MsgId::from_u64(42),
+                result: DeliverResult::Ok
+            }
+        )]
+    );
+    assert_eq!(s.unanswered_delivers(), 0);
+}
+
+fn mo(msg_id: u64) -> Deliver {
+    Deliver {
+        msg_id: MsgId::from_u64(msg_id),
+        dest_id: OctetString::try_from("1065").unwrap(),
+        service_id: OctetString::EMPTY,
+        tp_pid: 0,
+        tp_udhi: 0,
+        msg_fmt: cmpp_codec::MsgFmt::Ascii,
+        src_terminal_id: OctetString::try_from("13800138000").unwrap(),
+        src_terminal_type: 0,
+        content: cmpp_codec::DeliverContent::Message(Bytes::from_static(b"TD")),
+        link_id: OctetString::EMPTY,
+    }
+}
+
+#[test]
+fn unacked_delivers_are_forgotten_with_the_link_and_never_answered() {
+    let t0 = Instant::now();
+    let mut s = ClientSession::new(config(), 1, t0);
+    s.handle_packet(Packet::new(7, mo(1)), t0);
+    s.handle_packet(Packet::new(8, mo(2)), t0);
+    events(&mut s);
+    assert!(s.ack_deliver(8, DeliverResult::Ok));
+    assert!(!s.ack_deliver(99, DeliverResult::Ok), "unknown Sequence_Id");
+    s.link_lost();
+    assert!(
+        !s.ack_deliver(7, DeliverResult::Ok),
+        "the gateway re-sends it on the next link; this link cannot answer it"
+    );
+    assert!(sent(&mut s, t0).is_empty());
+}
+
+#[test]
+fn a_copy_answered_earlier_can_be_answered_again() {
+    let t0 = Instant::now();
+    let mut s = ClientSession::new(config(), 1, t0);
+    s.handle_packet(Packet::new(7, mo(1)), t0);
+    assert!(s.ack_deliver(7, DeliverResult::Ok));
+    // The gateway did not get the answer and sent the DELIVER again (same Sequence_Id).
+    s.handle_packet(Packet::new(7, mo(1)), t0);
+    assert!(s.ack_deliver(7, DeliverResult::Ok));
+    assert_eq!(sent(&mut s, t0).len(), 2);
+}
+
+fn control_frame(pdu: Pdu) -> BytesMut {
+    let mut b = BytesMut::new();
+    encode(&Packet::new(0, pdu), Version::V30, &mut b).unwrap();
+    b
+}
+
+#[test]
+fn query_and_cancel_are_matched_to_their_own_kind_of_response() {
+    let t0 = Instant::now();
+    let mut s = ClientSession::new(config(), 10, t0);
+    let query = cmpp_codec::Query {
+        time: OctetString::try_from("20261204").unwrap(),
+        query_type: 0,
+        query_code: OctetString::EMPTY,
+        reserve: OctetString::EMPTY,
+    };
+    let (qid, qseq) = s.submit(control_frame(Pdu::Query(query)), t0).unwrap();
+    let (cid, cseq) = s
+        .submit(
+            control_frame(Pdu::Cancel(cmpp_codec::Cancel {
+                msg_id: MsgId::from_u64(5),
+            })),
+            t0,
+        )
+        .unwrap();
+    assert_eq!(sent(&mut s, t0).len(), 2);
+    events(&mut s);
+    // A SUBMIT_RESP or CANCEL_RESP with the QUERY's Sequence_Id does not answer it.
+    s.handle_packet(resp(qseq, SubmitResult::Ok), t0);
+    s.handle_packet(Packet::new(qseq, CancelResp { success_id: 0 }), t0);
+    assert_eq!(s.in_flight(), 2);
+    let qr = QueryResp {
+        mt_tl_msg: 3,
+        ..QueryResp::default()
+    };
+    s.handle_packet(Packet::new(qseq, qr), t0);
+    s.handle_packet(Packet::new(cseq, CancelResp { success_id: 0 }), t0);
+    assert_eq!(
+        completions(&mut s),
+        vec![
+            (qid, RequestOutcome::Queried { resp: qr, tries: 1 }),
+            (
+                cid,
+                RequestOutcome::Cancelled {
+                    resp: CancelResp { success_id: 0 },
+                    tries: 1
+                }
+            ),
+        ]
+    );
+    let rejected = s.submit(control_frame(Pdu::ActiveTest), t0).unwrap_err();
+    assert_eq!(rejected.reason, RejectReason::NotASubmit);
 }
 
 #[test]
