@@ -14,6 +14,7 @@ pub use sms_time::{beijing, BEIJING};
 
 /// Why a login check failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthError {
     /// Source_Addr is not the expected SP_Id.
     #[error("Source_Addr '{got}' is not the expected SP_Id '{expected}'")]

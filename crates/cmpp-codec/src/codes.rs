@@ -10,6 +10,7 @@ use std::fmt;
     derive(serde::Serialize),
     serde(rename_all = "lowercase")
 )]
+#[non_exhaustive]
 pub enum CauseClass {
     /// Delivered (or accepted) successfully.
     Delivered,
@@ -224,6 +225,7 @@ pub struct Stat {
 /// The interpreted form of a [`Stat`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub enum StatKind {
     /// DELIVRD: delivered to the handset.
     Delivered,

@@ -7,6 +7,7 @@ use crate::Version;
 ///
 /// The stream cannot be resynchronised after this; close the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FrameError {
     /// Total_Length is below the 12-byte header size.
     #[error("Total_Length {total_length} is shorter than the 12-byte header")]
@@ -26,6 +27,7 @@ pub enum FrameError {
 
 /// What was wrong with a field sent by the peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeProblem {
     /// The field runs past the end of the packet.
     #[error("needs {needed} bytes but only {remaining} remain")]
@@ -94,6 +96,7 @@ pub struct DecodeError {
 
 /// A value cannot be turned into a fixed-length Octet String.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum StringError {
     /// The value is longer than the field.
     #[error("value is {len} bytes, field holds {max}")]
@@ -113,6 +116,7 @@ pub enum StringError {
 
 /// The caller asked to encode something the wire format cannot carry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EncodeError {
     /// A string is too long for the field at this version (e.g. 32-byte number on 2.0).
     #[error("{field} '{value}' is {len} bytes, field holds {max} on CMPP {version}")]

@@ -129,6 +129,7 @@ impl Header {
 
 /// Result of looking for one packet at the start of a buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Closed by the wire (a frame is whole or not): not #[non_exhaustive].
 pub enum FrameStatus {
     /// Not enough bytes yet; read more and call again.
     NeedMore,

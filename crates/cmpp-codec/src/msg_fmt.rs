@@ -6,6 +6,7 @@
 /// decoded message re-encodes to the same byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub enum MsgFmt {
     /// 0: ASCII (one byte per character, no GSM-7 packing on the CMPP wire).
     Ascii,

@@ -19,6 +19,7 @@ pub struct MsgId(u64);
 
 /// Errors building or parsing a [`MsgId`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MsgIdError {
     /// A part is outside its range.
     #[error("Msg_Id {part} {value} is out of range {min}..={max}")]

@@ -10,6 +10,7 @@ use thiserror::Error;
 
 /// Which encoding the caller wants for outgoing text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum TextEncoding {
     /// ASCII (Msg_Fmt 0) when every character is ASCII, otherwise UCS2 (Msg_Fmt 8).
     #[default]
@@ -33,6 +34,7 @@ pub struct EncodedText {
 
 /// The character set a Msg_Fmt byte is decoded with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Charset {
     /// One byte per character, ISO-8859-1 (a superset of ASCII).
     Latin1,
@@ -46,6 +48,7 @@ pub enum Charset {
 
 /// Decoded Msg_Content.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Closed: a payload is text or it is not. Not #[non_exhaustive].
 pub enum Content {
     /// Text content.
     Text(String),
@@ -65,6 +68,7 @@ impl Content {
 
 /// Errors from encoding or decoding text.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum TextError {
     /// ASCII was requested but the text contains a non-ASCII character.
     #[error("character {ch:?} at char index {index} is not ASCII")]
@@ -276,6 +280,7 @@ pub fn gb_char_len(bytes: &[u8]) -> usize {
 /// Which concatenation information element a UDH uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub enum UdhRef {
     /// IEI 0x00, 8-bit reference: `05 00 03 RR TT NN` (6 bytes).
     Bits8,
@@ -354,6 +359,7 @@ impl ConcatInfo {
 
 /// Errors in a user data header.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum UdhError {
     /// TP_udhi is set but the content is empty.
     #[error("UDH indicated but Msg_Content is empty")]

@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 #[test]
 fn flood_of_incomplete_messages_stays_bounded() {
     let t0 = Instant::now();
-    let cfg = ReassemblerConfig {
-        timeout: Duration::from_secs(120),
-        max_pending_messages: 50,
-        max_pending_bytes: 3_000,
-    };
+    let cfg = ReassemblerConfig::default()
+        .with_timeout(Duration::from_secs(120))
+        .with_max_pending_messages(50)
+        .with_max_pending_bytes(3_000);
     let mut r = Reassembler::new(cfg);
     let mut evicted = 0;
     let mut expired = 0;
@@ -54,10 +53,7 @@ fn flood_of_incomplete_messages_stays_bounded() {
 fn expiry_uses_injected_time_only() {
     // Offset so that stepping back below stays a valid Instant.
     let t0 = Instant::now() + Duration::from_secs(1_000);
-    let cfg = ReassemblerConfig {
-        timeout: Duration::from_secs(10),
-        ..ReassemblerConfig::default()
-    };
+    let cfg = ReassemblerConfig::default().with_timeout(Duration::from_secs(10));
     let mut r = Reassembler::new(cfg);
     let info = |n| ConcatInfo {
         kind: UdhRef::Bits8,

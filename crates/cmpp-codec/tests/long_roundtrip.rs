@@ -76,6 +76,7 @@ fn reassemble(segs: &[Segment], order: &[usize]) -> String {
                     Some(first) => assert_eq!(first, &t),
                 }
             }
+            other => panic!("unexpected outcome {other:?}"),
         }
     }
     result.expect("message completed")
@@ -101,10 +102,7 @@ fn five_hundred_chinese_chars_make_eight_segments() {
 #[test]
 fn allocator_feeds_splitter() {
     let t0 = Instant::now();
-    let mut alloc = ReferenceAllocator::new(AllocatorConfig {
-        kind: UdhRef::Bits16,
-        ..AllocatorConfig::default()
-    });
+    let mut alloc = ReferenceAllocator::new(AllocatorConfig::default().with_kind(UdhRef::Bits16));
     let text = "长".repeat(200);
     let r1 = alloc.allocate("13800138000", t0).unwrap();
     let r2 = alloc.allocate("13800138000", t0).unwrap();

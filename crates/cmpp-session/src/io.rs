@@ -11,6 +11,7 @@ const READ_CHUNK: usize = 64 * 1024;
 
 /// Why a byte stream cannot be read any further.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StreamError {
     /// The socket failed.
     #[error("I/O error: {0}")]

@@ -263,9 +263,10 @@ async fn delivers_not_accepted_before_a_crash_come_back_after_restart() {
 /// the same link is handed over again.
 #[tokio::test(start_paused = true)]
 async fn a_dropped_event_is_handed_over_again_after_the_gateways_resend() {
-    let server = gateway(ServerConfig {
-        response_timeout: Duration::from_secs(10),
-        ..ServerConfig::default()
+    let server = gateway({
+        let mut v = ServerConfig::default();
+        v.response_timeout = Duration::from_secs(10);
+        v
     })
     .await;
     let h = server.handle();
@@ -307,9 +308,10 @@ async fn auto_ack_answers_on_receipt_for_users_who_opt_in() {
 #[tokio::test(start_paused = true)]
 async fn query_and_cancel_return_the_gateways_answers() {
     for version in [Version::V20, Version::V30] {
-        let server = gateway(ServerConfig {
-            version,
-            ..ServerConfig::default()
+        let server = gateway({
+            let mut v = ServerConfig::default();
+            v.version = version;
+            v
         })
         .await;
         let client = Client::connect(client_cfg(&server).version(version).build())

@@ -54,9 +54,10 @@ async fn server_with(
         seen: Mutex::new(Vec::new()),
         script: Box::new(script),
     });
-    let cfg = ServerConfig {
-        version,
-        ..ServerConfig::default()
+    let cfg = {
+        let mut v = ServerConfig::default();
+        v.version = version;
+        v
     };
     // The gateway reads the same (paused) wall clock as the client: CONNECT timestamps
     // outside its window are refused.

@@ -211,11 +211,12 @@ async fn until(limit: Duration, mut cond: impl FnMut() -> bool) {
 
 #[tokio::test(start_paused = true)]
 async fn unacknowledged_delivers_go_back_to_the_front_and_fail_after_n_tries() {
-    let config = ServerConfig {
-        deliver_window: 4,
-        response_timeout: Duration::from_secs(10),
-        max_tries: 2,
-        ..ServerConfig::default()
+    let config = {
+        let mut v = ServerConfig::default();
+        v.deliver_window = 4;
+        v.response_timeout = Duration::from_secs(10);
+        v.max_tries = 2;
+        v
     };
     let (server, _g) = gateway(config, Account::new(SP, SECRET), |n, _| ok(n)).await;
     let h = server.handle();

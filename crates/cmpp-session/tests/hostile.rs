@@ -264,9 +264,10 @@ async fn malformed_submit_is_answered_and_the_link_stays_up() {
 
 #[tokio::test(start_paused = true)]
 async fn a_peer_that_never_reads_is_dropped_at_the_write_deadline() {
-    let config = ServerConfig {
-        write_deadline: Duration::from_secs(5),
-        ..ServerConfig::default()
+    let config = {
+        let mut v = ServerConfig::default();
+        v.write_deadline = Duration::from_secs(5);
+        v
     };
     let server = gateway(config).await;
     let h = server.handle();
@@ -332,9 +333,10 @@ async fn shutdown_is_bounded_by_the_drain_deadline_whatever_the_peers_do() {
 
 #[tokio::test(start_paused = true)]
 async fn connections_that_do_not_log_in_are_capped_per_address() {
-    let config = ServerConfig {
-        max_unauthenticated_per_addr: 2,
-        ..ServerConfig::default()
+    let config = {
+        let mut v = ServerConfig::default();
+        v.max_unauthenticated_per_addr = 2;
+        v
     };
     let server = gateway(config).await;
     let addr = server.local_addr();
@@ -390,9 +392,10 @@ async fn a_burst_of_a_thousand_connects_needs_no_syn_retry() {
 
 #[tokio::test(start_paused = true)]
 async fn the_account_queue_is_capped_and_the_overflow_counted() {
-    let config = ServerConfig {
-        deliver_queue_capacity: 3,
-        ..ServerConfig::default()
+    let config = {
+        let mut v = ServerConfig::default();
+        v.deliver_queue_capacity = 3;
+        v
     };
     let server = gateway(config).await;
     let h = server.handle();

@@ -207,9 +207,10 @@ async fn main() {
         a.max_connections = 64;
         accounts.insert(a);
     }
-    let config = ServerConfig {
-        write_deadline: Duration::from_secs(5),
-        ..ServerConfig::default()
+    let config = {
+        let mut v = ServerConfig::default();
+        v.write_deadline = Duration::from_secs(5);
+        v
     };
     let run = Running::bind(
         "127.0.0.1:0".parse().expect("addr"),

@@ -36,11 +36,12 @@ async fn one(n: usize, window: usize, conns: usize) {
         cmpp_sim::profile::DelayPoint { q: 0.0, ms: 0 },
         cmpp_sim::profile::DelayPoint { q: 1.0, ms: 5 },
     ];
-    let config = ServerConfig {
-        version: Version::V30,
-        deliver_window: 64,
-        deliver_queue_capacity: n + 1,
-        ..ServerConfig::default()
+    let config = {
+        let mut v = ServerConfig::default();
+        v.version = Version::V30;
+        v.deliver_window = 64;
+        v.deliver_queue_capacity = n + 1;
+        v
     };
     let run = Running::bind(
         "127.0.0.1:0".parse().unwrap(),

@@ -19,6 +19,7 @@ use crate::profile::{Compiled, ProfileError, SimProfile};
 
 /// How to answer one SUBMIT.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Answer {
     /// Send SUBMIT_RESP after `delay` (zero = at once).
     Respond {
@@ -60,6 +61,7 @@ pub struct Decision {
 
 /// Counters of what the simulator did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SimStats {
     /// SUBMITs received.
     pub submits: u64,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 /// One row of counters (the QUERY_RESP fields).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Counters {
     /// MT_TLMsg: SUBMITs received from the SP.
     pub mt_tl_msg: u32,
@@ -47,6 +48,7 @@ const MAX_ROWS: usize = 100_000;
 
 /// Counters per SP, Beijing day and Service_Id.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct DayCounts {
     rows: HashMap<DayKey, Counters>,
 }

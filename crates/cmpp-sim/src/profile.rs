@@ -13,6 +13,7 @@ use crate::dist::{DelayDist, Weighted};
 
 /// Errors loading or validating a profile.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProfileError {
     /// The file could not be read.
     #[error("cannot read profile {path}: {source}")]
@@ -33,6 +34,7 @@ pub enum ProfileError {
 /// The whole simulator configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct SimProfile {
     /// Seed of the ChaCha8 RNG: the same seed and input give the same decisions.
     pub seed: u64,
@@ -82,6 +84,7 @@ pub struct ResultWeight {
 /// SUBMIT_RESP behaviour.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct SubmitProfile {
     /// Result mix; default: always 0.
     pub results: Vec<ResultWeight>,
@@ -126,6 +129,7 @@ pub struct DelayPoint {
 /// Status-report behaviour.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ReportProfile {
     /// Stat mix; default: always DELIVRD.
     pub stats: Vec<StatWeight>,
@@ -198,6 +202,7 @@ pub struct Restart {
 /// Fault injection; all off by default.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Faults {
     /// Drop the link (without answering) at every N-th submit; 0 = never.
     pub drop_link_every: u64,
@@ -222,6 +227,7 @@ pub struct MoText {
 /// Mobile-originated traffic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct MoProfile {
     /// Interval between MO messages in milliseconds; 0 = no MO traffic.
     pub interval_ms: u64,

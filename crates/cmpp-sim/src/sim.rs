@@ -485,6 +485,7 @@ impl Running {
 
 /// Errors starting a simulator.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RunError {
     /// The profile is invalid.
     #[error(transparent)]

@@ -247,10 +247,11 @@ async fn cancel_withdraws_a_report_not_sent_yet() {
 
 #[tokio::test(start_paused = true)]
 async fn unanswered_delivers_are_resent_then_counted_lost() {
-    let config = ServerConfig {
-        response_timeout: Duration::from_secs(5),
-        max_tries: 3,
-        ..ServerConfig::default()
+    let config = {
+        let mut v = ServerConfig::default();
+        v.response_timeout = Duration::from_secs(5);
+        v.max_tries = 3;
+        v
     };
     let run = start(&report_after(100), config).await;
     let h = run.handle();

@@ -12,7 +12,8 @@ pub fn neutral_class(class: CmppClass) -> CauseClass {
         CmppClass::Carrier => CauseClass::Carrier,
         CmppClass::User => CauseClass::User,
         CmppClass::Sp => CauseClass::Sp,
-        CmppClass::Unknown => CauseClass::Unknown,
+        // Unknown, and any class a later codec adds: counted against the carrier until mapped.
+        _ => CauseClass::Unknown,
     }
 }
 
@@ -134,12 +135,12 @@ mod tests {
     }
 
     fn ev(kind: LifecycleKind) -> LifecycleEvent {
-        LifecycleEvent {
-            at: Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap(),
-            local_id: Some("g.g.1".into()),
-            sequence_id: 7,
+        LifecycleEvent::new(
+            Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap(),
+            Some("g.g.1".into()),
+            7,
             kind,
-        }
+        )
     }
 
     #[test]

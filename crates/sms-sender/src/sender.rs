@@ -684,6 +684,9 @@ fn written(e: &SubmitError) -> bool {
         | SubmitError::References(_) => false,
         SubmitError::LinkLost { maybe_accepted } => *maybe_accepted,
         SubmitError::NoResponse { .. } | SubmitError::FlowControl { .. } => true,
+        // An error added later: assume the SUBMIT may have left, so the record ends
+        // `unknown` rather than claiming it was never sent.
+        _ => true,
     }
 }
 

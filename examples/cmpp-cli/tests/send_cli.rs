@@ -101,9 +101,10 @@ impl Gateway {
         let server = rt
             .block_on(Server::bind(
                 addr,
-                ServerConfig {
-                    response_timeout: Duration::from_secs(2),
-                    ..ServerConfig::default()
+                {
+                    let mut v = ServerConfig::default();
+                    v.response_timeout = Duration::from_secs(2);
+                    v
                 },
                 accounts,
                 handler.clone(),

@@ -27,6 +27,7 @@ impl MessageKey {
 
 /// Limits for a [`Reassembler`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReassemblerConfig {
     /// An incomplete message is given up this long after its first part arrived.
     pub timeout: Duration,
@@ -46,6 +47,26 @@ impl Default for ReassemblerConfig {
     }
 }
 
+impl ReassemblerConfig {
+    /// With incomplete messages given up `timeout` after their first part.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// With at most `max` incomplete messages held.
+    pub fn with_max_pending_messages(mut self, max: usize) -> Self {
+        self.max_pending_messages = max;
+        self
+    }
+
+    /// With at most `max` payload bytes held across incomplete messages.
+    pub fn with_max_pending_bytes(mut self, max: usize) -> Self {
+        self.max_pending_bytes = max;
+        self
+    }
+}
+
 /// One received part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
@@ -57,6 +78,7 @@ pub struct Part {
 
 /// A long message handed back by the reassembler, complete or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReassembledMessage {
     /// Addresses.
     pub key: MessageKey,
@@ -165,6 +187,7 @@ impl ReassembledMessage {
 
 /// What a push did.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PushOutcome {
     /// The last missing part arrived: here is the message.
     Complete(ReassembledMessage),
@@ -186,6 +209,7 @@ pub struct PushResult {
 
 /// Running counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReassemblerStats {
     /// Messages completed.
     pub completed: u64,
@@ -199,6 +223,7 @@ pub struct ReassemblerStats {
 
 /// Errors from reassembly.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum ReassemblyError {
     /// The UDH or concatenation values are invalid (part 0, part > total, …).
     #[error("invalid concatenated part: {0}")]

@@ -8,6 +8,7 @@ use thiserror::Error;
 
 /// Settings for a [`ReferenceAllocator`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AllocatorConfig {
     /// 8-bit (256 references) or 16-bit (65 536 references).
     pub kind: UdhRef,
@@ -27,8 +28,29 @@ impl Default for AllocatorConfig {
     }
 }
 
+impl AllocatorConfig {
+    /// With 8- or 16-bit references.
+    pub fn with_kind(mut self, kind: UdhRef) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// With a reference not reused for one destination within `cooldown`.
+    pub fn with_cooldown(mut self, cooldown: Duration) -> Self {
+        self.cooldown = cooldown;
+        self
+    }
+
+    /// With at most `max` destinations tracked at once.
+    pub fn with_max_destinations(mut self, max: usize) -> Self {
+        self.max_destinations = max;
+        self
+    }
+}
+
 /// Errors from [`ReferenceAllocator::allocate`].
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum AllocError {
     /// Every reference was used for this destination within the cooldown.
     #[error("all {space} references for destination {destination:?} are in cooldown")]

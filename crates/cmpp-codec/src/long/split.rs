@@ -43,6 +43,7 @@ impl Segment {
 
 /// Errors from splitting.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
 pub enum SplitError {
     /// The text could not be encoded as requested.
     #[error(transparent)]

@@ -15,6 +15,7 @@ use nom::Parser;
 /// What a DELIVER carries, chosen by Registered_Delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+// Closed by the wire (Registered_Delivery is 0 or 1): not #[non_exhaustive].
 pub enum DeliverContent {
     /// Registered_Delivery = 0: a mobile-originated message (raw Msg_Content).
     Message(

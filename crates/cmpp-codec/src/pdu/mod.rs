@@ -35,6 +35,7 @@ pub use submit::{Submit, SubmitResp};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub enum Pdu {
     /// CMPP_CONNECT.
     Connect(Connect),

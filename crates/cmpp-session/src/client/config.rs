@@ -11,6 +11,7 @@ use crate::proto::{Backoff, SessionConfig};
 
 /// SP client settings. Build with [`ClientConfig::builder`].
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// Gateway address.
     pub gateway: SocketAddr,

@@ -4,6 +4,7 @@ use cmpp_codec::{ConnectStatus, EncodeError};
 
 /// Why a login failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoginError {
     /// TCP connect failed.
     #[error("gateway unreachable: {0}")]
@@ -79,6 +80,7 @@ impl LoginError {
 /// Why a SUBMIT did not get a final response. Each variant says whether the gateway may
 /// nevertheless have accepted the message (`maybe_accepted`).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SubmitError {
     /// No response after N transmissions; the gateway may have accepted it.
     #[error("no SUBMIT_RESP after {tries} transmissions (may have been accepted)")]
@@ -116,6 +118,7 @@ pub enum SubmitError {
 
 /// Why a QUERY or CANCEL got no response.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum QueryError {
     /// A parameter does not fit its field; not sent.
     #[error("invalid request: {0}")]

@@ -11,6 +11,8 @@ use crate::proto::ResendReason;
 
 /// An event on the client's stream ([`crate::Client::events`]).
 #[derive(Debug, Clone, PartialEq)]
+// Not #[non_exhaustive] on purpose: a consumer (sms-sender) must handle every kind, since
+// an event dropped in a `_` arm is a message or an acknowledgement lost.
 pub enum ClientEvent {
     /// A status report. Call `ack.accept()` once it is held (e.g. journaled): only then is
     /// its DELIVER_RESP sent.
@@ -84,6 +86,7 @@ pub enum ClientEvent {
 
 /// One step in a SUBMIT's life.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LifecycleEvent {
     /// When it happened.
     pub at: DateTime<Utc>,
@@ -95,8 +98,27 @@ pub struct LifecycleEvent {
     pub kind: LifecycleKind,
 }
 
+impl LifecycleEvent {
+    /// An event, as the client emits them (for consumers' tests and replays).
+    pub fn new(
+        at: DateTime<Utc>,
+        local_id: Option<Arc<str>>,
+        sequence_id: u32,
+        kind: LifecycleKind,
+    ) -> Self {
+        LifecycleEvent {
+            at,
+            local_id,
+            sequence_id,
+            kind,
+        }
+    }
+}
+
 /// Kinds of [`LifecycleEvent`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Not #[non_exhaustive] on purpose: a consumer (sms-sender) must handle every kind, since
+// an event dropped in a `_` arm is a message or an acknowledgement lost.
 pub enum LifecycleKind {
     /// First written to a link.
     Submitted {

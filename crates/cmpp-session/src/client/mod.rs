@@ -104,10 +104,9 @@ impl Client {
                 config.dedupe_ttl,
                 config.dedupe_capacity,
             )),
-            reassembler: Mutex::new(Reassembler::new(ReassemblerConfig {
-                timeout: config.reassembly_timeout,
-                ..ReassemblerConfig::default()
-            })),
+            reassembler: Mutex::new(Reassembler::new(
+                ReassemblerConfig::default().with_timeout(config.reassembly_timeout),
+            )),
             mo_parts: Mutex::new(std::collections::HashMap::new()),
             up: (0..k).map(|_| AtomicBool::new(false)).collect(),
             subscribed: AtomicBool::new(false),

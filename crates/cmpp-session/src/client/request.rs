@@ -87,6 +87,7 @@ pub(crate) fn parse_dests(dests: &[&str]) -> Result<Vec<OctetString<32>>, Submit
 /// A SUBMIT_RESP received for a request (any result; result 8 only after the allowed
 /// re-sends are exhausted is reported as [`SubmitError::FlowControl`] instead).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SubmitOutcome {
     /// Caller's id.
     pub local_id: Arc<str>,
@@ -108,6 +109,7 @@ pub struct SubmitOutcome {
 
 /// Options for [`crate::Client::send_text`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct TextOptions {
     /// Encoding preference.
     pub encoding: TextEncoding,

@@ -16,6 +16,7 @@ use super::{command_id_of, set_sequence_id};
 
 /// Settings of a [`ClientSession`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SessionConfig {
     /// Wire layout of the session.
     pub version: Version,
@@ -55,6 +56,7 @@ pub type RequestId = u64;
 
 /// Why a request was transmitted again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ResendReason {
     /// No response within T.
     Timeout,
@@ -66,6 +68,7 @@ pub enum ResendReason {
 
 /// Final outcome of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RequestOutcome {
     /// The QUERY_RESP of a QUERY.
     Queried {
@@ -109,6 +112,7 @@ pub enum RequestOutcome {
 
 /// Something the session wants the caller to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SessionEvent {
     /// A request was handed to [`ClientSession::poll_transmit`] (written).
     Transmitted {
@@ -171,6 +175,7 @@ pub struct SubmitRejected {
 
 /// Reason for a [`SubmitRejected`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RejectReason {
     /// W requests are unanswered; wait for a response.
     WindowFull,

@@ -7,6 +7,7 @@ use tokio::time::Instant;
 
 /// What the caller must do after [`Keepalive::handle_timeout`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KeepaliveAction {
     /// Nothing due.
     Idle,

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 /// Settings of a [`LoginGuard`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LoginPolicy {
     /// Largest difference between a CONNECT Timestamp and the gateway's clock (both ways).
     pub timestamp_window: Duration,
@@ -50,6 +51,7 @@ impl Default for LoginPolicy {
 
 /// Why a CONNECT is refused before its authenticator is checked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoginRefusal {
     /// The Timestamp is not a valid MMDDHHMMSS value.
     #[error("CONNECT Timestamp {0} is not a valid MMDDHHMMSS value")]

@@ -26,6 +26,7 @@ pub const RESULT_FLOW_CONTROL: u32 = 8;
 
 /// Settings of a [`ServerSession`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ServerSessionConfig {
     /// Wire layout of the session.
     pub version: Version,
@@ -65,6 +66,7 @@ impl Default for ServerSessionConfig {
 
 /// Why a session ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseReason {
     /// The SP sent TERMINATE.
     PeerTerminated,
@@ -117,6 +119,7 @@ impl fmt::Display for CloseReason {
 
 /// Something the gateway session reports to its shell.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ServerEvent {
     /// A valid SUBMIT within the window: answer it with [`ServerSession::respond_submit`],
     /// [`ServerSession::respond_after`], or not at all.
@@ -188,6 +191,7 @@ pub enum ServerEvent {
 
 /// Outcome of [`ServerSession::send_deliver`].
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum SendDeliver {
     /// Written with this Sequence_Id.
     Sent(u32),

@@ -18,6 +18,7 @@ pub const MAX_DESTINATIONS: usize = 100;
 
 /// How strictly a gateway judges a SUBMIT that decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SubmitChecks {
     /// Apply the semantic checks (destinations, Pk_*, content length). Off only for
     /// quirk tests against the simulator.
@@ -48,6 +49,7 @@ impl SubmitChecks {
 
 /// Why a SUBMIT is refused, with the Result code it is answered with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SubmitFault {
     /// The body does not parse.
     #[error("malformed SUBMIT: {0}")]

@@ -97,6 +97,7 @@ impl AccountStore for InMemoryAccounts {
 
 /// Gateway settings.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ServerConfig {
     /// Highest version the gateway speaks (0x20/0x21 are both 2.0). A client above it gets
     /// status 4; a 2.0 client on a 3.0 gateway is served in 2.0.
@@ -172,6 +173,7 @@ impl Default for ServerConfig {
 
 /// A logged-in SP connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConnectionInfo {
     /// Unique id (per server).
     pub id: u64,
@@ -185,6 +187,7 @@ pub struct ConnectionInfo {
 
 /// What to do with a SUBMIT.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SubmitDecision {
     /// Answer now.
     Respond {
@@ -243,6 +246,7 @@ pub trait GatewayHandler: Send + Sync + 'static {
 
 /// Why [`ServerHandle::deliver`] refused a DELIVER.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DeliverError {
     /// No such account.
     #[error("unknown SP account '{0}'")]

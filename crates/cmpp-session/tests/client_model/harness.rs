@@ -162,16 +162,15 @@ impl Model {
 pub fn run(script: &[u8]) -> Result<(), String> {
     let mut sc = Script(script);
     let mut now = Instant::now();
-    let config = SessionConfig {
-        version: Version::V30,
-        window: WINDOW,
-        response_timeout: Duration::from_secs(10),
-        max_tries: 3,
-        heartbeat: Duration::from_secs(60),
-        flow_control_max_resends: 2,
-        flow_control_backoff: Duration::from_secs(1),
-        flow_control_backoff_max: Duration::from_secs(4),
-    };
+    let mut config = SessionConfig::default();
+    config.version = Version::V30;
+    config.window = WINDOW;
+    config.response_timeout = Duration::from_secs(10);
+    config.max_tries = 3;
+    config.heartbeat = Duration::from_secs(60);
+    config.flow_control_max_resends = 2;
+    config.flow_control_backoff = Duration::from_secs(1);
+    config.flow_control_backoff_max = Duration::from_secs(4);
     let mut s = ClientSession::new(config, 1, now);
     let mut m = Model::default();
     while let Some(op) = sc.next() {

@@ -21,11 +21,12 @@ pub async fn start(profile: &SimProfile, version: Version, window: usize) -> Run
     a.window = window;
     a.max_connections = 8;
     accounts.insert(a);
-    let config = ServerConfig {
-        version,
-        deliver_window: 64,
-        deliver_queue_capacity: 1_000_000,
-        ..ServerConfig::default()
+    let config = {
+        let mut v = ServerConfig::default();
+        v.version = version;
+        v.deliver_window = 64;
+        v.deliver_queue_capacity = 1_000_000;
+        v
     };
     Running::bind(
         "127.0.0.1:0".parse().unwrap(),

@@ -289,7 +289,7 @@ fn stat_kind(kind: StatKind) -> &'static str {
         StatKind::Unknown => "unknown",
         StatKind::Rejected => "rejected",
         StatKind::Coded { .. } => "coded",
-        StatKind::Other => "other",
+        _ => "other",
     }
 }
 

@@ -250,10 +250,11 @@ async fn demo(args: &Args, out: &Path, profile: SimProfile) -> Result<Summary, C
     let mut account = Account::new(SP_ID, SECRET.as_bytes().to_vec());
     account.window = 64;
     accounts.insert(account);
-    let server_config = ServerConfig {
-        version: args.version,
-        gateway_code: profile.gateway_code,
-        ..ServerConfig::default()
+    let server_config = {
+        let mut v = ServerConfig::default();
+        v.version = args.version;
+        v.gateway_code = profile.gateway_code;
+        v
     };
     let server = Server::bind_with_clock(
         "127.0.0.1:0".parse().expect("a loopback address"),

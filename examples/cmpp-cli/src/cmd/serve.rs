@@ -81,17 +81,18 @@ async fn serve(args: Args, profile: SimProfile) -> Result<(), CliError> {
         a.max_connections = 64;
         accounts.insert(a);
     }
-    let config = ServerConfig {
-        version: args.version,
-        heartbeat: Duration::from_secs(args.heartbeat.max(1)),
-        drain_timeout: Duration::from_secs(args.drain_timeout),
-        ..ServerConfig::default()
+    let config = {
+        let mut v = ServerConfig::default();
+        v.version = args.version;
+        v.heartbeat = Duration::from_secs(args.heartbeat.max(1));
+        v.drain_timeout = Duration::from_secs(args.drain_timeout);
+        v
     };
     let running = Running::bind(args.listen, config, Arc::new(accounts), &profile)
         .await
         .map_err(|e| match e {
             RunError::Profile(p) => CliError::new(Exit::Config, p.to_string()),
-            RunError::Bind { .. } => CliError::failure(e.to_string()),
+            _ => CliError::failure(e.to_string()),
         })?;
     tracing::info!(
         listen = %running.local_addr(),
