@@ -7,7 +7,11 @@ use md5::{Digest, Md5};
 /// time.
 pub fn timestamp<Tz: TimeZone>(at: DateTime<Tz>) -> u32 {
     let t = sms_time::to_beijing(at);
-    t.month() * 100_000_000 + t.day() * 1_000_000 + t.hour() * 10_000 + t.minute() * 100 + t.second()
+    t.month() * 100_000_000
+        + t.day() * 1_000_000
+        + t.hour() * 10_000
+        + t.minute() * 100
+        + t.second()
 }
 
 /// `MD5(ClientID ‖ 7 × 0x00 ‖ SharedSecret ‖ TimeStamp as 10 ASCII digits)` (spec form).
@@ -82,7 +86,11 @@ mod tests {
             "5bcd878d782f1e6c67420a7215f311c2"
         );
         assert_eq!(
-            hex(client_authenticator_padded(b"testid", b"testauth", 1_021_080_510)),
+            hex(client_authenticator_padded(
+                b"testid",
+                b"testauth",
+                1_021_080_510
+            )),
             "faaf0f03a64588e0ca3ba648aa57b62e"
         );
         let client = client_authenticator(b"testid", b"testauth", 1_021_080_510);
@@ -107,8 +115,14 @@ mod tests {
     fn server_accepts_both_forms_and_says_which() {
         let spec = client_authenticator(b"testid", b"testauth", 1);
         let padded = client_authenticator_padded(b"testid", b"testauth", 1);
-        assert_eq!(verify_client(b"testid", b"testauth", 1, &spec), Some(AuthForm::Spec));
-        assert_eq!(verify_client(b"testid", b"testauth", 1, &padded), Some(AuthForm::NulPadded));
+        assert_eq!(
+            verify_client(b"testid", b"testauth", 1, &spec),
+            Some(AuthForm::Spec)
+        );
+        assert_eq!(
+            verify_client(b"testid", b"testauth", 1, &padded),
+            Some(AuthForm::NulPadded)
+        );
         assert_eq!(verify_client(b"testid", b"wrong", 1, &spec), None);
     }
 }

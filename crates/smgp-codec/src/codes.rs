@@ -257,14 +257,35 @@ mod tests {
 
     #[test]
     fn report_classes() {
-        assert_eq!(report_cause_class(&stat("DELIVRD"), Some(0)), CauseClass::Delivered);
-        assert_eq!(report_cause_class(&stat("EXPIRED"), Some(1)), CauseClass::User);
-        assert_eq!(report_cause_class(&stat("UNDELIV"), Some(6)), CauseClass::Carrier);
-        assert_eq!(report_cause_class(&stat("UNDELIV"), Some(5)), CauseClass::Sp);
+        assert_eq!(
+            report_cause_class(&stat("DELIVRD"), Some(0)),
+            CauseClass::Delivered
+        );
+        assert_eq!(
+            report_cause_class(&stat("EXPIRED"), Some(1)),
+            CauseClass::User
+        );
+        assert_eq!(
+            report_cause_class(&stat("UNDELIV"), Some(6)),
+            CauseClass::Carrier
+        );
+        assert_eq!(
+            report_cause_class(&stat("UNDELIV"), Some(5)),
+            CauseClass::Sp
+        );
         assert_eq!(report_cause_class(&stat("UNDELIV"), None), CauseClass::User);
-        assert_eq!(report_cause_class(&stat("REJECTD"), Some(123)), CauseClass::Carrier);
-        assert_eq!(report_cause_class(&stat("RT:0148"), Some(148)), CauseClass::Unknown);
-        assert_eq!(report_cause_class(&stat("BWLISTS"), Some(163)), CauseClass::Unknown);
+        assert_eq!(
+            report_cause_class(&stat("REJECTD"), Some(123)),
+            CauseClass::Carrier
+        );
+        assert_eq!(
+            report_cause_class(&stat("RT:0148"), Some(148)),
+            CauseClass::Unknown
+        );
+        assert_eq!(
+            report_cause_class(&stat("BWLISTS"), Some(163)),
+            CauseClass::Unknown
+        );
         assert_eq!(stat("RT:0148").kind(), StatKind::Other);
     }
 }

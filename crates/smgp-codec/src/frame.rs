@@ -176,6 +176,9 @@ mod tests {
         assert_eq!(h.sequence_id, 0x17);
         assert!(Header::parse(&[0; 11]).is_err());
         assert!(!CommandId(5).is_known()); // Forward: SMGW ⇄ SMGW only
-        assert_eq!(CommandId::QUERY_RESP.to_string(), "SMGP_QUERY_RESP (0x80000007)");
+        assert_eq!(
+            CommandId::QUERY_RESP.to_string(),
+            "SMGP_QUERY_RESP (0x80000007)"
+        );
     }
 }

@@ -19,7 +19,11 @@ pub struct MsgIdParseError;
 
 impl MsgId {
     /// A BCD id from its parts; `None` when a part has too many digits.
-    pub fn from_parts<Tz: TimeZone>(smgw_code: u32, received: DateTime<Tz>, sequence: u32) -> Option<Self> {
+    pub fn from_parts<Tz: TimeZone>(
+        smgw_code: u32,
+        received: DateTime<Tz>,
+        sequence: u32,
+    ) -> Option<Self> {
         if smgw_code > 999_999 || sequence > 999_999 {
             return None;
         }
@@ -45,9 +49,9 @@ impl MsgId {
             return None;
         }
         let bcd = |bytes: &[u8]| {
-            bytes
-                .iter()
-                .fold(0u32, |n, b| n * 100 + u32::from(b >> 4) * 10 + u32::from(b & 0x0f))
+            bytes.iter().fold(0u32, |n, b| {
+                n * 100 + u32::from(b >> 4) * 10 + u32::from(b & 0x0f)
+            })
         };
         Some((bcd(&self.0[..3]), bcd(&self.0[3..7]), bcd(&self.0[7..])))
     }
@@ -120,7 +124,10 @@ mod tests {
         assert_eq!(id.to_string(), "6495c36ac4ea6b00000b");
         assert_eq!("6495C36AC4EA6B00000B".parse::<MsgId>(), Ok(id));
         assert_eq!("6495c3".parse::<MsgId>(), Err(MsgIdParseError));
-        assert_eq!("6495c36ac4ea6b00000g".parse::<MsgId>(), Err(MsgIdParseError));
+        assert_eq!(
+            "6495c36ac4ea6b00000g".parse::<MsgId>(),
+            Err(MsgIdParseError)
+        );
     }
 
     #[test]

@@ -169,7 +169,11 @@ pub fn end(i: &[u8]) -> PResult<'_, ()> {
     if i.is_empty() {
         Ok((i, ()))
     } else {
-        fail(i, "end of body", DecodeProblem::TrailingBytes { extra: i.len() })
+        fail(
+            i,
+            "end of body",
+            DecodeProblem::TrailingBytes { extra: i.len() },
+        )
     }
 }
 
@@ -207,7 +211,10 @@ pub fn tlvs(i: &[u8]) -> PResult<'_, Tlvs> {
 
 /// The TLVs before the first broken one, and the break if any. Values share `frame` when
 /// given. Allocation is bounded by the input: each TLV takes at least four bytes.
-pub(crate) fn tlv_tail<'a>(mut i: &'a [u8], frame: Option<&Bytes>) -> (Tlvs, Option<FieldError<'a>>) {
+pub(crate) fn tlv_tail<'a>(
+    mut i: &'a [u8],
+    frame: Option<&Bytes>,
+) -> (Tlvs, Option<FieldError<'a>>) {
     let mut out = Vec::new();
     while !i.is_empty() {
         match tlv(i) {
@@ -254,12 +261,24 @@ mod tests {
         // J's field packet: a tail that ends with two stray bytes.
         let e = err(tlvs(&[0, 1]));
         assert_eq!(e.field, "TLV TP_pid");
-        assert_eq!(e.problem, DecodeProblem::Truncated { needed: 4, remaining: 2 });
+        assert_eq!(
+            e.problem,
+            DecodeProblem::Truncated {
+                needed: 4,
+                remaining: 2
+            }
+        );
         let e = err(tlvs(&[0]));
         assert_eq!(e.field, "TLV header");
         let e = err(tlvs(&[0, 3, 0, 20, b'x']));
         assert_eq!(e.field, "TLV LinkID");
-        assert_eq!(e.problem, DecodeProblem::DeclaredTooLong { declared: 20, remaining: 1 });
+        assert_eq!(
+            e.problem,
+            DecodeProblem::DeclaredTooLong {
+                declared: 20,
+                remaining: 1
+            }
+        );
     }
 
     #[test]
@@ -277,6 +296,9 @@ mod tests {
     fn length_prefixed_checks_the_declared_length() {
         let e = err(length_prefixed(&[5, 1, 2]));
         assert_eq!(e.field, "MsgLength");
-        assert_eq!(length_prefixed(&[2, 1, 2, 3]).unwrap(), (&[3u8][..], &[1u8, 2][..]));
+        assert_eq!(
+            length_prefixed(&[2, 1, 2, 3]).unwrap(),
+            (&[3u8][..], &[1u8, 2][..])
+        );
     }
 }

@@ -70,7 +70,9 @@ impl StatusReport {
         };
         let mut at = 13;
         let mut field = |keys: &[&'static [u8]], width: usize| -> Option<&[u8]> {
-            let (start, _) = keys.iter().find_map(|k| find_key(content, at, k).map(|s| (s, k)))?;
+            let (start, _) = keys
+                .iter()
+                .find_map(|k| find_key(content, at, k).map(|s| (s, k)))?;
             let end = start.saturating_add(width).min(content.len());
             at = end;
             Some(&content[start..end])
@@ -79,9 +81,9 @@ impl StatusReport {
         report.dlvrd = value(field(&[b"dlvrd"], 3));
         report.submit_date = value(field(&[b"submit date"], 10));
         report.done_date = value(field(&[b"done date"], 10));
-        report.stat = Stat(value(
-            Some(field(&[b"stat"], 7).ok_or(ReportError::MissingKey { key: "stat:" })?),
-        ));
+        report.stat = Stat(value(Some(
+            field(&[b"stat"], 7).ok_or(ReportError::MissingKey { key: "stat:" })?,
+        )));
         report.err = value(field(&[b"err"], 3));
         if let Some(text) = field(&[b"text", b"txt"], 20) {
             let end = text.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
@@ -93,10 +95,8 @@ impl StatusReport {
     /// Err as a number, when it is three digits.
     pub fn err_code(&self) -> Option<u16> {
         let e = self.err.as_bytes();
-        (e.len() == 3 && e.iter().all(u8::is_ascii_digit)).then(|| {
-            e.iter()
-                .fold(0u16, |n, d| n * 10 + u16::from(d - b'0'))
-        })
+        (e.len() == 3 && e.iter().all(u8::is_ascii_digit))
+            .then(|| e.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')))
     }
 
     /// Neutral class of the outcome (Stat and Err, see [`report_cause_class`]).
@@ -150,7 +150,13 @@ fn find_key(hay: &[u8], from: usize, key: &[u8]) -> Option<usize> {
     memchr::memchr_iter(b':', tail).find_map(|colon| {
         let label = tail.get(colon.checked_sub(key.len())?..colon)?;
         let same = label.iter().zip(key).all(|(&a, &b)| {
-            let norm = |c: u8| if c == b'_' { b' ' } else { c.to_ascii_lowercase() };
+            let norm = |c: u8| {
+                if c == b'_' {
+                    b' '
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            };
             norm(a) == norm(b)
         });
         same.then_some(from + colon + 1)
@@ -161,10 +167,7 @@ fn beijing_yymmddhhmm(v: &[u8]) -> Option<DateTime<FixedOffset>> {
     if v.len() != 10 || !v.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| {
-        v[r].iter()
-            .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
-    };
+    let n = |r: std::ops::Range<usize>| v[r].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
     let date = NaiveDate::from_ymd_opt(2000 + n(0..2) as i32, n(2..4), n(4..6))?;
     let naive = date.and_hms_opt(n(6..8), n(8..10), 0)?;
     sms_time::BEIJING.from_local_datetime(&naive).single()
@@ -199,8 +202,14 @@ mod tests {
 
     #[test]
     fn garbage_is_a_typed_error() {
-        assert_eq!(StatusReport::parse(b"id:"), Err(ReportError::NoId { len: 3 }));
-        assert_eq!(StatusReport::parse(b"xx:0123456789"), Err(ReportError::NoId { len: 13 }));
+        assert_eq!(
+            StatusReport::parse(b"id:"),
+            Err(ReportError::NoId { len: 3 })
+        );
+        assert_eq!(
+            StatusReport::parse(b"xx:0123456789"),
+            Err(ReportError::NoId { len: 13 })
+        );
         assert_eq!(
             StatusReport::parse(b"id:0123456789 sub:001"),
             Err(ReportError::MissingKey { key: "stat:" })

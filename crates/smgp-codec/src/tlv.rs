@@ -196,7 +196,11 @@ impl Tlvs {
     }
 
     pub(crate) fn check(&self) -> Result<(), EncodeError> {
-        match self.0.iter().find(|t| t.value.len() > usize::from(u16::MAX)) {
+        match self
+            .0
+            .iter()
+            .find(|t| t.value.len() > usize::from(u16::MAX))
+        {
             Some(t) => Err(EncodeError::TlvTooLong {
                 tag: t.tag,
                 len: t.value.len(),
@@ -255,6 +259,12 @@ mod tests {
             tag: 6,
             value: Bytes::from(vec![0; 70_000]),
         }]);
-        assert_eq!(t.check(), Err(EncodeError::TlvTooLong { tag: 6, len: 70_000 }));
+        assert_eq!(
+            t.check(),
+            Err(EncodeError::TlvTooLong {
+                tag: 6,
+                len: 70_000
+            })
+        );
     }
 }

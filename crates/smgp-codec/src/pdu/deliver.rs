@@ -42,7 +42,8 @@ impl Deliver {
 
     /// The status report in the content; `None` for an MO message.
     pub fn report(&self) -> Option<Result<StatusReport, ReportError>> {
-        self.is_report().then(|| StatusReport::parse(&self.msg_content))
+        self.is_report()
+            .then(|| StatusReport::parse(&self.msg_content))
     }
 
     /// The content as text per MsgFormat (UDH not stripped).
@@ -56,7 +57,7 @@ impl Deliver {
     }
 
     pub(crate) fn body_len(&self) -> usize {
-        78 + self.msg_content.len() + self.tlvs.encoded_len()
+        77 + self.msg_content.len() + self.tlvs.encoded_len()
     }
 
     pub(crate) fn write(&self, dst: &mut BytesMut) {

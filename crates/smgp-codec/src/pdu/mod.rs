@@ -273,22 +273,23 @@ fn decode_in(
                 Ok((_, (_, None))) => first,
                 // A 1.3-layout body (no FixedFee) read as 2.0/3.0 misreads every later
                 // field; take the 1.3 reading when it is the one that decodes cleanly.
-                _ if version.has_fixed_fee() => {
-                    match submit::submit_in(body, false, Some(frame)) {
-                        retry @ Ok((_, (_, None))) => retry,
-                        _ => first,
-                    }
-                }
+                _ if version.has_fixed_fee() => match submit::submit_in(body, false, Some(frame)) {
+                    retry @ Ok((_, (_, None))) => retry,
+                    _ => first,
+                },
                 _ => first,
             };
             chosen.map(|(r, (m, e))| (r, (Pdu::Submit(m), e)))
         }
-        CommandId::SUBMIT_RESP => submit::resp_in(body, Some(frame))
-            .map(|(r, (m, e))| (r, (Pdu::SubmitResp(m), e))),
-        CommandId::DELIVER => deliver::deliver_in(body, Some(frame))
-            .map(|(r, (m, e))| (r, (Pdu::Deliver(m), e))),
-        CommandId::DELIVER_RESP => submit::resp_in(body, Some(frame))
-            .map(|(r, (m, e))| (r, (Pdu::DeliverResp(m), e))),
+        CommandId::SUBMIT_RESP => {
+            submit::resp_in(body, Some(frame)).map(|(r, (m, e))| (r, (Pdu::SubmitResp(m), e)))
+        }
+        CommandId::DELIVER => {
+            deliver::deliver_in(body, Some(frame)).map(|(r, (m, e))| (r, (Pdu::Deliver(m), e)))
+        }
+        CommandId::DELIVER_RESP => {
+            submit::resp_in(body, Some(frame)).map(|(r, (m, e))| (r, (Pdu::DeliverResp(m), e)))
+        }
         CommandId::ACTIVE_TEST => Ok((body, (Pdu::ActiveTest(bodiless()), None))),
         CommandId::ACTIVE_TEST_RESP => Ok((body, (Pdu::ActiveTestResp(bodiless()), None))),
         CommandId::EXIT => Ok((body, (Pdu::Exit(bodiless()), None))),

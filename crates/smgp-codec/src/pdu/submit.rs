@@ -6,8 +6,7 @@ use crate::codes::Status;
 use crate::error::{DecodeProblem, EncodeError};
 use crate::msg_id::MsgId;
 use crate::parse::{
-    fail, length_prefixed, msg_id, share, text, tlv_tail, u32_field, u8_field, FieldError,
-    PResult,
+    fail, length_prefixed, msg_id, share, text, tlv_tail, u32_field, u8_field, FieldError, PResult,
 };
 use crate::text::Text;
 use crate::tlv::Tlvs;
@@ -86,7 +85,7 @@ impl Submit {
     }
 
     pub(crate) fn body_len(&self) -> usize {
-        114 + self.fixed_fee.map_or(0, |_| 6)
+        108 + self.fixed_fee.map_or(0, |_| 6)
             + 21 * self.dest_term_ids.len()
             + self.msg_content.len()
             + self.tlvs.encoded_len()
