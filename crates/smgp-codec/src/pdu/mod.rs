@@ -198,8 +198,8 @@ impl Pdu {
 /// [`decode_lenient`] to keep the fixed part.
 ///
 /// Submit at 2.0/3.0: when the layout with FixedFee does not decode cleanly but the 1.3
-/// layout does, the 1.3 reading is returned (`fixed_fee: None`), because some peers send
-/// 1.3 bodies with 3.0 TLVs. Contents and unknown bodies share `frame`'s buffer.
+/// layout does, with recipients and a TLV tail, the 1.3 reading is returned
+/// (`fixed_fee: None`), because some peers send 1.3 bodies with 3.0 TLVs. Contents and unknown bodies share `frame`'s buffer.
 pub fn decode(frame: Bytes, version: Version) -> Result<Packet, DecodeError> {
     let d = decode_lenient(frame, version)?;
     match d.tlv_error {
@@ -271,10 +271,14 @@ fn decode_in(
             let first = submit::submit_in(body, version.has_fixed_fee(), Some(frame));
             let chosen = match first {
                 Ok((_, (_, None))) => first,
-                // A 1.3-layout body (no FixedFee) read as 2.0/3.0 misreads every later
-                // field; take the 1.3 reading when it is the one that decodes cleanly.
+                // A 1.3-layout body with 3.0 TLVs (quirk 5) read as 2.0/3.0 misreads every
+                // field after FeeCode; take the 1.3 reading when it decodes cleanly and looks
+                // like that quirk: recipients and a TLV tail. (A merely truncated 3.0 body can
+                // also read cleanly as 1.3, but then without recipients or TLVs.)
                 _ if version.has_fixed_fee() => match submit::submit_in(body, false, Some(frame)) {
-                    retry @ Ok((_, (_, None))) => retry,
+                    Ok((r, (m, None))) if !m.dest_term_ids.is_empty() && !m.tlvs.is_empty() => {
+                        Ok((r, (m, None)))
+                    }
                     _ => first,
                 },
                 _ => first,
