@@ -111,11 +111,13 @@ pub fn bytes_field<'a>(
 }
 
 /// A `text[N]` field.
-#[inline]
+#[inline(always)]
 pub fn text<'a, const N: usize>(field: &'static str) -> impl Fn(&'a [u8]) -> PResult<'a, Text<N>> {
-    move |i| {
-        let (rest, raw) = take::<_, _, ()>(N)(i).map_err(|_| truncated(i, field, N))?;
-        Ok((rest, Text::from_field(raw)))
+    // A fixed-size split rather than `take`: the field width is a constant, so the copy and
+    // the NUL search compile to straight-line code.
+    move |i| match i.split_first_chunk::<N>() {
+        Some((raw, rest)) => Ok((rest, Text::from_array(raw))),
+        None => Err(truncated(i, field, N)),
     }
 }
 
@@ -123,10 +125,10 @@ pub fn text<'a, const N: usize>(field: &'static str) -> impl Fn(&'a [u8]) -> PRe
 #[inline]
 pub fn sequence<'a>(field: &'static str) -> impl Fn(&'a [u8]) -> PResult<'a, SequenceNumber> {
     move |i| {
-        let (rest, raw) = take::<_, _, ()>(12usize)(i).map_err(|_| truncated(i, field, 12))?;
-        let mut b = [0u8; 12];
-        b.copy_from_slice(raw);
-        Ok((rest, SequenceNumber::from_bytes(b)))
+        let (raw, rest) = i
+            .split_first_chunk::<12>()
+            .ok_or_else(|| truncated(i, field, 12))?;
+        Ok((rest, SequenceNumber::from_bytes(*raw)))
     }
 }
 

@@ -42,11 +42,29 @@ impl<const N: usize> Text<N> {
     /// Reads a wire field of at most `N` bytes: everything before the first NUL.
     #[inline]
     pub(crate) fn from_field(field: &[u8]) -> Self {
-        let field = field.get(..N).unwrap_or(field);
-        let len = field.iter().position(|&b| b == 0).unwrap_or(field.len());
-        let mut bytes = [0u8; N];
-        bytes[..len].copy_from_slice(&field[..len]);
-        // Every SGIP text field is at most 21 bytes wide, so the length fits a u8.
+        match field.first_chunk::<N>() {
+            Some(full) => Self::from_array(full),
+            None => {
+                let mut bytes = [0u8; N];
+                bytes[..field.len()].copy_from_slice(field);
+                Self::from_array(&bytes)
+            }
+        }
+    }
+
+    /// Reads a wire field of exactly `N` bytes: everything before the first NUL.
+    #[inline(always)]
+    pub(crate) fn from_array(field: &[u8; N]) -> Self {
+        let len = first_nul(field).unwrap_or(N);
+        // Keep the padding zero, so that `put` can write the whole array at once. A fixed-
+        // length loop, which compiles to a few vector operations rather than a memset call.
+        let mut bytes = *field;
+        for (k, b) in bytes.iter_mut().enumerate() {
+            if k >= len {
+                *b = 0;
+            }
+        }
+        // Every field is at most 21 bytes wide, so the length fits a u8.
         Text {
             bytes,
             len: len as u8,
@@ -87,12 +105,45 @@ impl<const N: usize> Text<N> {
         )
     }
 
-    /// Writes the value NUL-padded to `N` bytes.
-    #[inline]
+    /// Writes the value NUL-padded to `N` bytes: the array itself, whose padding is zero.
+    #[inline(always)]
     pub(crate) fn put(&self, dst: &mut BytesMut) {
-        dst.put_slice(&self.bytes[..usize::from(self.len)]);
-        dst.put_bytes(0, N - usize::from(self.len));
+        dst.put_slice(&self.bytes);
     }
+}
+
+/// Index of the first NUL byte in `bytes`, eight bytes per step.
+///
+/// In a little-endian word `w`, `(w - 0x01…01) & !w & 0x80…80` sets the top bit of the lowest
+/// zero byte (borrows only run upwards, so the bits below the first zero byte are exact); its
+/// trailing-zero count divided by 8 is that byte's index.
+#[inline(always)]
+fn first_nul(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |word: [u8; 8]| {
+        let w = u64::from_le_bytes(word);
+        let found = w.wrapping_sub(ONES) & !w & HIGHS;
+        (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        if let Some(at) = zero_byte(word) {
+            return Some(base + at);
+        }
+        base += 8;
+    }
+    let tail = chunks.remainder();
+    if tail.is_empty() {
+        return None;
+    }
+    // Pad the tail with non-NUL bytes so the padding is never reported.
+    let mut word = [0xffu8; 8];
+    word[..tail.len()].copy_from_slice(tail);
+    zero_byte(word).map(|at| base + at)
 }
 
 impl<const N: usize> PartialEq for Text<N> {
@@ -174,6 +225,28 @@ mod tests {
             Text::<4>::new(b"a\0"),
             Err(TextError::ContainsNul { position: 1 })
         );
+    }
+
+    #[test]
+    fn first_nul_at_every_position() {
+        for len in 0..=21 {
+            for at in 0..len {
+                let mut v = vec![7u8; len];
+                v[at] = 0;
+                v.iter_mut().skip(at + 1).for_each(|b| *b = 0);
+                assert_eq!(first_nul(&v), Some(at), "len {len} at {at}");
+            }
+            assert_eq!(first_nul(&vec![7u8; len]), None);
+        }
+    }
+
+    #[test]
+    fn bytes_after_the_first_nul_are_dropped_and_not_written() {
+        let t = Text::<8>::from_field(b"ab\0cd\0ef");
+        let mut b = BytesMut::new();
+        t.put(&mut b);
+        assert_eq!(&b[..], b"ab\0\0\0\0\0\0");
+        assert_eq!(t, Text::<8>::new(b"ab").unwrap());
     }
 
     #[test]
