@@ -16,8 +16,6 @@
 //! ```
 
 use bytes::Bytes;
-use nom::bytes::complete::take;
-use nom::number::complete::{be_u32, be_u8};
 use nom::IResult;
 
 use crate::error::DecodeProblem;
@@ -90,69 +88,71 @@ fn truncated<'a>(at: &'a [u8], field: &'static str, needed: usize) -> nom::Err<F
 }
 
 /// A one-byte unsigned field.
-#[inline]
-pub fn u8_field<'a>(field: &'static str) -> impl Fn(&'a [u8]) -> PResult<'a, u8> {
-    move |i| be_u8::<_, ()>(i).map_err(|_| truncated(i, field, 1))
+#[inline(always)]
+pub fn u8_field<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, u8> {
+    match i.split_first() {
+        Some((&b, rest)) => Ok((rest, b)),
+        None => Err(truncated(i, field, 1)),
+    }
 }
 
 /// A four-byte big-endian unsigned field.
-#[inline]
-pub fn u32_field<'a>(field: &'static str) -> impl Fn(&'a [u8]) -> PResult<'a, u32> {
-    move |i| be_u32::<_, ()>(i).map_err(|_| truncated(i, field, 4))
+#[inline(always)]
+pub fn u32_field<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, u32> {
+    match i.split_first_chunk::<4>() {
+        Some((b, rest)) => Ok((rest, u32::from_be_bytes(*b))),
+        None => Err(truncated(i, field, 4)),
+    }
 }
 
 /// `n` raw bytes.
-#[inline]
-pub fn bytes_field<'a>(
-    field: &'static str,
-    n: usize,
-) -> impl Fn(&'a [u8]) -> PResult<'a, &'a [u8]> {
-    move |i| take::<_, _, ()>(n)(i).map_err(|_| truncated(i, field, n))
+#[inline(always)]
+pub fn bytes_field<'a>(i: &'a [u8], field: &'static str, n: usize) -> PResult<'a, &'a [u8]> {
+    match i.split_at_checked(n) {
+        Some((b, rest)) => Ok((rest, b)),
+        None => Err(truncated(i, field, n)),
+    }
 }
 
-/// A `text[N]` field.
+/// A ``text[N]`` field of `N` bytes. The width is a constant, so the copy and the NUL search
+/// compile to straight-line code.
 #[inline(always)]
-pub fn text<'a, const N: usize>(field: &'static str) -> impl Fn(&'a [u8]) -> PResult<'a, Text<N>> {
-    // A fixed-size split rather than `take`: the field width is a constant, so the copy and
-    // the NUL search compile to straight-line code.
-    move |i| match i.split_first_chunk::<N>() {
+pub fn text<'a, const N: usize>(i: &'a [u8], field: &'static str) -> PResult<'a, Text<N>> {
+    match i.split_first_chunk::<N>() {
         Some((raw, rest)) => Ok((rest, Text::from_array(raw))),
         None => Err(truncated(i, field, N)),
     }
 }
 
 /// A 12-byte sequence number (node id, time, counter).
-#[inline]
-pub fn sequence<'a>(field: &'static str) -> impl Fn(&'a [u8]) -> PResult<'a, SequenceNumber> {
-    move |i| {
-        let (raw, rest) = i
-            .split_first_chunk::<12>()
-            .ok_or_else(|| truncated(i, field, 12))?;
-        Ok((rest, SequenceNumber::from_bytes(*raw)))
+#[inline(always)]
+pub fn sequence<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, SequenceNumber> {
+    match i.split_first_chunk::<12>() {
+        Some((raw, rest)) => Ok((rest, SequenceNumber::from_bytes(*raw))),
+        None => Err(truncated(i, field, 12)),
     }
 }
 
 /// A u32 length followed by that many bytes (MessageLength + MessageContent). The length is
 /// checked against the bytes present before anything is sliced, so a huge value cannot
 /// cause an allocation.
-#[inline]
+#[inline(always)]
 pub fn length_prefixed<'a>(
+    i: &'a [u8],
     length_field: &'static str,
     content_field: &'static str,
-) -> impl Fn(&'a [u8]) -> PResult<'a, &'a [u8]> {
-    move |i| {
-        let (rest, len) = u32_field(length_field)(i)?;
-        match usize::try_from(len).ok().filter(|&n| n <= rest.len()) {
-            Some(n) => bytes_field(content_field, n)(rest),
-            None => fail(
-                i,
-                length_field,
-                DecodeProblem::DeclaredTooLong {
-                    declared: u64::from(len),
-                    remaining: rest.len(),
-                },
-            ),
-        }
+) -> PResult<'a, &'a [u8]> {
+    let (rest, len) = u32_field(i, length_field)?;
+    match usize::try_from(len).ok().filter(|&n| n <= rest.len()) {
+        Some(n) => bytes_field(rest, content_field, n),
+        None => fail(
+            i,
+            length_field,
+            DecodeProblem::DeclaredTooLong {
+                declared: u64::from(len),
+                remaining: rest.len(),
+            },
+        ),
     }
 }
 
@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn truncated_field_names_itself() {
-        let e = u32_field("MessageLength")(&[1, 2]).unwrap_err();
+        let e = u32_field(&[1, 2], "MessageLength").unwrap_err();
         let nom::Err::Error(e) = e else { panic!() };
         assert_eq!(e.field, "MessageLength");
         assert_eq!(
@@ -203,8 +203,12 @@ mod tests {
 
     #[test]
     fn huge_declared_length_fails_without_allocating() {
-        let e = length_prefixed("MessageLength", "MessageContent")(&[0xff, 0xff, 0xff, 0xff, 1])
-            .unwrap_err();
+        let e = length_prefixed(
+            &[0xff, 0xff, 0xff, 0xff, 1],
+            "MessageLength",
+            "MessageContent",
+        )
+        .unwrap_err();
         let nom::Err::Error(e) = e else { panic!() };
         assert_eq!(
             e.problem,

@@ -25,8 +25,7 @@
 //! ```
 
 use bytes::Bytes;
-use nom::bytes::complete::take;
-use nom::number::complete::{be_u16, be_u32, be_u8};
+use nom::number::complete::be_u16;
 use nom::IResult;
 
 use crate::error::DecodeProblem;
@@ -97,60 +96,63 @@ fn truncated<'a>(at: &'a [u8], field: &'static str, needed: usize) -> nom::Err<F
 }
 
 /// A one-byte unsigned field.
-#[inline]
-pub fn u8_field<'a>(field: &'static str) -> impl Fn(&'a [u8]) -> PResult<'a, u8> {
-    move |i| be_u8::<_, ()>(i).map_err(|_| truncated(i, field, 1))
-}
-
-/// A four-byte big-endian unsigned field.
-#[inline]
-pub fn u32_field<'a>(field: &'static str) -> impl Fn(&'a [u8]) -> PResult<'a, u32> {
-    move |i| be_u32::<_, ()>(i).map_err(|_| truncated(i, field, 4))
-}
-
-/// `n` raw bytes.
-#[inline]
-pub fn bytes_field<'a>(
-    field: &'static str,
-    n: usize,
-) -> impl Fn(&'a [u8]) -> PResult<'a, &'a [u8]> {
-    move |i| take::<_, _, ()>(n)(i).map_err(|_| truncated(i, field, n))
-}
-
-/// A fixed array of `K` raw bytes (authenticators).
-#[inline]
-pub fn array<'a, const K: usize>(field: &'static str) -> impl Fn(&'a [u8]) -> PResult<'a, [u8; K]> {
-    move |i| match i.split_first_chunk::<K>() {
-        Some((a, rest)) => Ok((rest, *a)),
-        None => Err(truncated(i, field, K)),
+#[inline(always)]
+pub fn u8_field<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, u8> {
+    match i.split_first() {
+        Some((&b, rest)) => Ok((rest, b)),
+        None => Err(truncated(i, field, 1)),
     }
 }
 
-/// An `oct[N]` field.
+/// A four-byte big-endian unsigned field.
 #[inline(always)]
-pub fn text<'a, const N: usize>(field: &'static str) -> impl Fn(&'a [u8]) -> PResult<'a, Text<N>> {
-    // A fixed-size split rather than `take`: the field width is a constant, so the copy and
-    // the NUL search compile to straight-line code.
-    move |i| match i.split_first_chunk::<N>() {
+pub fn u32_field<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, u32> {
+    match i.split_first_chunk::<4>() {
+        Some((b, rest)) => Ok((rest, u32::from_be_bytes(*b))),
+        None => Err(truncated(i, field, 4)),
+    }
+}
+
+/// `n` raw bytes.
+#[inline(always)]
+pub fn bytes_field<'a>(i: &'a [u8], field: &'static str, n: usize) -> PResult<'a, &'a [u8]> {
+    match i.split_at_checked(n) {
+        Some((b, rest)) => Ok((rest, b)),
+        None => Err(truncated(i, field, n)),
+    }
+}
+
+/// A ``oct[N]`` field of `N` bytes. The width is a constant, so the copy and the NUL search
+/// compile to straight-line code.
+#[inline(always)]
+pub fn text<'a, const N: usize>(i: &'a [u8], field: &'static str) -> PResult<'a, Text<N>> {
+    match i.split_first_chunk::<N>() {
         Some((raw, rest)) => Ok((rest, Text::from_array(raw))),
         None => Err(truncated(i, field, N)),
     }
 }
 
-/// A 10-byte MsgID.
-#[inline]
-pub fn msg_id<'a>(field: &'static str) -> impl Fn(&'a [u8]) -> PResult<'a, MsgId> {
-    move |i| {
-        let (rest, raw) = array::<10>(field)(i)?;
-        Ok((rest, MsgId(raw)))
+/// A fixed array of `K` raw bytes (authenticators).
+#[inline(always)]
+pub fn array<'a, const K: usize>(i: &'a [u8], field: &'static str) -> PResult<'a, [u8; K]> {
+    match i.split_first_chunk::<K>() {
+        Some((a, rest)) => Ok((rest, *a)),
+        None => Err(truncated(i, field, K)),
     }
+}
+
+/// A 10-byte MsgID.
+#[inline(always)]
+pub fn msg_id<'a>(i: &'a [u8], field: &'static str) -> PResult<'a, MsgId> {
+    let (rest, raw) = array::<10>(i, field)?;
+    Ok((rest, MsgId(raw)))
 }
 
 /// A one-byte MsgLength followed by that many content bytes; the length is checked against
 /// the bytes present.
 #[inline]
 pub fn length_prefixed(i: &[u8]) -> PResult<'_, &[u8]> {
-    let (rest, len) = u8_field("MsgLength")(i)?;
+    let (rest, len) = u8_field(i, "MsgLength")?;
     let len = usize::from(len);
     if len > rest.len() {
         return fail(
@@ -162,7 +164,7 @@ pub fn length_prefixed(i: &[u8]) -> PResult<'_, &[u8]> {
             },
         );
     }
-    bytes_field("MsgContent", len)(rest)
+    bytes_field(rest, "MsgContent", len)
 }
 
 /// Succeeds only at the end of the input.

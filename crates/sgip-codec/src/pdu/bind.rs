@@ -38,10 +38,10 @@ impl Bind {
 
 /// Parses a Bind body (41 bytes).
 pub fn bind(i: &[u8]) -> PResult<'_, Bind> {
-    let (i, login_type) = u8_field("LoginType")(i)?;
-    let (i, login_name) = text("LoginName")(i)?;
-    let (i, login_password) = text("LoginPassword")(i)?;
-    let (i, reserve) = text("Reserve")(i)?;
+    let (i, login_type) = u8_field(i, "LoginType")?;
+    let (i, login_name) = text(i, "LoginName")?;
+    let (i, login_password) = text(i, "LoginPassword")?;
+    let (i, reserve) = text(i, "Reserve")?;
     let (i, ()) = end(i)?;
     Ok((
         i,

@@ -60,13 +60,13 @@ pub fn deliver(i: &[u8]) -> PResult<'_, Deliver> {
 }
 
 pub(crate) fn deliver_in<'a>(i: &'a [u8], frame: Option<&Bytes>) -> PResult<'a, Deliver> {
-    let (i, user_number) = text("UserNumber")(i)?;
-    let (i, sp_number) = text("SPNumber")(i)?;
-    let (i, tp_pid) = u8_field("TP_pid")(i)?;
-    let (i, tp_udhi) = u8_field("TP_udhi")(i)?;
-    let (i, message_coding) = u8_field("MessageCoding")(i)?;
-    let (i, content) = length_prefixed("MessageLength", "MessageContent")(i)?;
-    let (i, reserve) = text("Reserve")(i)?;
+    let (i, user_number) = text(i, "UserNumber")?;
+    let (i, sp_number) = text(i, "SPNumber")?;
+    let (i, tp_pid) = u8_field(i, "TP_pid")?;
+    let (i, tp_udhi) = u8_field(i, "TP_udhi")?;
+    let (i, message_coding) = u8_field(i, "MessageCoding")?;
+    let (i, content) = length_prefixed(i, "MessageLength", "MessageContent")?;
+    let (i, reserve) = text(i, "Reserve")?;
     let (i, ()) = end(i)?;
     Ok((
         i,

@@ -59,12 +59,12 @@ pub fn report(i: &[u8]) -> PResult<'_, Report> {
             },
         );
     }
-    let (i, submit_sequence) = sequence("SubmitSequenceNumber")(i)?;
-    let (i, report_type) = u8_field("ReportType")(i)?;
-    let (i, user_number) = text("UserNumber")(i)?;
-    let (i, state) = u8_field("State")(i)?;
-    let (i, error_code) = u8_field("ErrorCode")(i)?;
-    let (i, reserve) = text("Reserve")(i)?;
+    let (i, submit_sequence) = sequence(i, "SubmitSequenceNumber")?;
+    let (i, report_type) = u8_field(i, "ReportType")?;
+    let (i, user_number) = text(i, "UserNumber")?;
+    let (i, state) = u8_field(i, "State")?;
+    let (i, error_code) = u8_field(i, "ErrorCode")?;
+    let (i, reserve) = text(i, "Reserve")?;
     let (i, ()) = end(i)?;
     Ok((
         i,

@@ -36,8 +36,8 @@ impl Resp {
 
 /// Parses a generic response body (9 bytes).
 pub fn resp(i: &[u8]) -> PResult<'_, Resp> {
-    let (i, result) = u8_field("Result")(i)?;
-    let (i, reserve) = text("Reserve")(i)?;
+    let (i, result) = u8_field(i, "Result")?;
+    let (i, reserve) = text(i, "Reserve")?;
     let (i, ()) = end(i)?;
     Ok((
         i,

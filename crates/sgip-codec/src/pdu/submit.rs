@@ -162,10 +162,10 @@ pub fn submit(i: &[u8]) -> PResult<'_, Submit> {
 }
 
 pub(crate) fn submit_in<'a>(i: &'a [u8], frame: Option<&Bytes>) -> PResult<'a, Submit> {
-    let (i, sp_number) = text("SPNumber")(i)?;
-    let (i, charge_number) = text("ChargeNumber")(i)?;
+    let (i, sp_number) = text(i, "SPNumber")?;
+    let (i, charge_number) = text(i, "ChargeNumber")?;
     let at_count = i;
-    let (i, count) = u8_field("UserCount")(i)?;
+    let (i, count) = u8_field(i, "UserCount")?;
     let declared = 21 * usize::from(count);
     let Some((numbers, i)) = i.split_at_checked(declared) else {
         return fail(
@@ -179,23 +179,23 @@ pub(crate) fn submit_in<'a>(i: &'a [u8], frame: Option<&Bytes>) -> PResult<'a, S
     };
     // Bounded by the frame: only numbers whose bytes are present are stored.
     let user_numbers = numbers.chunks_exact(21).map(Text::from_field).collect();
-    let (i, corp_id) = text("CorpId")(i)?;
-    let (i, service_type) = text("ServiceType")(i)?;
-    let (i, fee_type) = u8_field("FeeType")(i)?;
-    let (i, fee_value) = text("FeeValue")(i)?;
-    let (i, given_value) = text("GivenValue")(i)?;
-    let (i, agent_flag) = u8_field("AgentFlag")(i)?;
-    let (i, morelateto_mt_flag) = u8_field("MorelatetoMTFlag")(i)?;
-    let (i, priority) = u8_field("Priority")(i)?;
-    let (i, expire_time) = text("ExpireTime")(i)?;
-    let (i, schedule_time) = text("ScheduleTime")(i)?;
-    let (i, report_flag) = u8_field("ReportFlag")(i)?;
-    let (i, tp_pid) = u8_field("TP_pid")(i)?;
-    let (i, tp_udhi) = u8_field("TP_udhi")(i)?;
-    let (i, message_coding) = u8_field("MessageCoding")(i)?;
-    let (i, message_type) = u8_field("MessageType")(i)?;
-    let (i, content) = length_prefixed("MessageLength", "MessageContent")(i)?;
-    let (i, reserve) = text("Reserve")(i)?;
+    let (i, corp_id) = text(i, "CorpId")?;
+    let (i, service_type) = text(i, "ServiceType")?;
+    let (i, fee_type) = u8_field(i, "FeeType")?;
+    let (i, fee_value) = text(i, "FeeValue")?;
+    let (i, given_value) = text(i, "GivenValue")?;
+    let (i, agent_flag) = u8_field(i, "AgentFlag")?;
+    let (i, morelateto_mt_flag) = u8_field(i, "MorelatetoMTFlag")?;
+    let (i, priority) = u8_field(i, "Priority")?;
+    let (i, expire_time) = text(i, "ExpireTime")?;
+    let (i, schedule_time) = text(i, "ScheduleTime")?;
+    let (i, report_flag) = u8_field(i, "ReportFlag")?;
+    let (i, tp_pid) = u8_field(i, "TP_pid")?;
+    let (i, tp_udhi) = u8_field(i, "TP_udhi")?;
+    let (i, message_coding) = u8_field(i, "MessageCoding")?;
+    let (i, message_type) = u8_field(i, "MessageType")?;
+    let (i, content) = length_prefixed(i, "MessageLength", "MessageContent")?;
+    let (i, reserve) = text(i, "Reserve")?;
     let (i, ()) = end(i)?;
     Ok((
         i,

@@ -83,9 +83,9 @@ impl TraceResp {
 
 /// Parses a Trace body (41 bytes).
 pub fn trace(i: &[u8]) -> PResult<'_, Trace> {
-    let (i, submit_sequence) = sequence("SubmitSequenceNumber")(i)?;
-    let (i, user_number) = text("UserNumber")(i)?;
-    let (i, reserve) = text("Reserve")(i)?;
+    let (i, submit_sequence) = sequence(i, "SubmitSequenceNumber")?;
+    let (i, user_number) = text(i, "UserNumber")?;
+    let (i, reserve) = text(i, "Reserve")?;
     let (i, ()) = end(i)?;
     Ok((
         i,
@@ -98,11 +98,11 @@ pub fn trace(i: &[u8]) -> PResult<'_, Trace> {
 }
 
 fn hop(i: &[u8]) -> PResult<'_, TraceHop> {
-    let (i, result) = u8_field("Result")(i)?;
-    let (i, node_id) = text("NodeId")(i)?;
-    let (i, receive_time) = text("ReceiveTime")(i)?;
-    let (i, send_time) = text("SendTime")(i)?;
-    let (i, reserve) = text("Reserve")(i)?;
+    let (i, result) = u8_field(i, "Result")?;
+    let (i, node_id) = text(i, "NodeId")?;
+    let (i, receive_time) = text(i, "ReceiveTime")?;
+    let (i, send_time) = text(i, "SendTime")?;
+    let (i, reserve) = text(i, "Reserve")?;
     Ok((
         i,
         TraceHop {
@@ -118,7 +118,7 @@ fn hop(i: &[u8]) -> PResult<'_, TraceHop> {
 /// Parses a Trace_Resp body (1 + 47·Count bytes).
 pub fn trace_resp(i: &[u8]) -> PResult<'_, TraceResp> {
     let at_count = i;
-    let (i, count) = u8_field("Count")(i)?;
+    let (i, count) = u8_field(i, "Count")?;
     let declared = TraceResp::HOP_LEN * usize::from(count);
     if declared > i.len() {
         return fail(

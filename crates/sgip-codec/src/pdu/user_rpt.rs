@@ -31,10 +31,10 @@ impl UserRpt {
 
 /// Parses a UserRpt body (51 bytes).
 pub fn user_rpt(i: &[u8]) -> PResult<'_, UserRpt> {
-    let (i, sp_number) = text("SPNumber")(i)?;
-    let (i, user_number) = text("UserNumber")(i)?;
-    let (i, user_condition) = u8_field("UserCondition")(i)?;
-    let (i, reserve) = text("Reserve")(i)?;
+    let (i, sp_number) = text(i, "SPNumber")?;
+    let (i, user_number) = text(i, "UserNumber")?;
+    let (i, user_condition) = u8_field(i, "UserCondition")?;
+    let (i, reserve) = text(i, "Reserve")?;
     let (i, ()) = end(i)?;
     Ok((
         i,

@@ -83,14 +83,14 @@ pub(crate) fn deliver_in<'a>(
     i: &'a [u8],
     frame: Option<&Bytes>,
 ) -> PResult<'a, (Deliver, Option<FieldError<'a>>)> {
-    let (i, id) = msg_id("MsgID")(i)?;
-    let (i, is_report) = u8_field("IsReport")(i)?;
-    let (i, msg_format) = u8_field("MsgFormat")(i)?;
-    let (i, recv_time) = text("RecvTime")(i)?;
-    let (i, src_term_id) = text("SrcTermID")(i)?;
-    let (i, dest_term_id) = text("DestTermID")(i)?;
+    let (i, id) = msg_id(i, "MsgID")?;
+    let (i, is_report) = u8_field(i, "IsReport")?;
+    let (i, msg_format) = u8_field(i, "MsgFormat")?;
+    let (i, recv_time) = text(i, "RecvTime")?;
+    let (i, src_term_id) = text(i, "SrcTermID")?;
+    let (i, dest_term_id) = text(i, "DestTermID")?;
     let (i, content) = length_prefixed(i)?;
-    let (i, reserve) = text("Reserve")(i)?;
+    let (i, reserve) = text(i, "Reserve")?;
     let (tlvs, broken) = crate::parse::tlv_tail(i, frame);
     Ok((
         &i[i.len()..],

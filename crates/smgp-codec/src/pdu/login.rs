@@ -115,11 +115,11 @@ impl LoginResp {
 
 /// Parses a Login body (30 bytes).
 pub fn login(i: &[u8]) -> PResult<'_, Login> {
-    let (i, client_id) = text("ClientID")(i)?;
-    let (i, authenticator) = array("AuthenticatorClient")(i)?;
-    let (i, login_mode) = u8_field("LoginMode")(i)?;
-    let (i, timestamp) = u32_field("TimeStamp")(i)?;
-    let (i, client_version) = u8_field("ClientVersion")(i)?;
+    let (i, client_id) = text(i, "ClientID")?;
+    let (i, authenticator) = array(i, "AuthenticatorClient")?;
+    let (i, login_mode) = u8_field(i, "LoginMode")?;
+    let (i, timestamp) = u32_field(i, "TimeStamp")?;
+    let (i, client_version) = u8_field(i, "ClientVersion")?;
     let (i, ()) = end(i)?;
     Ok((
         i,
@@ -135,9 +135,9 @@ pub fn login(i: &[u8]) -> PResult<'_, Login> {
 
 /// Parses a Login_Resp body (21 bytes).
 pub fn login_resp(i: &[u8]) -> PResult<'_, LoginResp> {
-    let (i, status) = u32_field("Status")(i)?;
-    let (i, authenticator) = array("AuthenticatorServer")(i)?;
-    let (i, server_version) = u8_field("ServerVersion")(i)?;
+    let (i, status) = u32_field(i, "Status")?;
+    let (i, authenticator) = array(i, "AuthenticatorServer")?;
+    let (i, server_version) = u8_field(i, "ServerVersion")?;
     let (i, ()) = end(i)?;
     Ok((
         i,

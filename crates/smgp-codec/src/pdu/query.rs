@@ -80,9 +80,9 @@ impl QueryResp {
 
 /// Parses a Query body (19 bytes).
 pub fn query(i: &[u8]) -> PResult<'_, Query> {
-    let (i, query_time) = text("QueryTime")(i)?;
-    let (i, query_type) = u8_field("QueryType")(i)?;
-    let (i, query_code) = text("QueryCode")(i)?;
+    let (i, query_time) = text(i, "QueryTime")?;
+    let (i, query_type) = u8_field(i, "QueryType")?;
+    let (i, query_code) = text(i, "QueryCode")?;
     let (i, ()) = end(i)?;
     Ok((
         i,
@@ -96,18 +96,18 @@ pub fn query(i: &[u8]) -> PResult<'_, Query> {
 
 /// Parses a Query_Resp body (59 bytes).
 pub fn query_resp(i: &[u8]) -> PResult<'_, QueryResp> {
-    let (i, query_time) = text("QueryTime")(i)?;
-    let (i, query_type) = u8_field("QueryType")(i)?;
-    let (i, query_code) = text("QueryCode")(i)?;
-    let (i, mt_total) = u32_field("MT_TLMsg")(i)?;
-    let (i, mt_users) = u32_field("MT_Tlusr")(i)?;
-    let (i, mt_success) = u32_field("MT_Scs")(i)?;
-    let (i, mt_waiting) = u32_field("MT_WT")(i)?;
-    let (i, mt_failed) = u32_field("MT_FL")(i)?;
-    let (i, mo_success) = u32_field("MO_Scs")(i)?;
-    let (i, mo_waiting) = u32_field("MO_WT")(i)?;
-    let (i, mo_failed) = u32_field("MO_FL")(i)?;
-    let (i, reserve) = text("Reserve")(i)?;
+    let (i, query_time) = text(i, "QueryTime")?;
+    let (i, query_type) = u8_field(i, "QueryType")?;
+    let (i, query_code) = text(i, "QueryCode")?;
+    let (i, mt_total) = u32_field(i, "MT_TLMsg")?;
+    let (i, mt_users) = u32_field(i, "MT_Tlusr")?;
+    let (i, mt_success) = u32_field(i, "MT_Scs")?;
+    let (i, mt_waiting) = u32_field(i, "MT_WT")?;
+    let (i, mt_failed) = u32_field(i, "MT_FL")?;
+    let (i, mo_success) = u32_field(i, "MO_Scs")?;
+    let (i, mo_waiting) = u32_field(i, "MO_WT")?;
+    let (i, mo_failed) = u32_field(i, "MO_FL")?;
+    let (i, reserve) = text(i, "Reserve")?;
     let (i, ()) = end(i)?;
     Ok((
         i,

@@ -161,25 +161,25 @@ pub(crate) fn submit_in<'a>(
     fixed_fee: bool,
     frame: Option<&Bytes>,
 ) -> PResult<'a, (Submit, Option<FieldError<'a>>)> {
-    let (i, msg_type) = u8_field("MsgType")(i)?;
-    let (i, need_report) = u8_field("NeedReport")(i)?;
-    let (i, priority) = u8_field("Priority")(i)?;
-    let (i, service_id) = text("ServiceID")(i)?;
-    let (i, fee_type) = text("FeeType")(i)?;
-    let (i, fee_code) = text("FeeCode")(i)?;
+    let (i, msg_type) = u8_field(i, "MsgType")?;
+    let (i, need_report) = u8_field(i, "NeedReport")?;
+    let (i, priority) = u8_field(i, "Priority")?;
+    let (i, service_id) = text(i, "ServiceID")?;
+    let (i, fee_type) = text(i, "FeeType")?;
+    let (i, fee_code) = text(i, "FeeCode")?;
     let (i, fixed) = if fixed_fee {
-        let (i, f) = text("FixedFee")(i)?;
+        let (i, f) = text(i, "FixedFee")?;
         (i, Some(f))
     } else {
         (i, None)
     };
-    let (i, msg_format) = u8_field("MsgFormat")(i)?;
-    let (i, valid_time) = text("ValidTime")(i)?;
-    let (i, at_time) = text("AtTime")(i)?;
-    let (i, src_term_id) = text("SrcTermID")(i)?;
-    let (i, charge_term_id) = text("ChargeTermID")(i)?;
+    let (i, msg_format) = u8_field(i, "MsgFormat")?;
+    let (i, valid_time) = text(i, "ValidTime")?;
+    let (i, at_time) = text(i, "AtTime")?;
+    let (i, src_term_id) = text(i, "SrcTermID")?;
+    let (i, charge_term_id) = text(i, "ChargeTermID")?;
     let at_count = i;
-    let (i, count) = u8_field("DestTermIDCount")(i)?;
+    let (i, count) = u8_field(i, "DestTermIDCount")?;
     let declared = 21 * usize::from(count);
     let Some((ids, i)) = i.split_at_checked(declared) else {
         return fail(
@@ -194,7 +194,7 @@ pub(crate) fn submit_in<'a>(
     // Bounded by the frame: only ids whose bytes are present are stored.
     let dest_term_ids = ids.chunks_exact(21).map(Text::from_field).collect();
     let (i, content) = length_prefixed(i)?;
-    let (i, reserve) = text("Reserve")(i)?;
+    let (i, reserve) = text(i, "Reserve")?;
     let (tlvs, broken) = tlv_tail(i, frame);
     Ok((
         &i[i.len()..],
@@ -244,8 +244,8 @@ pub(crate) fn resp_in<'a>(
     i: &'a [u8],
     frame: Option<&Bytes>,
 ) -> PResult<'a, (SubmitResp, Option<FieldError<'a>>)> {
-    let (i, id) = msg_id("MsgID")(i)?;
-    let (i, status) = u32_field("Status")(i)?;
+    let (i, id) = msg_id(i, "MsgID")?;
+    let (i, status) = u32_field(i, "Status")?;
     let (tlvs, broken) = tlv_tail(i, frame);
     Ok((
         &i[i.len()..],
