@@ -76,39 +76,40 @@ impl Deliver {
 
 /// Parses a Deliver body, TLV tail included (strict; content copied).
 pub fn deliver(i: &[u8]) -> PResult<'_, Deliver> {
-    strict(deliver_in(i, None))
+    let mut m = Deliver::default();
+    match deliver_into(i, None, &mut m)? {
+        (rest, None) => Ok((rest, m)),
+        (_, Some(e)) => Err(nom::Err::Error(e)),
+    }
 }
 
-pub(crate) fn deliver_in<'a>(
+/// Reads a Deliver body into `out` (every field is overwritten); a broken TLV tail is
+/// returned, the TLVs before it kept in `out`.
+#[inline(always)]
+pub(crate) fn deliver_into<'a>(
     i: &'a [u8],
     frame: Option<&Bytes>,
-) -> PResult<'a, (Deliver, Option<FieldError<'a>>)> {
+    out: &mut Deliver,
+) -> PResult<'a, Option<FieldError<'a>>> {
     let (i, id) = msg_id(i, "MsgID")?;
+    out.msg_id = id;
     let (i, is_report) = u8_field(i, "IsReport")?;
+    out.is_report = is_report;
     let (i, msg_format) = u8_field(i, "MsgFormat")?;
+    out.msg_format = msg_format;
     let (i, recv_time) = text(i, "RecvTime")?;
+    out.recv_time = recv_time;
     let (i, src_term_id) = text(i, "SrcTermID")?;
+    out.src_term_id = src_term_id;
     let (i, dest_term_id) = text(i, "DestTermID")?;
+    out.dest_term_id = dest_term_id;
     let (i, content) = length_prefixed(i)?;
+    out.msg_content = share(frame, content);
     let (i, reserve) = text(i, "Reserve")?;
+    out.reserve = reserve;
     let (tlvs, broken) = crate::parse::tlv_tail(i, frame);
-    Ok((
-        &i[i.len()..],
-        (
-            Deliver {
-                msg_id: id,
-                is_report,
-                msg_format,
-                recv_time,
-                src_term_id,
-                dest_term_id,
-                msg_content: share(frame, content),
-                reserve,
-                tlvs,
-            },
-            broken,
-        ),
-    ))
+    out.tlvs = tlvs;
+    Ok((&i[i.len()..], broken))
 }
 
 /// Deliver_Resp: MsgID copied from the Deliver, and Status.

@@ -201,9 +201,9 @@ impl Pdu {
 /// layout does, with recipients and a TLV tail, the 1.3 reading is returned
 /// (`fixed_fee: None`), because some peers send 1.3 bodies with 3.0 TLVs. Contents and unknown bodies share `frame`'s buffer.
 pub fn decode(frame: Bytes, version: Version) -> Result<Packet, DecodeError> {
-    let d = decode_lenient(frame, version)?;
-    match d.tlv_error {
-        None => Ok(d.packet),
+    let (packet, tlv_error) = decode_packet(frame, version)?;
+    match tlv_error {
+        None => Ok(packet),
         Some(e) => Err(e.into()),
     }
 }
@@ -211,26 +211,35 @@ pub fn decode(frame: Bytes, version: Version) -> Result<Packet, DecodeError> {
 /// Like [`decode`], but a broken TLV tail after a correct fixed body is returned beside the
 /// packet instead of failing it.
 pub fn decode_lenient(frame: Bytes, version: Version) -> Result<Decoded, DecodeError> {
+    let (packet, tlv_error) = decode_packet(frame, version)?;
+    Ok(Decoded { packet, tlv_error })
+}
+
+/// The packet is created first and its message decoded in place.
+#[inline(always)]
+fn decode_packet(
+    frame: Bytes,
+    version: Version,
+) -> Result<(Packet, Option<TlvError>), DecodeError> {
     let header = Header::parse(&frame)?;
     check_length(&header, frame.len())?;
     let body = frame.get(HEADER_LEN..).unwrap_or_default();
-    let (pdu, broken) = decode_in(header.command_id, body, &frame, version)?;
-    Ok(Decoded {
-        packet: Packet {
-            sequence_id: header.sequence_id,
-            pdu,
-        },
-        tlv_error: broken,
-    })
+    let mut packet = Packet {
+        sequence_id: header.sequence_id,
+        pdu: Pdu::Exit(Bodiless::default()),
+    };
+    let tlv_error = decode_into(header.command_id, body, &frame, version, &mut packet.pdu)?;
+    Ok((packet, tlv_error))
 }
 
 /// Second step of the two-step API: decodes the body after `header` (exactly PacketLength −
 /// 12 bytes), strictly. Error offsets still count from the packet start.
 pub fn decode_body(header: &Header, body: Bytes, version: Version) -> Result<Pdu, DecodeError> {
     check_length(header, body.len() + HEADER_LEN)?;
-    match decode_in(header.command_id, &body, &body, version)? {
-        (pdu, None) => Ok(pdu),
-        (_, Some(e)) => Err(e.into()),
+    let mut pdu = Pdu::Exit(Bodiless::default());
+    match decode_into(header.command_id, &body, &body, version, &mut pdu)? {
+        None => Ok(pdu),
+        Some(e) => Err(e.into()),
     }
 }
 
@@ -247,85 +256,91 @@ fn check_length(header: &Header, actual: usize) -> Result<(), DecodeError> {
     Ok(())
 }
 
-type Lenient<'a> = PResult<'a, (Pdu, Option<FieldError<'a>>)>;
-
-fn clean<'a>(r: PResult<'a, Pdu>) -> Lenient<'a> {
-    r.map(|(rest, pdu)| (rest, (pdu, None)))
-}
-
-fn decode_in(
+/// Decodes the body into `out`; a broken TLV tail is returned as the [`TlvError`].
+#[inline(always)]
+fn decode_into(
     command_id: CommandId,
     body: &[u8],
     frame: &Bytes,
     version: Version,
-) -> Result<(Pdu, Option<TlvError>), DecodeError> {
+    out: &mut Pdu,
+) -> Result<Option<TlvError>, DecodeError> {
     let bodiless = || Bodiless {
         extra: share(Some(frame), body),
     };
-    let result: Lenient<'_> = match command_id {
-        CommandId::LOGIN => clean(login::login(body).map(|(r, m)| (r, Pdu::Login(m)))),
+    let set = |out: &mut Pdu, pdu: Pdu| -> Option<FieldError<'_>> {
+        *out = pdu;
+        None
+    };
+    let result: PResult<'_, Option<FieldError<'_>>> = match command_id {
+        CommandId::LOGIN => login::login(body).map(|(r, m)| (r, set(out, Pdu::Login(m)))),
         CommandId::LOGIN_RESP => {
-            clean(login::login_resp(body).map(|(r, m)| (r, Pdu::LoginResp(m))))
+            login::login_resp(body).map(|(r, m)| (r, set(out, Pdu::LoginResp(m))))
         }
         CommandId::SUBMIT => {
-            let first = submit::submit_in(body, version.has_fixed_fee(), Some(frame));
-            let chosen = match first {
-                Ok((_, (_, None))) => first,
+            let mut m = Submit::default();
+            let first = submit::submit_into(body, version.has_fixed_fee(), Some(frame), &mut m);
+            let result = match first {
+                Ok((_, None)) => first,
                 // A 1.3-layout body with 3.0 TLVs (quirk 5) read as 2.0/3.0 misreads every
                 // field after FeeCode; take the 1.3 reading when it decodes cleanly and looks
                 // like that quirk: recipients and a TLV tail. (A merely truncated 3.0 body can
                 // also read cleanly as 1.3, but then without recipients or TLVs.)
-                _ if version.has_fixed_fee() => match submit::submit_in(body, false, Some(frame)) {
-                    Ok((r, (m, None))) if !m.dest_term_ids.is_empty() && !m.tlvs.is_empty() => {
-                        Ok((r, (m, None)))
+                _ if version.has_fixed_fee() => {
+                    let mut retry = Submit::default();
+                    match submit::submit_into(body, false, Some(frame), &mut retry) {
+                        Ok((r, None))
+                            if !retry.dest_term_ids.is_empty() && !retry.tlvs.is_empty() =>
+                        {
+                            m = retry;
+                            Ok((r, None))
+                        }
+                        _ => first,
                     }
-                    _ => first,
-                },
+                }
                 _ => first,
             };
-            chosen.map(|(r, (m, e))| (r, (Pdu::Submit(m), e)))
+            *out = Pdu::Submit(m);
+            result
         }
-        CommandId::SUBMIT_RESP => {
-            submit::resp_in(body, Some(frame)).map(|(r, (m, e))| (r, (Pdu::SubmitResp(m), e)))
-        }
+        CommandId::SUBMIT_RESP => submit::resp_in(body, Some(frame))
+            .map(|(r, (m, e))| (r, set(out, Pdu::SubmitResp(m)).or(e))),
         CommandId::DELIVER => {
-            deliver::deliver_in(body, Some(frame)).map(|(r, (m, e))| (r, (Pdu::Deliver(m), e)))
+            let mut m = Deliver::default();
+            let result = deliver::deliver_into(body, Some(frame), &mut m);
+            *out = Pdu::Deliver(m);
+            result
         }
-        CommandId::DELIVER_RESP => {
-            submit::resp_in(body, Some(frame)).map(|(r, (m, e))| (r, (Pdu::DeliverResp(m), e)))
-        }
-        CommandId::ACTIVE_TEST => Ok((body, (Pdu::ActiveTest(bodiless()), None))),
-        CommandId::ACTIVE_TEST_RESP => Ok((body, (Pdu::ActiveTestResp(bodiless()), None))),
-        CommandId::EXIT => Ok((body, (Pdu::Exit(bodiless()), None))),
-        CommandId::EXIT_RESP => Ok((body, (Pdu::ExitResp(bodiless()), None))),
-        CommandId::QUERY => clean(query::query(body).map(|(r, m)| (r, Pdu::Query(m)))),
+        CommandId::DELIVER_RESP => submit::resp_in(body, Some(frame))
+            .map(|(r, (m, e))| (r, set(out, Pdu::DeliverResp(m)).or(e))),
+        CommandId::ACTIVE_TEST => Ok((body, set(out, Pdu::ActiveTest(bodiless())))),
+        CommandId::ACTIVE_TEST_RESP => Ok((body, set(out, Pdu::ActiveTestResp(bodiless())))),
+        CommandId::EXIT => Ok((body, set(out, Pdu::Exit(bodiless())))),
+        CommandId::EXIT_RESP => Ok((body, set(out, Pdu::ExitResp(bodiless())))),
+        CommandId::QUERY => query::query(body).map(|(r, m)| (r, set(out, Pdu::Query(m)))),
         CommandId::QUERY_RESP => {
-            clean(query::query_resp(body).map(|(r, m)| (r, Pdu::QueryResp(m))))
+            query::query_resp(body).map(|(r, m)| (r, set(out, Pdu::QueryResp(m))))
         }
         _ => Ok((
             body,
-            (
+            set(
+                out,
                 Pdu::Unknown {
                     command_id,
                     body: share(Some(frame), body),
                 },
-                None,
             ),
         )),
     };
     match result {
-        Ok((_, (pdu, None))) => Ok((pdu, None)),
-        Ok((_, (pdu, Some(e)))) => {
-            let offset = offset_of(body, e.rest);
-            let tlv_error = TlvError {
-                command: command_id.name(),
-                tag: e.rest.first_chunk::<2>().map(|t| u16::from_be_bytes(*t)),
-                name: e.field,
-                offset,
-                problem: e.problem,
-            };
-            Ok((pdu, Some(tlv_error)))
-        }
+        Ok((_, None)) => Ok(None),
+        Ok((_, Some(e))) => Ok(Some(TlvError {
+            command: command_id.name(),
+            tag: e.rest.first_chunk::<2>().map(|t| u16::from_be_bytes(*t)),
+            name: e.field,
+            offset: offset_of(body, e.rest),
+            problem: e.problem,
+        })),
         Err(e) => Err(body_error(command_id, body, e)),
     }
 }

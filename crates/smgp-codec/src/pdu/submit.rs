@@ -144,7 +144,11 @@ pub(crate) fn check_tlvs(tlvs: &Tlvs, version: Version) -> Result<(), EncodeErro
 
 /// Parses a Submit body in `version`'s layout, TLV tail included (strict; content copied).
 pub fn submit(i: &[u8], version: Version) -> PResult<'_, Submit> {
-    strict(submit_in(i, version.has_fixed_fee(), None))
+    let mut m = Submit::default();
+    match submit_into(i, version.has_fixed_fee(), None, &mut m)? {
+        (rest, None) => Ok((rest, m)),
+        (_, Some(e)) => Err(nom::Err::Error(e)),
+    }
 }
 
 /// Turns a recorded TLV break into an error.
@@ -155,29 +159,46 @@ pub(crate) fn strict<'a, T>(r: PResult<'a, (T, Option<FieldError<'a>>)>) -> PRes
     }
 }
 
-/// A Submit body with or without FixedFee; a broken TLV tail is returned beside the message.
-pub(crate) fn submit_in<'a>(
+/// Reads a Submit body with or without FixedFee into `out` (every field is overwritten), so
+/// the ~250-byte message is built where the caller keeps it instead of being copied out
+/// through each result. A broken TLV tail is returned, the TLVs before it kept in `out`.
+#[inline(always)]
+pub(crate) fn submit_into<'a>(
     i: &'a [u8],
     fixed_fee: bool,
     frame: Option<&Bytes>,
-) -> PResult<'a, (Submit, Option<FieldError<'a>>)> {
+    out: &mut Submit,
+) -> PResult<'a, Option<FieldError<'a>>> {
     let (i, msg_type) = u8_field(i, "MsgType")?;
+    out.msg_type = msg_type;
     let (i, need_report) = u8_field(i, "NeedReport")?;
+    out.need_report = need_report;
     let (i, priority) = u8_field(i, "Priority")?;
+    out.priority = priority;
     let (i, service_id) = text(i, "ServiceID")?;
+    out.service_id = service_id;
     let (i, fee_type) = text(i, "FeeType")?;
+    out.fee_type = fee_type;
     let (i, fee_code) = text(i, "FeeCode")?;
-    let (i, fixed) = if fixed_fee {
+    out.fee_code = fee_code;
+    let i = if fixed_fee {
         let (i, f) = text(i, "FixedFee")?;
-        (i, Some(f))
+        out.fixed_fee = Some(f);
+        i
     } else {
-        (i, None)
+        out.fixed_fee = None;
+        i
     };
     let (i, msg_format) = u8_field(i, "MsgFormat")?;
+    out.msg_format = msg_format;
     let (i, valid_time) = text(i, "ValidTime")?;
+    out.valid_time = valid_time;
     let (i, at_time) = text(i, "AtTime")?;
+    out.at_time = at_time;
     let (i, src_term_id) = text(i, "SrcTermID")?;
+    out.src_term_id = src_term_id;
     let (i, charge_term_id) = text(i, "ChargeTermID")?;
+    out.charge_term_id = charge_term_id;
     let at_count = i;
     let (i, count) = u8_field(i, "DestTermIDCount")?;
     let declared = 21 * usize::from(count);
@@ -192,34 +213,14 @@ pub(crate) fn submit_in<'a>(
         );
     };
     // Bounded by the frame: only ids whose bytes are present are stored.
-    let dest_term_ids = ids.chunks_exact(21).map(Text::from_field).collect();
+    out.dest_term_ids = ids.chunks_exact(21).map(Text::from_field).collect();
     let (i, content) = length_prefixed(i)?;
+    out.msg_content = share(frame, content);
     let (i, reserve) = text(i, "Reserve")?;
+    out.reserve = reserve;
     let (tlvs, broken) = tlv_tail(i, frame);
-    Ok((
-        &i[i.len()..],
-        (
-            Submit {
-                msg_type,
-                need_report,
-                priority,
-                service_id,
-                fee_type,
-                fee_code,
-                fixed_fee: fixed,
-                msg_format,
-                valid_time,
-                at_time,
-                src_term_id,
-                charge_term_id,
-                dest_term_ids,
-                msg_content: share(frame, content),
-                reserve,
-                tlvs,
-            },
-            broken,
-        ),
-    ))
+    out.tlvs = tlvs;
+    Ok((&i[i.len()..], broken))
 }
 
 /// Submit_Resp: the gateway's MsgID and Status. Some gateways append TLVs (PkTotal,
