@@ -201,8 +201,14 @@ impl Pdu {
 /// layout does, with recipients and a TLV tail, the 1.3 reading is returned
 /// (`fixed_fee: None`), because some peers send 1.3 bodies with 3.0 TLVs. Contents and unknown bodies share `frame`'s buffer.
 pub fn decode(frame: Bytes, version: Version) -> Result<Packet, DecodeError> {
-    let (packet, tlv_error) = decode_packet(frame, version)?;
-    match tlv_error {
+    let header = Header::parse(&frame)?;
+    check_length(&header, frame.len())?;
+    let body = frame.get(HEADER_LEN..).unwrap_or_default();
+    let mut packet = Packet {
+        sequence_id: header.sequence_id,
+        pdu: Pdu::Exit(Bodiless::default()),
+    };
+    match decode_into(header.command_id, body, &frame, version, &mut packet.pdu)? {
         None => Ok(packet),
         Some(e) => Err(e.into()),
     }
@@ -211,16 +217,6 @@ pub fn decode(frame: Bytes, version: Version) -> Result<Packet, DecodeError> {
 /// Like [`decode`], but a broken TLV tail after a correct fixed body is returned beside the
 /// packet instead of failing it.
 pub fn decode_lenient(frame: Bytes, version: Version) -> Result<Decoded, DecodeError> {
-    let (packet, tlv_error) = decode_packet(frame, version)?;
-    Ok(Decoded { packet, tlv_error })
-}
-
-/// The packet is created first and its message decoded in place.
-#[inline(always)]
-fn decode_packet(
-    frame: Bytes,
-    version: Version,
-) -> Result<(Packet, Option<TlvError>), DecodeError> {
     let header = Header::parse(&frame)?;
     check_length(&header, frame.len())?;
     let body = frame.get(HEADER_LEN..).unwrap_or_default();
@@ -229,7 +225,7 @@ fn decode_packet(
         pdu: Pdu::Exit(Bodiless::default()),
     };
     let tlv_error = decode_into(header.command_id, body, &frame, version, &mut packet.pdu)?;
-    Ok((packet, tlv_error))
+    Ok(Decoded { packet, tlv_error })
 }
 
 /// Second step of the two-step API: decodes the body after `header` (exactly PacketLength −
