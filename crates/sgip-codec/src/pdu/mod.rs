@@ -196,18 +196,23 @@ pub fn decode(frame: Bytes) -> Result<Packet, DecodeError> {
     let header = Header::parse(&frame)?;
     check_length(&header, frame.len())?;
     let body = frame.get(HEADER_LEN..).unwrap_or_default();
-    let pdu = decode_in(header.command_id, body, &frame)?;
-    Ok(Packet {
+    // The packet is created first and its message decoded in place, so the ~250-byte
+    // Submit is not copied out through intermediate results.
+    let mut packet = Packet {
         sequence: header.sequence,
-        pdu,
-    })
+        pdu: Pdu::Unbind(Unbind::default()),
+    };
+    decode_into(header.command_id, body, &frame, &mut packet.pdu)?;
+    Ok(packet)
 }
 
 /// Second step of the two-step API: decodes the body after `header` (exactly Message
 /// Length − 20 bytes). Error offsets still count from the packet start.
 pub fn decode_body(header: &Header, body: Bytes) -> Result<Pdu, DecodeError> {
     check_length(header, body.len() + HEADER_LEN)?;
-    decode_in(header.command_id, &body, &body)
+    let mut pdu = Pdu::Unbind(Unbind::default());
+    decode_into(header.command_id, &body, &body, &mut pdu)?;
+    Ok(pdu)
 }
 
 fn check_length(header: &Header, actual: usize) -> Result<(), DecodeError> {
@@ -223,31 +228,55 @@ fn check_length(header: &Header, actual: usize) -> Result<(), DecodeError> {
     Ok(())
 }
 
-fn decode_in(command_id: CommandId, body: &[u8], frame: &Bytes) -> Result<Pdu, DecodeError> {
+/// Decodes the body into `out`.
+#[inline(always)]
+fn decode_into(
+    command_id: CommandId,
+    body: &[u8],
+    frame: &Bytes,
+    out: &mut Pdu,
+) -> Result<(), DecodeError> {
     use crate::pdu::{bind::bind, report::report, resp::resp, trace, user_rpt::user_rpt};
+    let mut set = |pdu: Pdu| *out = pdu;
     let result = match command_id {
-        CommandId::BIND => bind(body).map(|(_, m)| Pdu::Bind(m)),
-        CommandId::BIND_RESP => resp(body).map(|(_, m)| Pdu::BindResp(m)),
-        CommandId::UNBIND => Ok(Pdu::Unbind(Unbind {
-            extra: share(Some(frame), body),
-        })),
-        CommandId::UNBIND_RESP => Ok(Pdu::UnbindResp(Unbind {
-            extra: share(Some(frame), body),
-        })),
-        CommandId::SUBMIT => submit::submit_in(body, Some(frame)).map(|(_, m)| Pdu::Submit(m)),
-        CommandId::SUBMIT_RESP => resp(body).map(|(_, m)| Pdu::SubmitResp(m)),
-        CommandId::DELIVER => deliver::deliver_in(body, Some(frame)).map(|(_, m)| Pdu::Deliver(m)),
-        CommandId::DELIVER_RESP => resp(body).map(|(_, m)| Pdu::DeliverResp(m)),
-        CommandId::REPORT => report(body).map(|(_, m)| Pdu::Report(m)),
-        CommandId::REPORT_RESP => resp(body).map(|(_, m)| Pdu::ReportResp(m)),
-        CommandId::USER_RPT => user_rpt(body).map(|(_, m)| Pdu::UserRpt(m)),
-        CommandId::USER_RPT_RESP => resp(body).map(|(_, m)| Pdu::UserRptResp(m)),
-        CommandId::TRACE => trace::trace(body).map(|(_, m)| Pdu::Trace(m)),
-        CommandId::TRACE_RESP => trace::trace_resp(body).map(|(_, m)| Pdu::TraceResp(m)),
-        _ => Ok(Pdu::Unknown {
-            command_id,
-            body: share(Some(frame), body),
-        }),
+        CommandId::BIND => bind(body).map(|(_, m)| set(Pdu::Bind(m))),
+        CommandId::BIND_RESP => resp(body).map(|(_, m)| set(Pdu::BindResp(m))),
+        CommandId::UNBIND => {
+            set(Pdu::Unbind(Unbind {
+                extra: share(Some(frame), body),
+            }));
+            Ok(())
+        }
+        CommandId::UNBIND_RESP => {
+            set(Pdu::UnbindResp(Unbind {
+                extra: share(Some(frame), body),
+            }));
+            Ok(())
+        }
+        CommandId::SUBMIT => {
+            let mut m = Submit::default();
+            let r = submit::submit_into(body, Some(frame), &mut m);
+            set(Pdu::Submit(m));
+            r.map(|_| ())
+        }
+        CommandId::SUBMIT_RESP => resp(body).map(|(_, m)| set(Pdu::SubmitResp(m))),
+        CommandId::DELIVER => {
+            deliver::deliver_in(body, Some(frame)).map(|(_, m)| set(Pdu::Deliver(m)))
+        }
+        CommandId::DELIVER_RESP => resp(body).map(|(_, m)| set(Pdu::DeliverResp(m))),
+        CommandId::REPORT => report(body).map(|(_, m)| set(Pdu::Report(m))),
+        CommandId::REPORT_RESP => resp(body).map(|(_, m)| set(Pdu::ReportResp(m))),
+        CommandId::USER_RPT => user_rpt(body).map(|(_, m)| set(Pdu::UserRpt(m))),
+        CommandId::USER_RPT_RESP => resp(body).map(|(_, m)| set(Pdu::UserRptResp(m))),
+        CommandId::TRACE => trace::trace(body).map(|(_, m)| set(Pdu::Trace(m))),
+        CommandId::TRACE_RESP => trace::trace_resp(body).map(|(_, m)| set(Pdu::TraceResp(m))),
+        _ => {
+            set(Pdu::Unknown {
+                command_id,
+                body: share(Some(frame), body),
+            });
+            Ok(())
+        }
     };
     result.map_err(|e| body_error(command_id, body, e))
 }

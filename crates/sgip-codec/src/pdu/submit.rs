@@ -158,12 +158,22 @@ impl Submit {
 
 /// Parses a Submit body; the content is copied (see [`crate::decode`] for zero-copy).
 pub fn submit(i: &[u8]) -> PResult<'_, Submit> {
-    submit_in(i, None)
+    let mut m = Submit::default();
+    let (rest, ()) = submit_into(i, None, &mut m)?;
+    Ok((rest, m))
 }
 
-pub(crate) fn submit_in<'a>(i: &'a [u8], frame: Option<&Bytes>) -> PResult<'a, Submit> {
+/// Reads a Submit body into `out`, every field overwritten.
+#[inline(always)]
+pub(crate) fn submit_into<'a>(
+    i: &'a [u8],
+    frame: Option<&Bytes>,
+    out: &mut Submit,
+) -> PResult<'a, ()> {
     let (i, sp_number) = text(i, "SPNumber")?;
+    out.sp_number = sp_number;
     let (i, charge_number) = text(i, "ChargeNumber")?;
+    out.charge_number = charge_number;
     let at_count = i;
     let (i, count) = u8_field(i, "UserCount")?;
     let declared = 21 * usize::from(count);
@@ -178,48 +188,40 @@ pub(crate) fn submit_in<'a>(i: &'a [u8], frame: Option<&Bytes>) -> PResult<'a, S
         );
     };
     // Bounded by the frame: only numbers whose bytes are present are stored.
-    let user_numbers = numbers.chunks_exact(21).map(Text::from_field).collect();
+    out.user_numbers = numbers.chunks_exact(21).map(Text::from_field).collect();
     let (i, corp_id) = text(i, "CorpId")?;
+    out.corp_id = corp_id;
     let (i, service_type) = text(i, "ServiceType")?;
+    out.service_type = service_type;
     let (i, fee_type) = u8_field(i, "FeeType")?;
+    out.fee_type = fee_type;
     let (i, fee_value) = text(i, "FeeValue")?;
+    out.fee_value = fee_value;
     let (i, given_value) = text(i, "GivenValue")?;
+    out.given_value = given_value;
     let (i, agent_flag) = u8_field(i, "AgentFlag")?;
+    out.agent_flag = agent_flag;
     let (i, morelateto_mt_flag) = u8_field(i, "MorelatetoMTFlag")?;
+    out.morelateto_mt_flag = morelateto_mt_flag;
     let (i, priority) = u8_field(i, "Priority")?;
+    out.priority = priority;
     let (i, expire_time) = text(i, "ExpireTime")?;
+    out.expire_time = expire_time;
     let (i, schedule_time) = text(i, "ScheduleTime")?;
+    out.schedule_time = schedule_time;
     let (i, report_flag) = u8_field(i, "ReportFlag")?;
+    out.report_flag = report_flag;
     let (i, tp_pid) = u8_field(i, "TP_pid")?;
+    out.tp_pid = tp_pid;
     let (i, tp_udhi) = u8_field(i, "TP_udhi")?;
+    out.tp_udhi = tp_udhi;
     let (i, message_coding) = u8_field(i, "MessageCoding")?;
+    out.message_coding = message_coding;
     let (i, message_type) = u8_field(i, "MessageType")?;
+    out.message_type = message_type;
     let (i, content) = length_prefixed(i, "MessageLength", "MessageContent")?;
+    out.message_content = share(frame, content);
     let (i, reserve) = text(i, "Reserve")?;
-    let (i, ()) = end(i)?;
-    Ok((
-        i,
-        Submit {
-            sp_number,
-            charge_number,
-            user_numbers,
-            corp_id,
-            service_type,
-            fee_type,
-            fee_value,
-            given_value,
-            agent_flag,
-            morelateto_mt_flag,
-            priority,
-            expire_time,
-            schedule_time,
-            report_flag,
-            tp_pid,
-            tp_udhi,
-            message_coding,
-            message_type,
-            message_content: share(frame, content),
-            reserve,
-        },
-    ))
+    out.reserve = reserve;
+    end(i)
 }
