@@ -56,17 +56,11 @@ impl<const N: usize> Text<N> {
     #[inline(always)]
     pub(crate) fn from_array(field: &[u8; N]) -> Self {
         let len = first_nul(field).unwrap_or(N);
-        // Keep the padding zero, so that `put` can write the whole array at once. A fixed-
-        // length loop, which compiles to a few vector operations rather than a memset call.
-        let mut bytes = *field;
-        for (k, b) in bytes.iter_mut().enumerate() {
-            if k >= len {
-                *b = 0;
-            }
-        }
+        // The bytes after the value stay as received; they are never observed (equality,
+        // hashing and `put` use only the first `len`), which keeps decoding to one copy.
         // Every field is at most 21 bytes wide, so the length fits a u8.
         Text {
-            bytes,
+            bytes: *field,
             len: len as u8,
         }
     }
@@ -105,10 +99,18 @@ impl<const N: usize> Text<N> {
         )
     }
 
-    /// Writes the value NUL-padded to `N` bytes: the array itself, whose padding is zero.
+    /// Writes the value NUL-padded to `N` bytes, as one fixed-size slice: the padding is
+    /// zeroed on a copy by a fixed-length loop (a few vector operations, no memset call).
     #[inline(always)]
     pub(crate) fn put(&self, dst: &mut BytesMut) {
-        dst.put_slice(&self.bytes);
+        let len = usize::from(self.len);
+        let mut out = self.bytes;
+        for (k, b) in out.iter_mut().enumerate() {
+            if k >= len {
+                *b = 0;
+            }
+        }
+        dst.put_slice(&out);
     }
 }
 
