@@ -275,27 +275,25 @@ fn decode_into(
         }
         CommandId::SUBMIT => {
             let mut m = Submit::default();
-            let first = submit::submit_into(body, version.has_fixed_fee(), Some(frame), &mut m);
-            let result = match first {
-                Ok((_, None)) => first,
-                // A 1.3-layout body with 3.0 TLVs (quirk 5) read as 2.0/3.0 misreads every
-                // field after FeeCode; take the 1.3 reading when it decodes cleanly and looks
-                // like that quirk: recipients and a TLV tail. (A merely truncated 3.0 body can
-                // also read cleanly as 1.3, but then without recipients or TLVs.)
-                _ if version.has_fixed_fee() => {
-                    let mut retry = Submit::default();
-                    match submit::submit_into(body, false, Some(frame), &mut retry) {
-                        Ok((r, None))
-                            if !retry.dest_term_ids.is_empty() && !retry.tlvs.is_empty() =>
-                        {
-                            m = retry;
-                            Ok((r, None))
-                        }
-                        _ => first,
-                    }
-                }
-                _ => first,
-            };
+            let fixed_fee = version.has_fixed_fee();
+            let mut result = submit::submit_into(body, fixed_fee, Some(frame), &mut m);
+            // A 1.3-layout body with 3.0 TLVs (quirk 5) read as 2.0/3.0 misreads every field
+            // after FeeCode; take the 1.3 reading when it decodes cleanly and looks like that
+            // quirk: recipients and a TLV tail. (A merely truncated 3.0 body can also read
+            // cleanly as 1.3, but then without recipients or TLVs.) Both readings are made
+            // in the same slot, so the clean path copies nothing; when the 1.3 reading does
+            // not qualify, the first reading is made again for its error.
+            if fixed_fee && !matches!(result, Ok((_, None))) {
+                let retry = submit::submit_into(body, false, Some(frame), &mut m);
+                let qualifies = matches!(retry, Ok((_, None)))
+                    && !m.dest_term_ids.is_empty()
+                    && !m.tlvs.is_empty();
+                result = if qualifies {
+                    retry
+                } else {
+                    submit::submit_into(body, true, Some(frame), &mut m)
+                };
+            }
             *out = Pdu::Submit(m);
             result
         }
