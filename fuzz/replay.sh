@@ -6,7 +6,7 @@
 # A campaign with sanitizers uses cargo-fuzz instead, see the README.
 set -euo pipefail
 cd "$(dirname "$0")"
-targets=(frame_decode status_report reassembler text_decode packet_roundtrip client_session)
+targets=(frame_decode status_report reassembler text_decode packet_roundtrip client_session sgip_decode smgp_decode)
 # Our own target dir unless the caller chose one.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --manifest-path Cargo.toml --bins

@@ -1,0 +1,184 @@
+//! Framing: packet boundaries in a byte stream, RequestIDs and the 12-byte header.
+
+use std::fmt;
+
+use crate::error::{DecodeError, DecodeProblem, FrameError};
+
+/// Header size: PacketLength, RequestID, SequenceID.
+pub const HEADER_LEN: usize = 12;
+
+/// Default upper bound for PacketLength. 3.0.3 states none; the largest Submit (100
+/// recipients, 255 content bytes) is 2,515 bytes before TLVs, so 4 KiB leaves room for a
+/// generous TLV tail.
+pub const DEFAULT_MAX_FRAME_LEN: u32 = 4096;
+
+/// RequestID; responses are the request id with bit 31 set.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CommandId(pub u32);
+
+macro_rules! commands {
+    ($($name:ident = $value:literal, $text:literal;)*) => {
+        impl CommandId {
+            $(
+                #[doc = concat!("SMGP ", $text, ".")]
+                pub const $name: Self = CommandId($value);
+            )*
+
+            /// Short command name ("SUBMIT", "ACTIVE_TEST_RESP", …) or "UNKNOWN".
+            pub const fn name(self) -> &'static str {
+                match self.0 {
+                    $($value => $text,)*
+                    _ => "UNKNOWN",
+                }
+            }
+        }
+    };
+}
+
+commands! {
+    LOGIN = 0x0000_0001, "LOGIN";
+    LOGIN_RESP = 0x8000_0001, "LOGIN_RESP";
+    SUBMIT = 0x0000_0002, "SUBMIT";
+    SUBMIT_RESP = 0x8000_0002, "SUBMIT_RESP";
+    DELIVER = 0x0000_0003, "DELIVER";
+    DELIVER_RESP = 0x8000_0003, "DELIVER_RESP";
+    ACTIVE_TEST = 0x0000_0004, "ACTIVE_TEST";
+    ACTIVE_TEST_RESP = 0x8000_0004, "ACTIVE_TEST_RESP";
+    EXIT = 0x0000_0006, "EXIT";
+    EXIT_RESP = 0x8000_0006, "EXIT_RESP";
+    QUERY = 0x0000_0007, "QUERY";
+    QUERY_RESP = 0x8000_0007, "QUERY_RESP";
+}
+
+impl CommandId {
+    /// True for response ids (bit 31 set).
+    pub const fn is_response(self) -> bool {
+        self.0 & 0x8000_0000 != 0
+    }
+
+    /// True when this crate has a typed PDU for the id.
+    pub const fn is_known(self) -> bool {
+        !matches!(self.name().as_bytes(), b"UNKNOWN")
+    }
+}
+
+impl fmt::Debug for CommandId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}(0x{:08x})", self.name(), self.0)
+    }
+}
+
+impl fmt::Display for CommandId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SMGP_{} (0x{:08x})", self.name(), self.0)
+    }
+}
+
+/// The 12-byte header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// PacketLength: the whole packet including the header and TLVs.
+    pub length: u32,
+    /// RequestID.
+    pub command_id: CommandId,
+    /// SequenceID: a response echoes its request's.
+    pub sequence_id: u32,
+}
+
+impl Header {
+    /// Reads the header from the first 12 bytes of `buf`. Does not check the length against
+    /// a maximum; [`split_frame`] does that.
+    pub fn parse(buf: &[u8]) -> Result<Header, DecodeError> {
+        let Some(h) = buf.first_chunk::<HEADER_LEN>() else {
+            return Err(DecodeError {
+                command: "HEADER",
+                field: "PacketLength",
+                offset: 0,
+                problem: DecodeProblem::Truncated {
+                    needed: HEADER_LEN,
+                    remaining: buf.len(),
+                },
+            });
+        };
+        let word = |at: usize| u32::from_be_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+        Ok(Header {
+            length: word(0),
+            command_id: CommandId(word(4)),
+            sequence_id: word(8),
+        })
+    }
+}
+
+/// Result of looking for one packet at the start of a buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameStatus {
+    /// Not enough bytes yet; read more and call again.
+    NeedMore,
+    /// The first `n` bytes are one complete packet.
+    Complete(usize),
+}
+
+/// Looks for one complete packet at the start of `buf`.
+///
+/// Checks PacketLength as soon as its 4 bytes are present: below 12 or above `max_len` is a
+/// [`FrameError`] (close the connection). Never allocates.
+pub fn split_frame(buf: &[u8], max_len: u32) -> Result<FrameStatus, FrameError> {
+    let Some(len_bytes) = buf.first_chunk::<4>() else {
+        return Ok(FrameStatus::NeedMore);
+    };
+    let length = u32::from_be_bytes(*len_bytes);
+    if (length as usize) < HEADER_LEN {
+        return Err(FrameError::TooShort { length });
+    }
+    if length > max_len {
+        return Err(FrameError::TooLong { length, max_len });
+    }
+    let n = length as usize;
+    Ok(if buf.len() < n {
+        FrameStatus::NeedMore
+    } else {
+        FrameStatus::Complete(n)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn need_more_until_the_whole_packet_arrived() {
+        let exit = [0, 0, 0, 12, 0, 0, 0, 6, 0, 0, 4, 0xd2];
+        for cut in 0..12 {
+            assert_eq!(split_frame(&exit[..cut], 4096), Ok(FrameStatus::NeedMore));
+        }
+        assert_eq!(split_frame(&exit, 4096), Ok(FrameStatus::Complete(12)));
+    }
+
+    #[test]
+    fn impossible_lengths_are_rejected_before_the_body_arrives() {
+        assert_eq!(
+            split_frame(&[0, 0, 0, 11], 4096),
+            Err(FrameError::TooShort { length: 11 })
+        );
+        assert_eq!(
+            split_frame(&[0xff, 0xff, 0xff, 0xff], 4096)
+                .unwrap_err()
+                .to_string(),
+            "PacketLength 4294967295 exceeds the maximum frame length 4096"
+        );
+    }
+
+    #[test]
+    fn header_and_names() {
+        let h = Header::parse(&[0, 0, 0, 0x0d, 0x80, 0, 0, 4, 0, 0, 0, 0x17]).unwrap();
+        assert_eq!(h.length, 13);
+        assert_eq!(h.command_id, CommandId::ACTIVE_TEST_RESP);
+        assert_eq!(h.sequence_id, 0x17);
+        assert!(Header::parse(&[0; 11]).is_err());
+        assert!(!CommandId(5).is_known()); // Forward: SMGW ⇄ SMGW only
+        assert_eq!(
+            CommandId::QUERY_RESP.to_string(),
+            "SMGP_QUERY_RESP (0x80000007)"
+        );
+    }
+}
