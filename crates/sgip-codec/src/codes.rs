@@ -6,6 +6,7 @@ use std::fmt;
 /// Who a delivery outcome is attributed to, independent of the protocol (the same five
 /// classes as the records crate's `CauseClass`; codecs do not depend on it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CauseClass {
     /// Delivered, or the request was accepted.
     Delivered,
@@ -131,6 +132,7 @@ impl fmt::Display for ResultCode {
 
 /// Report State (§3.6): 0 delivered, 1 waiting (not final), 2 failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReportState {
     /// 0: delivered to the handset.
     Delivered,

@@ -5,6 +5,7 @@
 ///
 /// The stream cannot be resynchronised after this; close the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FrameError {
     /// Message Length is below the 20-byte header size.
     #[error("Message Length {length} is shorter than the 20-byte header")]
@@ -24,6 +25,7 @@ pub enum FrameError {
 
 /// What was wrong with a field sent by the peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeProblem {
     /// The field runs past the end of the packet.
     #[error("needs {needed} bytes but only {remaining} remain")]
@@ -82,6 +84,7 @@ pub struct DecodeError {
 
 /// A value cannot be stored in a fixed-length text field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TextError {
     /// The value is longer than the field.
     #[error("value is {len} bytes, field holds {max}")]
@@ -101,6 +104,7 @@ pub enum TextError {
 
 /// The caller asked to encode something the wire format cannot carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EncodeError {
     /// UserCount must be 1 to 100.
     #[error("UserCount: {count} recipients given, must be 1 to 100")]

@@ -43,6 +43,7 @@ pub fn server_authenticator(status: u32, client: &[u8; 16], secret: &[u8]) -> [u
 
 /// Which form of the client authenticator matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AuthForm {
     /// The spec form (bare ClientID).
     Spec,

@@ -8,6 +8,7 @@ use crate::text::Text;
 /// Who a delivery outcome is attributed to, independent of the protocol (the same five
 /// classes as the records crate's `CauseClass`; codecs do not depend on it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CauseClass {
     /// Delivered, or the request was accepted.
     Delivered,
@@ -141,6 +142,7 @@ impl fmt::Display for Status {
 
 /// The Stat of a status report, as its standard value or the raw text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StatKind {
     /// DELIVRD.
     Delivered,

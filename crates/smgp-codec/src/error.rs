@@ -7,6 +7,7 @@ use crate::Version;
 ///
 /// The stream cannot be resynchronised after this; close the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FrameError {
     /// PacketLength is below the 12-byte header size.
     #[error("PacketLength {length} is shorter than the 12-byte header")]
@@ -26,6 +27,7 @@ pub enum FrameError {
 
 /// What was wrong with a field sent by the peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeProblem {
     /// The field runs past the end of the packet.
     #[error("needs {needed} bytes but only {remaining} remain")]
@@ -106,6 +108,7 @@ impl From<TlvError> for DecodeError {
 
 /// A value cannot be stored in a fixed-length octet field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TextError {
     /// The value is longer than the field.
     #[error("value is {len} bytes, field holds {max}")]
@@ -125,6 +128,7 @@ pub enum TextError {
 
 /// The caller asked to encode something the wire format cannot carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EncodeError {
     /// DestTermIDCount must be 1 to 100.
     #[error("DestTermIDCount: {count} recipients given, must be 1 to 100")]

@@ -37,6 +37,7 @@ pub struct StatusReport {
 
 /// A status report content that cannot be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReportError {
     /// The content does not start with `id:` and 10 id bytes.
     #[error("status report is {len} bytes and does not start with \"id:\" and a 10-byte id")]

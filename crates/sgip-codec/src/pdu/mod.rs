@@ -27,6 +27,7 @@ pub use user_rpt::UserRpt;
 
 /// Any SP-side SGIP message, plus unknown commands kept raw.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Pdu {
     /// Bind.
     Bind(Bind),

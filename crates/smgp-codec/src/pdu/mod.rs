@@ -22,6 +22,7 @@ pub use submit::{Submit, SubmitResp};
 
 /// Any SP-side SMGP message, plus unknown commands kept raw.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Pdu {
     /// Login.
     Login(Login),
