@@ -21,6 +21,6 @@ pub mod client;
 
 pub use client::{
     Client, ClientConfig, ClientEvent, ClientEvents, DeliverAck, LifecycleEvent, LifecycleKind,
-    LoginError, QueryError, SubmitError, SubmitOutcome, SubmitRequest, TextOptions,
+    LinkLoss, LoginError, QueryError, SubmitError, SubmitOutcome, SubmitRequest, TextOptions,
 };
 pub use proto::{Backoff, ResendReason};

@@ -20,7 +20,7 @@ use tokio::time::Instant;
 use super::ack::{AckMsg, AckTarget, DeliverAck};
 use super::dedupe::{DeliverKey, Seen};
 use super::error::{LoginError, SubmitError};
-use super::events::{ClientEvent, LifecycleEvent, LifecycleKind};
+use super::events::{ClientEvent, LifecycleEvent, LifecycleKind, LinkLoss};
 use super::request::SubmitOutcome;
 use super::{lock, ControlReply, Shared};
 use crate::io::FrameReader;
@@ -83,7 +83,7 @@ struct Meta {
 
 /// What woke the drive loop.
 enum Woke {
-    Read(Result<(), String>),
+    Read(Result<(), LinkLoss>),
     Cmd(Option<Cmd>),
     Ack(Option<AckMsg>),
     Timer,
@@ -92,7 +92,7 @@ enum Woke {
 
 /// Why the drive loop ended.
 enum LinkEnd {
-    Lost(String),
+    Lost(LinkLoss),
     Closed,
 }
 
@@ -164,7 +164,7 @@ impl Driver {
                     self.shared.up[self.idx].store(false, Ordering::Release);
                     let reason = match &end {
                         LinkEnd::Lost(r) => r.clone(),
-                        LinkEnd::Closed => "closed".to_owned(),
+                        LinkEnd::Closed => LinkLoss::Closed,
                     };
                     self.emit(ClientEvent::LinkDown {
                         connection: self.idx,
@@ -395,7 +395,10 @@ impl Driver {
             yielded = false;
             if !wbuf.is_empty() {
                 if let Err(e) = wr.write_all(&wbuf).await {
-                    break LinkEnd::Lost(format!("write failed: {e}"));
+                    break LinkEnd::Lost(LinkLoss::Write {
+                        kind: e.kind(),
+                        message: e.to_string(),
+                    });
                 }
                 wbuf.clear();
             }
@@ -403,7 +406,7 @@ impl Driver {
                 break if closing {
                     LinkEnd::Closed
                 } else {
-                    LinkEnd::Lost("session ended".into())
+                    LinkEnd::Lost(LinkLoss::SessionEnded)
                 };
             }
             let rate_wait = bucket.next_available(now);
@@ -421,7 +424,7 @@ impl Driver {
             }
             let woke = tokio::select! {
                 biased;
-                r = reader.fill(&mut rd) => Woke::Read(r.map_err(|e| e.to_string())),
+                r = reader.fill(&mut rd) => Woke::Read(r.map_err(LinkLoss::from)),
                 ack = self.ack_rx.recv() => Woke::Ack(ack),
                 cmd = self.cmd_rx.recv(), if can_take && !closing => Woke::Cmd(cmd),
                 _ = &mut sleep => Woke::Timer,
@@ -485,7 +488,7 @@ impl Driver {
         session: &mut ClientSession,
         version: cmpp_codec::Version,
         now: Instant,
-    ) -> Result<(), String> {
+    ) -> Result<(), LinkLoss> {
         loop {
             match reader.next_frame() {
                 Ok(Some(frame)) => match decode(frame, version) {
@@ -495,7 +498,7 @@ impl Driver {
                     }
                 },
                 Ok(None) => return Ok(()),
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.into()),
             }
         }
     }

@@ -30,7 +30,7 @@ use tokio::time::Instant;
 pub use ack::DeliverAck;
 pub use config::{ClientConfig, ClientConfigBuilder};
 pub use error::{LoginError, QueryError, SubmitError};
-pub use events::{ClientEvent, LifecycleEvent, LifecycleKind};
+pub use events::{ClientEvent, LifecycleEvent, LifecycleKind, LinkLoss};
 pub use request::{SubmitOutcome, SubmitRequest, TextOptions};
 
 use ack::{AckSenders, AckTarget};
