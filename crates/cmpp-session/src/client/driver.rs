@@ -146,7 +146,7 @@ impl Driver {
                 break;
             }
             let login = tokio::select! {
-                r = super::login::login(&cfg) => r,
+                r = super::login::login(&cfg, &self.shared.login_clock) => r,
                 _ = wait_close(&mut self.close_rx) => Err(LoginError::Closed),
             };
             match login {

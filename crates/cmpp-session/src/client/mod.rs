@@ -62,6 +62,8 @@ pub(crate) struct Shared {
     /// SUBMIT_RESPs whose Msg_Id the gateway had already given to another request.
     repeated_msg_ids: AtomicU64,
     ack_tx: AckSenders,
+    /// The last CONNECT timestamp of this client's pool (see [`login::LoginClock`]).
+    pub(crate) login_clock: login::LoginClock,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -113,6 +115,7 @@ impl Client {
             stalls: AtomicU64::new(0),
             unsubscribed_delivers: AtomicU64::new(0),
             repeated_msg_ids: AtomicU64::new(0),
+            login_clock: login::LoginClock::default(),
             ack_tx,
             events_tx,
             config,

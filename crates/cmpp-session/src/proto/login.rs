@@ -18,9 +18,10 @@ pub struct LoginPolicy {
     pub timestamp_window: Duration,
     /// Refuse an AuthenticatorSource already used within the timestamp window.
     pub replay_cache: bool,
-    /// An AuthenticatorSource may be used again this soon after its first use: links of
-    /// one SP (a pool, a reconnect, two processes) that log in within the same second
-    /// carry byte-identical CONNECTs. A replay must then come within this grace.
+    /// An AuthenticatorSource may be used again this soon after its first use: two logins
+    /// of one SP within the same second carry byte-identical CONNECTs. This crate's client
+    /// stamps each login distinctly; the grace is for separate processes of one SP. A
+    /// replay must come within it to get in (zero refuses every repeat).
     pub replay_grace: Duration,
     /// Failures from one address or SP id allowed before throttling starts.
     pub free_failures: u32,
