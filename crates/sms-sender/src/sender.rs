@@ -180,6 +180,49 @@ impl State {
 /// The send path: checks each message against the policy, splits it, submits it through the
 /// CMPP client and journals every lifecycle event; a message is reported accepted only once
 /// its submit event is durable.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use cmpp_session::{Account, Client, ClientConfig, InMemoryAccounts, ServerConfig};
+/// use cmpp_sim::{Running, SimProfile};
+/// use sms_journal::{Journal, JournalOptions, JournalWriter};
+/// use sms_policy::Policy;
+/// use sms_records::Category;
+/// use sms_sender::{OutgoingSms, RecordStatus, Sender};
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// // A gateway simulator stands in for China Mobile's ISMG.
+/// let accounts = InMemoryAccounts::new();
+/// accounts.insert(Account::new("900001", b"secret".to_vec()));
+/// let gateway = Running::bind("127.0.0.1:0".parse()?, ServerConfig::default(),
+///                             Arc::new(accounts), &SimProfile::default()).await?;
+/// let client = Client::connect(
+///     ClientConfig::builder(gateway.local_addr(), "900001", b"secret".to_vec()).build(),
+/// ).await?;
+///
+/// let dir = tempfile::tempdir()?;
+/// let journal = JournalWriter::spawn(Journal::open(dir.path(), JournalOptions::default())?, 1024)?;
+/// let sender = Sender::builder(client).policy(Policy::new()).journal(journal).build()?;
+///
+/// let report = sender.send(OutgoingSms {
+///     src: "121231100".into(),
+///     // The second number is another carrier's: the policy refuses it, and the refusal
+///     // is journaled like every other outcome.
+///     dests: vec!["13800138000".into(), "13300000000".into()],
+///     text: "您的验证码是123456".into(),
+///     category: Category::Verification,
+///     group_send: false,
+/// }).await?;
+/// assert!(matches!(report.records[0].status, RecordStatus::Accepted { .. }));
+/// assert!(matches!(report.records[1].status, RecordStatus::Refused { .. }));
+///
+/// sender.close(Duration::from_secs(5)).await?;
+/// gateway.shutdown().await;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Sender {
     client: Client,
     clock: Arc<dyn Clock>,

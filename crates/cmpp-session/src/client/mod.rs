@@ -74,6 +74,58 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 ///
 /// Dropping every clone of the client drains and closes the links; prefer
 /// [`close`](Client::close) for a bounded graceful shutdown.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use cmpp_codec::{MsgFmt, MsgId, Submit};
+/// use cmpp_session::{
+///     Account, Client, ClientConfig, ConnectionInfo, GatewayHandler, InMemoryAccounts, Server,
+///     ServerConfig, SubmitDecision, SubmitRequest,
+/// };
+///
+/// /// A gateway that accepts every SUBMIT.
+/// struct AcceptAll;
+///
+/// impl GatewayHandler for AcceptAll {
+///     fn on_submit(&self, _: &ConnectionInfo, seq: u32, _: &Submit) -> SubmitDecision {
+///         let msg_id = MsgId::from_parts(12, 4, 9, 0, 0, 1, seq as u16).expect("valid parts");
+///         SubmitDecision::Respond { msg_id, result: 0 }
+///     }
+/// }
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// let accounts = InMemoryAccounts::new();
+/// accounts.insert(Account::new("900001", b"secret".to_vec()));
+/// let server = Server::bind(
+///     "127.0.0.1:0".parse()?,
+///     ServerConfig::default(),
+///     Arc::new(accounts),
+///     Arc::new(AcceptAll),
+/// )
+/// .await?;
+///
+/// let config = ClientConfig::builder(server.local_addr(), "900001", b"secret".to_vec())
+///     .window(16) // W: unanswered SUBMITs at most
+///     .build();
+/// let client = Client::connect(config).await?;
+///
+/// // Status reports and MO messages come on the event stream, each with an ack handle:
+/// // store the event, then `ack.accept()`; only then is its DELIVER answered.
+/// let _events = client.events().expect("the first subscriber");
+///
+/// let request = SubmitRequest::message("m-1", &["13800138000"], "您好", MsgFmt::Ucs2)?
+///     .registered_delivery(1);
+/// let outcome = client.submit(request).await?;
+/// assert!(outcome.result.is_ok());
+/// println!("accepted as {}", outcome.msg_id.to_digits());
+///
+/// client.close(Duration::from_secs(1)).await;
+/// server.shutdown().await;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Client {
     inner: Arc<Inner>,
 }

@@ -367,6 +367,50 @@ impl Shared {
 }
 
 /// A running gateway.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use cmpp_codec::{MsgFmt, MsgId, Submit};
+/// use cmpp_session::{
+///     Account, Client, ClientConfig, ConnectionInfo, GatewayHandler, InMemoryAccounts, Server,
+///     ServerConfig, SubmitDecision, SubmitRequest,
+/// };
+///
+/// /// A gateway that accepts every SUBMIT.
+/// struct AcceptAll;
+///
+/// impl GatewayHandler for AcceptAll {
+///     fn on_submit(&self, _: &ConnectionInfo, seq: u32, _: &Submit) -> SubmitDecision {
+///         let msg_id = MsgId::from_parts(12, 4, 9, 0, 0, 1, seq as u16).expect("valid parts");
+///         SubmitDecision::Respond { msg_id, result: 0 }
+///     }
+/// }
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// let accounts = InMemoryAccounts::new();
+/// accounts.insert(Account::new("900001", b"secret".to_vec()));
+/// let server = Server::bind(
+///     "127.0.0.1:0".parse()?,
+///     ServerConfig::default(),
+///     Arc::new(accounts),
+///     Arc::new(AcceptAll),
+/// )
+/// .await?;
+///
+/// // Any CMPP SP client can log in; here, this crate's own.
+/// let config = ClientConfig::builder(server.local_addr(), "900001", b"secret".to_vec()).build();
+/// let client = Client::connect(config).await?;
+/// let request = SubmitRequest::message("m-1", &["13800138000"], "hello", MsgFmt::Ascii)?;
+/// assert!(client.submit(request).await?.result.is_ok());
+/// assert_eq!(server.handle().stats().submits, 1);
+///
+/// client.close(Duration::from_secs(1)).await;
+/// server.shutdown().await; // TERMINATE to every link, bounded by the drain deadline
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Server {
     shared: Arc<Shared>,
     local_addr: SocketAddr,
