@@ -82,8 +82,8 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
                 let i = usize::from(dest_index.unwrap_or(0));
                 let id = entry.meta.record_ids.get(i).cloned();
                 if let Some(ms) = entry.submitted_ms {
-                    let lat = (received_at.timestamp_millis() - ms).max(0) as u64;
-                    lock(&counters.report_latency).add(lat);
+                    let lat = received_at.timestamp_millis() - ms;
+                    lock(&counters.report_latency).add(chrono::TimeDelta::milliseconds(lat));
                 }
                 entry.reports_left = entry.reports_left.saturating_sub(1);
                 if entry.reports_left == 0 {

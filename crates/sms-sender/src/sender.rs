@@ -632,8 +632,7 @@ impl Sender {
                 *lock(&counters.results)
                     .entry(o.result.to_u32())
                     .or_default() += n;
-                let ms = (o.responded_at - o.written_at).num_milliseconds().max(0) as u64;
-                lock(&counters.response_latency).add(ms);
+                lock(&counters.response_latency).add(o.responded_at - o.written_at);
                 if o.result.is_ok() {
                     Counters::bump(&counters.accepted, n);
                     (0..k)

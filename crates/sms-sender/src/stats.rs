@@ -6,78 +6,9 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-/// Latencies in milliseconds, in 1 ms buckets up to two minutes plus an overflow bucket:
-/// constant memory whatever the traffic.
-#[derive(Debug)]
-pub(crate) struct Latencies {
-    buckets: Vec<u64>,
-    max_ms: u64,
-    count: u64,
-}
-
-const BUCKETS: usize = 120_000;
-
-impl Latencies {
-    pub(crate) fn new() -> Self {
-        Latencies {
-            buckets: vec![0; BUCKETS + 1],
-            max_ms: 0,
-            count: 0,
-        }
-    }
-
-    pub(crate) fn add(&mut self, ms: u64) {
-        let i = (ms as usize).min(BUCKETS);
-        self.buckets[i] += 1;
-        self.max_ms = self.max_ms.max(ms);
-        self.count += 1;
-    }
-
-    fn quantile(&self, q: f64) -> Option<u64> {
-        if self.count == 0 {
-            return None;
-        }
-        // Rank of the q-quantile, 1-based; the summary is for people, not for the SLA.
-        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
-        let mut seen = 0;
-        for (ms, n) in self.buckets.iter().enumerate() {
-            seen += n;
-            if seen >= rank {
-                return Some(if ms == BUCKETS {
-                    self.max_ms
-                } else {
-                    ms as u64
-                });
-            }
-        }
-        Some(self.max_ms)
-    }
-
-    fn summary(&self) -> LatencySummary {
-        LatencySummary {
-            count: self.count,
-            p50_ms: self.quantile(0.50),
-            p90_ms: self.quantile(0.90),
-            p99_ms: self.quantile(0.99),
-            max_ms: (self.count > 0).then_some(self.max_ms),
-        }
-    }
-}
-
-/// Quantiles of one latency, in milliseconds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LatencySummary {
-    /// Samples.
-    pub count: u64,
-    /// Median.
-    pub p50_ms: Option<u64>,
-    /// 90th percentile.
-    pub p90_ms: Option<u64>,
-    /// 99th percentile.
-    pub p99_ms: Option<u64>,
-    /// Largest.
-    pub max_ms: Option<u64>,
-}
+use sms_sla::LatencyHistogram;
+/// Percentiles of one latency: the SLA engine's summary, one definition for the workspace.
+pub use sms_sla::LatencySummary;
 
 #[derive(Debug)]
 pub(crate) struct Counters {
@@ -94,8 +25,8 @@ pub(crate) struct Counters {
     pub(crate) journal_errors: AtomicU64,
     pub(crate) results: Mutex<BTreeMap<u32, u64>>,
     pub(crate) stats: Mutex<BTreeMap<String, u64>>,
-    pub(crate) response_latency: Mutex<Latencies>,
-    pub(crate) report_latency: Mutex<Latencies>,
+    pub(crate) response_latency: Mutex<LatencyHistogram>,
+    pub(crate) report_latency: Mutex<LatencyHistogram>,
 }
 
 impl Counters {
@@ -114,8 +45,8 @@ impl Counters {
             journal_errors: AtomicU64::new(0),
             results: Mutex::new(BTreeMap::new()),
             stats: Mutex::new(BTreeMap::new()),
-            response_latency: Mutex::new(Latencies::new()),
-            report_latency: Mutex::new(Latencies::new()),
+            response_latency: Mutex::new(LatencyHistogram::default()),
+            report_latency: Mutex::new(LatencyHistogram::default()),
         }
     }
 
@@ -178,24 +109,4 @@ pub struct SenderStats {
     pub response_latency: LatencySummary,
     /// Submit written → status report.
     pub report_latency: LatencySummary,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quantiles_come_from_the_buckets() {
-        let mut l = Latencies::new();
-        for ms in 1..=100 {
-            l.add(ms);
-        }
-        l.add(500_000);
-        let s = l.summary();
-        assert_eq!(s.count, 101);
-        assert_eq!(s.p50_ms, Some(51));
-        assert_eq!(s.p99_ms, Some(100));
-        assert_eq!(s.max_ms, Some(500_000));
-        assert_eq!(Latencies::new().summary().p50_ms, None);
-    }
 }
