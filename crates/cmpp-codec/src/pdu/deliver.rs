@@ -4,11 +4,11 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::codes::DeliverResult;
 use crate::error::EncodeError;
-use crate::fields::{check_status, put_status, OctetString};
+use crate::fields::OctetString;
 use crate::msg_id::MsgId;
-use crate::parse::{be_u8, counted, msg_id, octets, status, trailing, IResult};
+use crate::parse::{be_u8, counted, msg_id, octets, trailing, IResult};
+use crate::pdu::id_result;
 use crate::pdu::report::StatusReport;
-use crate::pdu::submit::response_status_width;
 use crate::{MsgFmt, Version};
 use nom::Parser;
 
@@ -225,10 +225,8 @@ pub struct DeliverResp {
 }
 
 impl DeliverResp {
-    /// Result width from the body length (9 → u8, 12 → u32), not from the session version.
     pub(crate) fn parse(i: &[u8]) -> IResult<'_, Self> {
-        let width = response_status_width(i, "Result")?;
-        (msg_id("Msg_Id"), status("Result", width))
+        id_result::parse
             .map(|(msg_id, result)| DeliverResp {
                 msg_id,
                 result: DeliverResult::from_u32(result),
@@ -237,11 +235,10 @@ impl DeliverResp {
     }
 
     pub(crate) fn check(&self, version: Version) -> Result<(), EncodeError> {
-        check_status("Result", self.result.to_u32(), version)
+        id_result::check(self.result.to_u32(), version)
     }
 
     pub(crate) fn write(&self, version: Version, dst: &mut BytesMut) {
-        dst.put_u64(self.msg_id.as_u64());
-        put_status(dst, self.result.to_u32(), version);
+        id_result::write(self.msg_id, self.result.to_u32(), version, dst);
     }
 }

@@ -10,6 +10,7 @@ use crate::Version;
 pub mod cancel;
 pub mod connect;
 pub mod deliver;
+mod id_result;
 pub mod link;
 pub mod query;
 pub mod report;

@@ -3,10 +3,11 @@
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::codes::SubmitResult;
-use crate::error::{DecodeProblem, EncodeError};
-use crate::fields::{check_status, put_status, OctetString};
+use crate::error::EncodeError;
+use crate::fields::OctetString;
 use crate::msg_id::MsgId;
-use crate::parse::{be_u8, counted, msg_id, octets, status, trailing, Error, IResult};
+use crate::parse::{be_u8, counted, msg_id, octets, trailing, Error, IResult};
+use crate::pdu::id_result;
 use crate::{MsgFmt, Version};
 use nom::Parser;
 
@@ -338,10 +339,8 @@ pub struct SubmitResp {
 }
 
 impl SubmitResp {
-    /// Result width from the body length (9 → u8, 12 → u32), not from the session version.
     pub(crate) fn parse(i: &[u8]) -> IResult<'_, Self> {
-        let width = response_status_width(i, "Result")?;
-        (msg_id("Msg_Id"), status("Result", width))
+        id_result::parse
             .map(|(msg_id, result)| SubmitResp {
                 msg_id,
                 result: SubmitResult::from_u32(result),
@@ -350,30 +349,10 @@ impl SubmitResp {
     }
 
     pub(crate) fn check(&self, version: Version) -> Result<(), EncodeError> {
-        check_status("Result", self.result.to_u32(), version)
+        id_result::check(self.result.to_u32(), version)
     }
 
     pub(crate) fn write(&self, version: Version, dst: &mut BytesMut) {
-        dst.put_u64(self.msg_id.as_u64());
-        put_status(dst, self.result.to_u32(), version);
-    }
-}
-
-/// Width of the Result after an 8-byte Msg_Id: 9-byte body → 1, 12-byte body → 4.
-pub(crate) fn response_status_width<'a>(
-    i: &'a [u8],
-    field: &'static str,
-) -> Result<usize, nom::Err<Error<'a>>> {
-    match i.len() {
-        9 => Ok(1),
-        12 => Ok(4),
-        actual => Err(nom::Err::Error(Error::new(
-            i,
-            field,
-            DecodeProblem::BadBodyLength {
-                actual,
-                expected: "9 (2.0) or 12 (3.0)",
-            },
-        ))),
+        id_result::write(self.msg_id, self.result.to_u32(), version, dst);
     }
 }
