@@ -1,0 +1,126 @@
+//! Framing for protocols whose header starts with a four-byte big-endian packet length
+//! (CMPP, SGIP, SMGP): find one packet in a byte stream, with a size guard.
+
+/// Result of looking for one packet at the start of a buffer.
+///
+/// Deliberately exhaustive: a buffer either holds a whole packet or does not, and callers
+/// match both cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameStatus {
+    /// Not enough bytes yet; read more and call again.
+    NeedMore,
+    /// The first `n` bytes are one complete packet.
+    Complete(usize),
+}
+
+/// An impossible packet length, built in the codec's own framing error type.
+pub trait LengthError {
+    /// The declared `length` is below the header size.
+    fn too_short(length: u32) -> Self;
+    /// The declared `length` exceeds the configured maximum `max_len`.
+    fn too_long(length: u32, max_len: u32) -> Self;
+}
+
+/// A ready-made [`LengthError`] for callers without their own framing error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BadLength {
+    /// The declared length is below the header size.
+    #[error("packet length {length} is shorter than the header")]
+    TooShort {
+        /// The declared length.
+        length: u32,
+    },
+    /// The declared length exceeds the configured maximum.
+    #[error("packet length {length} exceeds the maximum frame length {max_len}")]
+    TooLong {
+        /// The declared length.
+        length: u32,
+        /// The configured maximum.
+        max_len: u32,
+    },
+}
+
+impl LengthError for BadLength {
+    fn too_short(length: u32) -> Self {
+        BadLength::TooShort { length }
+    }
+    fn too_long(length: u32, max_len: u32) -> Self {
+        BadLength::TooLong { length, max_len }
+    }
+}
+
+/// Looks for one complete packet at the start of `buf`, whose first four bytes are the
+/// big-endian length of the whole packet.
+///
+/// Checks the length as soon as its 4 bytes are present: below `header_len` or above
+/// `max_len` is an error (the stream cannot be resynchronised: close the connection). Never
+/// allocates.
+pub fn split_frame<E: LengthError>(
+    buf: &[u8],
+    header_len: usize,
+    max_len: u32,
+) -> Result<FrameStatus, E> {
+    let Some(len_bytes) = buf.first_chunk::<4>() else {
+        return Ok(FrameStatus::NeedMore);
+    };
+    let length = u32::from_be_bytes(*len_bytes);
+    let n = usize::try_from(length).unwrap_or(usize::MAX);
+    if n < header_len {
+        return Err(E::too_short(length));
+    }
+    if length > max_len {
+        return Err(E::too_long(length, max_len));
+    }
+    Ok(if buf.len() < n {
+        FrameStatus::NeedMore
+    } else {
+        FrameStatus::Complete(n)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn need_more_until_the_whole_packet_arrived() {
+        let packet = [0, 0, 0, 12, 0, 0, 0, 6, 0, 0, 4, 0xd2];
+        for cut in 0..12 {
+            assert_eq!(
+                split_frame::<BadLength>(&packet[..cut], 12, 4096),
+                Ok(FrameStatus::NeedMore)
+            );
+        }
+        assert_eq!(
+            split_frame::<BadLength>(&packet, 12, 4096),
+            Ok(FrameStatus::Complete(12))
+        );
+    }
+
+    #[test]
+    fn impossible_lengths_are_rejected_before_the_body_arrives() {
+        assert_eq!(
+            split_frame::<BadLength>(&[0, 0, 0, 19], 20, 2048),
+            Err(BadLength::TooShort { length: 19 })
+        );
+        assert_eq!(
+            split_frame::<BadLength>(&[0, 0, 8, 1], 20, 2048),
+            Err(BadLength::TooLong {
+                length: 2049,
+                max_len: 2048
+            })
+        );
+        assert_eq!(
+            split_frame::<BadLength>(&[0xff, 0xff, 0xff, 0xff], 20, 2048)
+                .unwrap_err()
+                .to_string(),
+            "packet length 4294967295 exceeds the maximum frame length 2048"
+        );
+        // Exactly the limit is allowed; only the body is missing.
+        assert_eq!(
+            split_frame::<BadLength>(&[0, 0, 8, 0], 20, 2048),
+            Ok(FrameStatus::NeedMore)
+        );
+    }
+}
