@@ -131,36 +131,14 @@ impl Header {
     }
 }
 
-/// Result of looking for one packet at the start of a buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FrameStatus {
-    /// Not enough bytes yet; read more and call again.
-    NeedMore,
-    /// The first `n` bytes are one complete packet.
-    Complete(usize),
-}
+pub use sms_wire::FrameStatus;
 
 /// Looks for one complete packet at the start of `buf`.
 ///
-/// Checks Message Length as soon as its 4 bytes are present: below 20 or above `max_len` is
-/// a [`FrameError`] (close the connection). Never allocates.
+/// Checks Message Length as soon as its 4 bytes are present: below 20 or above `max_len` is a
+/// [`FrameError`] (close the connection). Never allocates.
 pub fn split_frame(buf: &[u8], max_len: u32) -> Result<FrameStatus, FrameError> {
-    let Some(len_bytes) = buf.first_chunk::<4>() else {
-        return Ok(FrameStatus::NeedMore);
-    };
-    let length = u32::from_be_bytes(*len_bytes);
-    if (length as usize) < HEADER_LEN {
-        return Err(FrameError::TooShort { length });
-    }
-    if length > max_len {
-        return Err(FrameError::TooLong { length, max_len });
-    }
-    let n = length as usize;
-    Ok(if buf.len() < n {
-        FrameStatus::NeedMore
-    } else {
-        FrameStatus::Complete(n)
-    })
+    sms_wire::frame::split_frame(buf, HEADER_LEN, max_len)
 }
 
 #[cfg(test)]
