@@ -1,6 +1,6 @@
 //! Framing: packet boundaries in a byte stream, command ids and the 20-byte header.
 
-use std::fmt;
+pub use sms_wire::FrameStatus;
 
 use crate::error::{DecodeError, DecodeProblem, FrameError};
 use crate::seq::SequenceNumber;
@@ -11,57 +11,27 @@ pub const HEADER_LEN: usize = 20;
 /// Default upper bound for Message Length: the spec's 2048-byte packet limit (§4).
 pub const DEFAULT_MAX_FRAME_LEN: u32 = 2048;
 
-/// Command ID; responses are the request id with bit 31 set.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CommandId(pub u32);
-
-macro_rules! commands {
-    ($($name:ident = $value:literal, $text:literal;)*) => {
-        impl CommandId {
-            $(
-                #[doc = concat!("SGIP ", $text, ".")]
-                pub const $name: Self = CommandId($value);
-            )*
-
-            /// Short command name ("SUBMIT", "REPORT_RESP", …) or "UNKNOWN".
-            pub const fn name(self) -> &'static str {
-                match self.0 {
-                    $($value => $text,)*
-                    _ => "UNKNOWN",
-                }
-            }
-        }
-    };
-}
-
-commands! {
-    BIND = 0x0000_0001, "BIND";
-    BIND_RESP = 0x8000_0001, "BIND_RESP";
-    UNBIND = 0x0000_0002, "UNBIND";
-    UNBIND_RESP = 0x8000_0002, "UNBIND_RESP";
-    SUBMIT = 0x0000_0003, "SUBMIT";
-    SUBMIT_RESP = 0x8000_0003, "SUBMIT_RESP";
-    DELIVER = 0x0000_0004, "DELIVER";
-    DELIVER_RESP = 0x8000_0004, "DELIVER_RESP";
-    REPORT = 0x0000_0005, "REPORT";
-    REPORT_RESP = 0x8000_0005, "REPORT_RESP";
-    USER_RPT = 0x0000_0011, "USERRPT";
-    USER_RPT_RESP = 0x8000_0011, "USERRPT_RESP";
-    TRACE = 0x0000_1000, "TRACE";
-    TRACE_RESP = 0x8000_1000, "TRACE_RESP";
+sms_wire::command_ids! {
+    /// Command ID; responses are the request id with bit 31 set.
+    pub struct CommandId, "SGIP" {
+        BIND = 0x0000_0001, "BIND";
+        BIND_RESP = 0x8000_0001, "BIND_RESP";
+        UNBIND = 0x0000_0002, "UNBIND";
+        UNBIND_RESP = 0x8000_0002, "UNBIND_RESP";
+        SUBMIT = 0x0000_0003, "SUBMIT";
+        SUBMIT_RESP = 0x8000_0003, "SUBMIT_RESP";
+        DELIVER = 0x0000_0004, "DELIVER";
+        DELIVER_RESP = 0x8000_0004, "DELIVER_RESP";
+        REPORT = 0x0000_0005, "REPORT";
+        REPORT_RESP = 0x8000_0005, "REPORT_RESP";
+        USER_RPT = 0x0000_0011, "USERRPT";
+        USER_RPT_RESP = 0x8000_0011, "USERRPT_RESP";
+        TRACE = 0x0000_1000, "TRACE";
+        TRACE_RESP = 0x8000_1000, "TRACE_RESP";
+    }
 }
 
 impl CommandId {
-    /// True for response ids (bit 31 set).
-    pub const fn is_response(self) -> bool {
-        self.0 & 0x8000_0000 != 0
-    }
-
-    /// True when this crate has a typed PDU for the id.
-    pub const fn is_known(self) -> bool {
-        !matches!(self.name().as_bytes(), b"UNKNOWN")
-    }
-
     /// Name of an SMG⇄GNS or billing command this crate keeps raw (AddSP … CheckUser), for
     /// logs. ModifySMG_Resp is 0x8000000E although the spec table prints 0x0000000e (a typo).
     pub const fn gns_name(self) -> Option<&'static str> {
@@ -79,18 +49,6 @@ impl CommandId {
             0x10 => "CHECKUSER",
             _ => return None,
         })
-    }
-}
-
-impl fmt::Debug for CommandId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}(0x{:08x})", self.name(), self.0)
-    }
-}
-
-impl fmt::Display for CommandId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SGIP_{} (0x{:08x})", self.name(), self.0)
     }
 }
 
@@ -130,8 +88,6 @@ impl Header {
         })
     }
 }
-
-pub use sms_wire::FrameStatus;
 
 /// Looks for one complete packet at the start of `buf`.
 ///

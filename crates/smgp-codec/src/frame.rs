@@ -1,6 +1,6 @@
 //! Framing: packet boundaries in a byte stream, RequestIDs and the 12-byte header.
 
-use std::fmt;
+pub use sms_wire::FrameStatus;
 
 use crate::error::{DecodeError, DecodeProblem, FrameError};
 
@@ -12,65 +12,21 @@ pub const HEADER_LEN: usize = 12;
 /// generous TLV tail.
 pub const DEFAULT_MAX_FRAME_LEN: u32 = 4096;
 
-/// RequestID; responses are the request id with bit 31 set.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CommandId(pub u32);
-
-macro_rules! commands {
-    ($($name:ident = $value:literal, $text:literal;)*) => {
-        impl CommandId {
-            $(
-                #[doc = concat!("SMGP ", $text, ".")]
-                pub const $name: Self = CommandId($value);
-            )*
-
-            /// Short command name ("SUBMIT", "ACTIVE_TEST_RESP", …) or "UNKNOWN".
-            pub const fn name(self) -> &'static str {
-                match self.0 {
-                    $($value => $text,)*
-                    _ => "UNKNOWN",
-                }
-            }
-        }
-    };
-}
-
-commands! {
-    LOGIN = 0x0000_0001, "LOGIN";
-    LOGIN_RESP = 0x8000_0001, "LOGIN_RESP";
-    SUBMIT = 0x0000_0002, "SUBMIT";
-    SUBMIT_RESP = 0x8000_0002, "SUBMIT_RESP";
-    DELIVER = 0x0000_0003, "DELIVER";
-    DELIVER_RESP = 0x8000_0003, "DELIVER_RESP";
-    ACTIVE_TEST = 0x0000_0004, "ACTIVE_TEST";
-    ACTIVE_TEST_RESP = 0x8000_0004, "ACTIVE_TEST_RESP";
-    EXIT = 0x0000_0006, "EXIT";
-    EXIT_RESP = 0x8000_0006, "EXIT_RESP";
-    QUERY = 0x0000_0007, "QUERY";
-    QUERY_RESP = 0x8000_0007, "QUERY_RESP";
-}
-
-impl CommandId {
-    /// True for response ids (bit 31 set).
-    pub const fn is_response(self) -> bool {
-        self.0 & 0x8000_0000 != 0
-    }
-
-    /// True when this crate has a typed PDU for the id.
-    pub const fn is_known(self) -> bool {
-        !matches!(self.name().as_bytes(), b"UNKNOWN")
-    }
-}
-
-impl fmt::Debug for CommandId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}(0x{:08x})", self.name(), self.0)
-    }
-}
-
-impl fmt::Display for CommandId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SMGP_{} (0x{:08x})", self.name(), self.0)
+sms_wire::command_ids! {
+    /// RequestID; responses are the request id with bit 31 set.
+    pub struct CommandId, "SMGP" {
+        LOGIN = 0x0000_0001, "LOGIN";
+        LOGIN_RESP = 0x8000_0001, "LOGIN_RESP";
+        SUBMIT = 0x0000_0002, "SUBMIT";
+        SUBMIT_RESP = 0x8000_0002, "SUBMIT_RESP";
+        DELIVER = 0x0000_0003, "DELIVER";
+        DELIVER_RESP = 0x8000_0003, "DELIVER_RESP";
+        ACTIVE_TEST = 0x0000_0004, "ACTIVE_TEST";
+        ACTIVE_TEST_RESP = 0x8000_0004, "ACTIVE_TEST_RESP";
+        EXIT = 0x0000_0006, "EXIT";
+        EXIT_RESP = 0x8000_0006, "EXIT_RESP";
+        QUERY = 0x0000_0007, "QUERY";
+        QUERY_RESP = 0x8000_0007, "QUERY_RESP";
     }
 }
 
@@ -108,8 +64,6 @@ impl Header {
         })
     }
 }
-
-pub use sms_wire::FrameStatus;
 
 /// Looks for one complete packet at the start of `buf`.
 ///

@@ -79,6 +79,76 @@ pub fn split_frame<E: LengthError>(
     })
 }
 
+/// Defines a protocol's command id type: a `u32` newtype with one constant per command, its
+/// short name, whether it is a response (bit 31, in all three protocols) and whether the
+/// codec knows it, and `Debug` / `Display` that show the name and the hex value.
+///
+/// ```
+/// sms_wire::command_ids! {
+///     /// Command id of a toy protocol.
+///     pub struct CommandId, "TOY" {
+///         PING = 0x0000_0001, "PING";
+///         PING_RESP = 0x8000_0001, "PING_RESP";
+///     }
+/// }
+///
+/// assert_eq!(CommandId::PING_RESP.name(), "PING_RESP");
+/// assert!(CommandId::PING_RESP.is_response());
+/// assert!(!CommandId(7).is_known());
+/// assert_eq!(CommandId::PING.to_string(), "TOY_PING (0x00000001)");
+/// assert_eq!(format!("{:?}", CommandId(7)), "UNKNOWN(0x00000007)");
+/// ```
+#[macro_export]
+macro_rules! command_ids {
+    (
+        $(#[$meta:meta])*
+        pub struct $ty:ident, $protocol:literal {
+            $($name:ident = $value:literal, $text:literal;)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $ty(pub u32);
+
+        impl $ty {
+            $(
+                #[doc = concat!($protocol, " ", $text, ".")]
+                pub const $name: Self = $ty($value);
+            )*
+
+            /// Short command name ("SUBMIT", "DELIVER_RESP", …) or "UNKNOWN".
+            pub const fn name(self) -> &'static str {
+                match self.0 {
+                    $($value => $text,)*
+                    _ => "UNKNOWN",
+                }
+            }
+
+            /// True for response ids (bit 31 set).
+            pub const fn is_response(self) -> bool {
+                self.0 & 0x8000_0000 != 0
+            }
+
+            /// True when this crate has a typed PDU for the id.
+            pub const fn is_known(self) -> bool {
+                !matches!(self.name().as_bytes(), b"UNKNOWN")
+            }
+        }
+
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "{}(0x{:08x})", self.name(), self.0)
+            }
+        }
+
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, concat!($protocol, "_{} (0x{:08x})"), self.name(), self.0)
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
