@@ -2,7 +2,7 @@
 
 pub use sms_wire::FrameStatus;
 
-use crate::error::{DecodeError, DecodeProblem, FrameError};
+use crate::error::{DecodeError, FrameError};
 use crate::seq::SequenceNumber;
 
 /// Header size: Message Length, Command ID and the 12-byte sequence number.
@@ -67,23 +67,18 @@ impl Header {
     /// Reads the header from the first 20 bytes of `buf`. Does not check the length against
     /// a maximum; [`split_frame`] does that.
     pub fn parse(buf: &[u8]) -> Result<Header, DecodeError> {
-        let Some(h) = buf.first_chunk::<HEADER_LEN>() else {
-            return Err(DecodeError {
+        let (length, command_id, h) =
+            sms_wire::frame::header::<HEADER_LEN, _>(buf).map_err(|problem| DecodeError {
                 command: "HEADER",
                 field: "Message Length",
                 offset: 0,
-                problem: DecodeProblem::Truncated {
-                    needed: HEADER_LEN,
-                    remaining: buf.len(),
-                },
-            });
-        };
-        let word = |at: usize| u32::from_be_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+                problem,
+            })?;
         let mut seq = [0u8; 12];
         seq.copy_from_slice(&h[8..]);
         Ok(Header {
-            length: word(0),
-            command_id: CommandId(word(4)),
+            length,
+            command_id: CommandId(command_id),
             sequence: SequenceNumber::from_bytes(seq),
         })
     }

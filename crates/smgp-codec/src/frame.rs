@@ -2,7 +2,7 @@
 
 pub use sms_wire::FrameStatus;
 
-use crate::error::{DecodeError, DecodeProblem, FrameError};
+use crate::error::{DecodeError, FrameError};
 
 /// Header size: PacketLength, RequestID, SequenceID.
 pub const HEADER_LEN: usize = 12;
@@ -45,22 +45,17 @@ impl Header {
     /// Reads the header from the first 12 bytes of `buf`. Does not check the length against
     /// a maximum; [`split_frame`] does that.
     pub fn parse(buf: &[u8]) -> Result<Header, DecodeError> {
-        let Some(h) = buf.first_chunk::<HEADER_LEN>() else {
-            return Err(DecodeError {
-                command: "HEADER",
-                field: "PacketLength",
-                offset: 0,
-                problem: DecodeProblem::Truncated {
-                    needed: HEADER_LEN,
-                    remaining: buf.len(),
-                },
-            });
-        };
-        let word = |at: usize| u32::from_be_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+        let header = sms_wire::frame::header::<HEADER_LEN, _>(buf);
+        let (length, command_id, h) = header.map_err(|problem| DecodeError {
+            command: "HEADER",
+            field: "PacketLength",
+            offset: 0,
+            problem,
+        })?;
         Ok(Header {
-            length: word(0),
-            command_id: CommandId(word(4)),
-            sequence_id: word(8),
+            length,
+            command_id: CommandId(command_id),
+            sequence_id: u32::from_be_bytes([h[8], h[9], h[10], h[11]]),
         })
     }
 }

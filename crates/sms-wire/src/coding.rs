@@ -76,7 +76,11 @@ mod tests {
             Some(Decoded::Text("233a".into()))
         );
         assert_eq!(
-            decode_common(GB18030, &[0xc4, 0xe3, 0xba, 0xc3]),
+            decode_common(GB18030, &[0xc4, 0xe3, 0xba, 0xc3, 0x20, 0x4d, 0x4f]),
+            Some(Decoded::Text("你好 MO".into()))
+        );
+        assert_eq!(
+            decode_common(UCS2, &[0x4f, 0x60, 0x59, 0x7d]),
             Some(Decoded::Text("你好".into()))
         );
         assert_eq!(decode_common(BINARY, &[1]), Some(Decoded::Binary));

@@ -1,5 +1,8 @@
 //! Framing for protocols whose header starts with a four-byte big-endian packet length
-//! (CMPP, SGIP, SMGP): find one packet in a byte stream, with a size guard.
+//! (CMPP, SGIP, SMGP): find one packet in a byte stream, with a size guard, and read the
+//! header's first two words.
+
+use crate::parse::FieldProblem;
 
 /// Result of looking for one packet at the start of a buffer.
 ///
@@ -79,6 +82,19 @@ pub fn split_frame<E: LengthError>(
     })
 }
 
+/// The fixed header of `H` bytes at the start of `buf`: its packet length, its command id
+/// (the two big-endian words every protocol here starts with) and the whole header for the
+/// fields after them. A shorter `buf` is the codec's truncation problem for the header.
+pub fn header<const H: usize, P: FieldProblem>(buf: &[u8]) -> Result<(u32, u32, &[u8; H]), P> {
+    match buf.first_chunk::<H>() {
+        Some(h) if H >= 8 => {
+            let word = |at: usize| u32::from_be_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+            Ok((word(0), word(4), h))
+        }
+        _ => Err(P::truncated(H.max(8), buf.len())),
+    }
+}
+
 /// Defines a protocol's command id type: a `u32` newtype with one constant per command, its
 /// short name, whether it is a response (bit 31, in all three protocols) and whether the
 /// codec knows it, and `Debug` / `Display` that show the name and the hex value.
@@ -152,6 +168,29 @@ macro_rules! command_ids {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, PartialEq)]
+    struct Short(usize, usize);
+
+    impl FieldProblem for Short {
+        fn truncated(needed: usize, remaining: usize) -> Self {
+            Short(needed, remaining)
+        }
+        fn trailing_bytes(extra: usize) -> Self {
+            Short(0, extra)
+        }
+    }
+
+    #[test]
+    fn header_reads_length_and_command_id_or_names_the_shortfall() {
+        let raw = [0, 0, 0, 0x0d, 0x80, 0, 0, 4, 0, 0, 0, 0x17, 0xff];
+        let (length, command_id, h) = header::<12, Short>(&raw).unwrap();
+        assert_eq!((length, command_id), (13, 0x8000_0004));
+        assert_eq!(h[11], 0x17);
+        assert_eq!(header::<12, Short>(&raw[..11]), Err(Short(12, 11)));
+        // A header narrower than its two words can never be read.
+        assert_eq!(header::<4, Short>(&raw), Err(Short(8, 13)));
+    }
 
     #[test]
     fn need_more_until_the_whole_packet_arrived() {
