@@ -51,3 +51,8 @@ pub use coding::Decoded;
 pub use frame::{FrameStatus, LengthError};
 pub use parse::{FieldError, FieldProblem};
 pub use text::{Text, TextError};
+
+// The README's example is compiled and run with the doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
