@@ -1,47 +1,18 @@
 //! MessageCoding and turning message content into text (§6).
 
-use std::borrow::Cow;
+pub use sms_wire::coding::{Decoded, ASCII, BINARY, GB18030 as GBK, SIM, UCS2};
 
-/// How a content was decoded into text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decoded<'a> {
-    /// Text, exactly as the coding says.
-    Text(Cow<'a, str>),
-    /// Text, but the bytes did not fit the declared coding (ASCII with high bytes read as
-    /// GBK, malformed UCS-2 or GBK repaired with U+FFFD).
-    Lossy(String),
-    /// Binary or SIM data (coding 3, 4, or a GSM DCS with 8-bit data): no text.
-    Binary,
-}
-
-/// MessageCoding 0: ASCII.
-pub const ASCII: u8 = 0;
-/// MessageCoding 3: SIM write-card operation.
-pub const SIM: u8 = 3;
-/// MessageCoding 4: binary.
-pub const BINARY: u8 = 4;
-/// MessageCoding 8: UCS-2 (read as UTF-16BE).
-pub const UCS2: u8 = 8;
-/// MessageCoding 15: GBK (read as GB18030, its superset).
-pub const GBK: u8 = 15;
-
-/// Decodes `content` per `coding`. UDH bytes, if any, must be stripped by the caller.
+/// Decodes `content` per `coding`: the codings SGIP shares with CMPP and SMGP, and GSM 03.38
+/// data coding schemes. UDH bytes, if any, must be stripped by the caller.
 pub fn decode_text(coding: u8, content: &[u8]) -> Decoded<'_> {
+    if let Some(decoded) = sms_wire::coding::decode_common(coding, content) {
+        return decoded;
+    }
     match coding {
-        ASCII => match std::str::from_utf8(content) {
-            Ok(s) if content.is_ascii() => Decoded::Text(Cow::Borrowed(s)),
-            _ => Decoded::Lossy(gbk(content).0.into_owned()),
-        },
-        UCS2 => ucs2(content),
-        GBK => match gbk(content) {
-            (s, false) => Decoded::Text(Cow::Owned(s.into_owned())),
-            (s, true) => Decoded::Lossy(s.into_owned()),
-        },
-        SIM | BINARY => Decoded::Binary,
         // A GSM 03.38 data coding scheme: bits 3..2 give the alphabet (00 GSM 7-bit,
         // 01 8-bit data, 10 UCS-2) for the general and message-class groups.
         dcs if dcs & 0xC0 == 0 || dcs & 0xF0 == 0xF0 => match (dcs >> 2) & 0x03 {
-            2 if dcs & 0xF0 != 0xF0 => ucs2(content),
+            2 if dcs & 0xF0 != 0xF0 => sms_wire::coding::ucs2(content),
             1 => Decoded::Binary,
             _ => Decoded::Lossy(String::from_utf8_lossy(content).into_owned()),
         },
@@ -49,48 +20,31 @@ pub fn decode_text(coding: u8, content: &[u8]) -> Decoded<'_> {
     }
 }
 
-fn gbk(content: &[u8]) -> (Cow<'_, str>, bool) {
-    let (s, _, had_errors) = encoding_rs::GB18030.decode(content);
-    (s, had_errors)
-}
-
-fn ucs2(content: &[u8]) -> Decoded<'static> {
-    let (s, _, had_errors) = encoding_rs::UTF_16BE.decode(content);
-    if had_errors || content.len() % 2 != 0 {
-        Decoded::Lossy(s.into_owned())
-    } else {
-        Decoded::Text(Cow::Owned(s.into_owned()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    // ASCII, UCS-2, GBK, SIM and binary themselves are tested in sms-wire; these check that
+    // SGIP passes them through and reads GSM data coding schemes.
     #[test]
     fn each_coding_decodes() {
-        assert_eq!(decode_text(0, b"233a"), Decoded::Text("233a".into()));
-        assert_eq!(
-            decode_text(15, &[0xc4, 0xe3, 0xba, 0xc3, 0x20, 0x4d, 0x4f]),
-            Decoded::Text("你好 MO".into())
-        );
-        assert_eq!(
-            decode_text(8, &[0x4f, 0x60, 0x59, 0x7d]),
-            Decoded::Text("你好".into())
-        );
+        let gbk = [0xc4, 0xe3, 0xba, 0xc3, 0x20, 0x4d, 0x4f];
+        assert_eq!(decode_text(GBK, &gbk), Decoded::Text("你好 MO".into()));
+        assert_eq!(decode_text(SIM, &[1, 2]), Decoded::Binary);
         // A UCS-2 flash message class 0 (DCS 0x18).
         assert_eq!(decode_text(0x18, &[0, 0x41]), Decoded::Text("A".into()));
-        assert_eq!(decode_text(4, &[1, 2]), Decoded::Binary);
-        assert_eq!(decode_text(3, &[1, 2]), Decoded::Binary);
+        // Message class group with 8-bit data (0xF4), and with the GSM alphabet (0xF0).
+        assert_eq!(decode_text(0xF4, &[0x41]), Decoded::Binary);
+        assert_eq!(decode_text(0xF0, &[0x41]), Decoded::Lossy("A".into()));
+        // Not a general or message-class group: nothing to read as text.
+        assert_eq!(decode_text(0x40, &[0x41]), Decoded::Binary);
     }
 
     #[test]
     fn mislabelled_content_is_flagged_not_dropped() {
         // ASCII declared, GBK sent (quirk 14: garbled Chinese MO).
-        assert_eq!(
-            decode_text(0, &[0xc4, 0xe3, 0xba, 0xc3]),
-            Decoded::Lossy("你好".into())
-        );
-        assert!(matches!(decode_text(8, &[0x4f]), Decoded::Lossy(_)));
+        let garbled = decode_text(ASCII, &[0xc4, 0xe3, 0xba, 0xc3]);
+        assert_eq!(garbled, Decoded::Lossy("你好".into()));
+        assert!(matches!(decode_text(UCS2, &[0x4f]), Decoded::Lossy(_)));
     }
 }

@@ -1,8 +1,8 @@
 //! Framing: packet boundaries in a byte stream, command ids and the 20-byte header.
 
-use std::fmt;
+pub use sms_wire::FrameStatus;
 
-use crate::error::{DecodeError, DecodeProblem, FrameError};
+use crate::error::{DecodeError, FrameError};
 use crate::seq::SequenceNumber;
 
 /// Header size: Message Length, Command ID and the 12-byte sequence number.
@@ -11,57 +11,27 @@ pub const HEADER_LEN: usize = 20;
 /// Default upper bound for Message Length: the spec's 2048-byte packet limit (§4).
 pub const DEFAULT_MAX_FRAME_LEN: u32 = 2048;
 
-/// Command ID; responses are the request id with bit 31 set.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CommandId(pub u32);
-
-macro_rules! commands {
-    ($($name:ident = $value:literal, $text:literal;)*) => {
-        impl CommandId {
-            $(
-                #[doc = concat!("SGIP ", $text, ".")]
-                pub const $name: Self = CommandId($value);
-            )*
-
-            /// Short command name ("SUBMIT", "REPORT_RESP", …) or "UNKNOWN".
-            pub const fn name(self) -> &'static str {
-                match self.0 {
-                    $($value => $text,)*
-                    _ => "UNKNOWN",
-                }
-            }
-        }
-    };
-}
-
-commands! {
-    BIND = 0x0000_0001, "BIND";
-    BIND_RESP = 0x8000_0001, "BIND_RESP";
-    UNBIND = 0x0000_0002, "UNBIND";
-    UNBIND_RESP = 0x8000_0002, "UNBIND_RESP";
-    SUBMIT = 0x0000_0003, "SUBMIT";
-    SUBMIT_RESP = 0x8000_0003, "SUBMIT_RESP";
-    DELIVER = 0x0000_0004, "DELIVER";
-    DELIVER_RESP = 0x8000_0004, "DELIVER_RESP";
-    REPORT = 0x0000_0005, "REPORT";
-    REPORT_RESP = 0x8000_0005, "REPORT_RESP";
-    USER_RPT = 0x0000_0011, "USERRPT";
-    USER_RPT_RESP = 0x8000_0011, "USERRPT_RESP";
-    TRACE = 0x0000_1000, "TRACE";
-    TRACE_RESP = 0x8000_1000, "TRACE_RESP";
+sms_wire::command_ids! {
+    /// Command ID; responses are the request id with bit 31 set.
+    pub struct CommandId, "SGIP" {
+        BIND = 0x0000_0001, "BIND";
+        BIND_RESP = 0x8000_0001, "BIND_RESP";
+        UNBIND = 0x0000_0002, "UNBIND";
+        UNBIND_RESP = 0x8000_0002, "UNBIND_RESP";
+        SUBMIT = 0x0000_0003, "SUBMIT";
+        SUBMIT_RESP = 0x8000_0003, "SUBMIT_RESP";
+        DELIVER = 0x0000_0004, "DELIVER";
+        DELIVER_RESP = 0x8000_0004, "DELIVER_RESP";
+        REPORT = 0x0000_0005, "REPORT";
+        REPORT_RESP = 0x8000_0005, "REPORT_RESP";
+        USER_RPT = 0x0000_0011, "USERRPT";
+        USER_RPT_RESP = 0x8000_0011, "USERRPT_RESP";
+        TRACE = 0x0000_1000, "TRACE";
+        TRACE_RESP = 0x8000_1000, "TRACE_RESP";
+    }
 }
 
 impl CommandId {
-    /// True for response ids (bit 31 set).
-    pub const fn is_response(self) -> bool {
-        self.0 & 0x8000_0000 != 0
-    }
-
-    /// True when this crate has a typed PDU for the id.
-    pub const fn is_known(self) -> bool {
-        !matches!(self.name().as_bytes(), b"UNKNOWN")
-    }
-
     /// Name of an SMG⇄GNS or billing command this crate keeps raw (AddSP … CheckUser), for
     /// logs. ModifySMG_Resp is 0x8000000E although the spec table prints 0x0000000e (a typo).
     pub const fn gns_name(self) -> Option<&'static str> {
@@ -82,18 +52,6 @@ impl CommandId {
     }
 }
 
-impl fmt::Debug for CommandId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}(0x{:08x})", self.name(), self.0)
-    }
-}
-
-impl fmt::Display for CommandId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SGIP_{} (0x{:08x})", self.name(), self.0)
-    }
-}
-
 /// The 20-byte header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
@@ -109,58 +67,29 @@ impl Header {
     /// Reads the header from the first 20 bytes of `buf`. Does not check the length against
     /// a maximum; [`split_frame`] does that.
     pub fn parse(buf: &[u8]) -> Result<Header, DecodeError> {
-        let Some(h) = buf.first_chunk::<HEADER_LEN>() else {
-            return Err(DecodeError {
+        let (length, command_id, h) =
+            sms_wire::frame::header::<HEADER_LEN, _>(buf).map_err(|problem| DecodeError {
                 command: "HEADER",
                 field: "Message Length",
                 offset: 0,
-                problem: DecodeProblem::Truncated {
-                    needed: HEADER_LEN,
-                    remaining: buf.len(),
-                },
-            });
-        };
-        let word = |at: usize| u32::from_be_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+                problem,
+            })?;
         let mut seq = [0u8; 12];
         seq.copy_from_slice(&h[8..]);
         Ok(Header {
-            length: word(0),
-            command_id: CommandId(word(4)),
+            length,
+            command_id: CommandId(command_id),
             sequence: SequenceNumber::from_bytes(seq),
         })
     }
 }
 
-/// Result of looking for one packet at the start of a buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FrameStatus {
-    /// Not enough bytes yet; read more and call again.
-    NeedMore,
-    /// The first `n` bytes are one complete packet.
-    Complete(usize),
-}
-
 /// Looks for one complete packet at the start of `buf`.
 ///
-/// Checks Message Length as soon as its 4 bytes are present: below 20 or above `max_len` is
-/// a [`FrameError`] (close the connection). Never allocates.
+/// Checks Message Length as soon as its 4 bytes are present: below 20 or above `max_len` is a
+/// [`FrameError`] (close the connection). Never allocates.
 pub fn split_frame(buf: &[u8], max_len: u32) -> Result<FrameStatus, FrameError> {
-    let Some(len_bytes) = buf.first_chunk::<4>() else {
-        return Ok(FrameStatus::NeedMore);
-    };
-    let length = u32::from_be_bytes(*len_bytes);
-    if (length as usize) < HEADER_LEN {
-        return Err(FrameError::TooShort { length });
-    }
-    if length > max_len {
-        return Err(FrameError::TooLong { length, max_len });
-    }
-    let n = length as usize;
-    Ok(if buf.len() < n {
-        FrameStatus::NeedMore
-    } else {
-        FrameStatus::Complete(n)
-    })
+    sms_wire::frame::split_frame(buf, HEADER_LEN, max_len)
 }
 
 #[cfg(test)]

@@ -61,6 +61,25 @@ pub enum DecodeProblem {
     },
 }
 
+// The shared field parsers and framing report in this crate's words.
+impl sms_wire::FieldProblem for DecodeProblem {
+    fn truncated(needed: usize, remaining: usize) -> Self {
+        DecodeProblem::Truncated { needed, remaining }
+    }
+    fn trailing_bytes(extra: usize) -> Self {
+        DecodeProblem::TrailingBytes { extra }
+    }
+}
+
+impl sms_wire::LengthError for FrameError {
+    fn too_short(length: u32) -> Self {
+        FrameError::TooShort { length }
+    }
+    fn too_long(length: u32, max_len: u32) -> Self {
+        FrameError::TooLong { length, max_len }
+    }
+}
+
 /// A packet from the peer could not be decoded. Names the command, the field (for a broken
 /// TLV tail: the TLV, e.g. "TLV PkTotal") and its byte offset from the start of the packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -106,25 +125,7 @@ impl From<TlvError> for DecodeError {
     }
 }
 
-/// A value cannot be stored in a fixed-length octet field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TextError {
-    /// The value is longer than the field.
-    #[error("value is {len} bytes, field holds {max}")]
-    TooLong {
-        /// Length of the value.
-        len: usize,
-        /// Field width.
-        max: usize,
-    },
-    /// The value contains a NUL byte, which the wire format uses as padding.
-    #[error("value contains a NUL byte at position {position}")]
-    ContainsNul {
-        /// Index of the NUL.
-        position: usize,
-    },
-}
+pub use sms_wire::TextError;
 
 /// The caller asked to encode something the wire format cannot carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -1,8 +1,8 @@
 //! Framing: packet boundaries in a byte stream, RequestIDs and the 12-byte header.
 
-use std::fmt;
+pub use sms_wire::FrameStatus;
 
-use crate::error::{DecodeError, DecodeProblem, FrameError};
+use crate::error::{DecodeError, FrameError};
 
 /// Header size: PacketLength, RequestID, SequenceID.
 pub const HEADER_LEN: usize = 12;
@@ -12,65 +12,21 @@ pub const HEADER_LEN: usize = 12;
 /// generous TLV tail.
 pub const DEFAULT_MAX_FRAME_LEN: u32 = 4096;
 
-/// RequestID; responses are the request id with bit 31 set.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CommandId(pub u32);
-
-macro_rules! commands {
-    ($($name:ident = $value:literal, $text:literal;)*) => {
-        impl CommandId {
-            $(
-                #[doc = concat!("SMGP ", $text, ".")]
-                pub const $name: Self = CommandId($value);
-            )*
-
-            /// Short command name ("SUBMIT", "ACTIVE_TEST_RESP", …) or "UNKNOWN".
-            pub const fn name(self) -> &'static str {
-                match self.0 {
-                    $($value => $text,)*
-                    _ => "UNKNOWN",
-                }
-            }
-        }
-    };
-}
-
-commands! {
-    LOGIN = 0x0000_0001, "LOGIN";
-    LOGIN_RESP = 0x8000_0001, "LOGIN_RESP";
-    SUBMIT = 0x0000_0002, "SUBMIT";
-    SUBMIT_RESP = 0x8000_0002, "SUBMIT_RESP";
-    DELIVER = 0x0000_0003, "DELIVER";
-    DELIVER_RESP = 0x8000_0003, "DELIVER_RESP";
-    ACTIVE_TEST = 0x0000_0004, "ACTIVE_TEST";
-    ACTIVE_TEST_RESP = 0x8000_0004, "ACTIVE_TEST_RESP";
-    EXIT = 0x0000_0006, "EXIT";
-    EXIT_RESP = 0x8000_0006, "EXIT_RESP";
-    QUERY = 0x0000_0007, "QUERY";
-    QUERY_RESP = 0x8000_0007, "QUERY_RESP";
-}
-
-impl CommandId {
-    /// True for response ids (bit 31 set).
-    pub const fn is_response(self) -> bool {
-        self.0 & 0x8000_0000 != 0
-    }
-
-    /// True when this crate has a typed PDU for the id.
-    pub const fn is_known(self) -> bool {
-        !matches!(self.name().as_bytes(), b"UNKNOWN")
-    }
-}
-
-impl fmt::Debug for CommandId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}(0x{:08x})", self.name(), self.0)
-    }
-}
-
-impl fmt::Display for CommandId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SMGP_{} (0x{:08x})", self.name(), self.0)
+sms_wire::command_ids! {
+    /// RequestID; responses are the request id with bit 31 set.
+    pub struct CommandId, "SMGP" {
+        LOGIN = 0x0000_0001, "LOGIN";
+        LOGIN_RESP = 0x8000_0001, "LOGIN_RESP";
+        SUBMIT = 0x0000_0002, "SUBMIT";
+        SUBMIT_RESP = 0x8000_0002, "SUBMIT_RESP";
+        DELIVER = 0x0000_0003, "DELIVER";
+        DELIVER_RESP = 0x8000_0003, "DELIVER_RESP";
+        ACTIVE_TEST = 0x0000_0004, "ACTIVE_TEST";
+        ACTIVE_TEST_RESP = 0x8000_0004, "ACTIVE_TEST_RESP";
+        EXIT = 0x0000_0006, "EXIT";
+        EXIT_RESP = 0x8000_0006, "EXIT_RESP";
+        QUERY = 0x0000_0007, "QUERY";
+        QUERY_RESP = 0x8000_0007, "QUERY_RESP";
     }
 }
 
@@ -89,33 +45,19 @@ impl Header {
     /// Reads the header from the first 12 bytes of `buf`. Does not check the length against
     /// a maximum; [`split_frame`] does that.
     pub fn parse(buf: &[u8]) -> Result<Header, DecodeError> {
-        let Some(h) = buf.first_chunk::<HEADER_LEN>() else {
-            return Err(DecodeError {
-                command: "HEADER",
-                field: "PacketLength",
-                offset: 0,
-                problem: DecodeProblem::Truncated {
-                    needed: HEADER_LEN,
-                    remaining: buf.len(),
-                },
-            });
-        };
-        let word = |at: usize| u32::from_be_bytes([h[at], h[at + 1], h[at + 2], h[at + 3]]);
+        let header = sms_wire::frame::header::<HEADER_LEN, _>(buf);
+        let (length, command_id, h) = header.map_err(|problem| DecodeError {
+            command: "HEADER",
+            field: "PacketLength",
+            offset: 0,
+            problem,
+        })?;
         Ok(Header {
-            length: word(0),
-            command_id: CommandId(word(4)),
-            sequence_id: word(8),
+            length,
+            command_id: CommandId(command_id),
+            sequence_id: u32::from_be_bytes([h[8], h[9], h[10], h[11]]),
         })
     }
-}
-
-/// Result of looking for one packet at the start of a buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FrameStatus {
-    /// Not enough bytes yet; read more and call again.
-    NeedMore,
-    /// The first `n` bytes are one complete packet.
-    Complete(usize),
 }
 
 /// Looks for one complete packet at the start of `buf`.
@@ -123,22 +65,7 @@ pub enum FrameStatus {
 /// Checks PacketLength as soon as its 4 bytes are present: below 12 or above `max_len` is a
 /// [`FrameError`] (close the connection). Never allocates.
 pub fn split_frame(buf: &[u8], max_len: u32) -> Result<FrameStatus, FrameError> {
-    let Some(len_bytes) = buf.first_chunk::<4>() else {
-        return Ok(FrameStatus::NeedMore);
-    };
-    let length = u32::from_be_bytes(*len_bytes);
-    if (length as usize) < HEADER_LEN {
-        return Err(FrameError::TooShort { length });
-    }
-    if length > max_len {
-        return Err(FrameError::TooLong { length, max_len });
-    }
-    let n = length as usize;
-    Ok(if buf.len() < n {
-        FrameStatus::NeedMore
-    } else {
-        FrameStatus::Complete(n)
-    })
+    sms_wire::frame::split_frame(buf, HEADER_LEN, max_len)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub struct Submit {
     pub sp_number: Text<21>,
     /// ChargeNumber: the payer ("86…"); empty = each recipient pays; 21 × '0' = the SP pays.
     pub charge_number: Text<21>,
-    /// UserNumber[UserCount]: recipients, each with the "86" prefix.
+    /// UserNumber\[UserCount\]: recipients, each with the "86" prefix.
     pub user_numbers: Vec<Text<21>>,
     /// CorpId: 5-digit enterprise code.
     pub corp_id: Text<5>,

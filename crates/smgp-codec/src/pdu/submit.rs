@@ -44,7 +44,7 @@ pub struct Submit {
     pub src_term_id: Text<21>,
     /// ChargeTermID: the payer; empty = the recipient.
     pub charge_term_id: Text<21>,
-    /// DestTermID[DestTermIDCount]: recipients.
+    /// DestTermID\[DestTermIDCount\]: recipients.
     pub dest_term_ids: Vec<Text<21>>,
     /// MsgContent (UDH included when TP_udhi is set).
     pub msg_content: Bytes,
