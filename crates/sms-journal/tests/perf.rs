@@ -49,6 +49,7 @@ fn lifecycle(i: u64, report_with_id: bool) -> [Event; 3] {
                 msg_id: msg,
                 stat: "DELIVRD".into(),
                 class: None,
+                origin: None,
             },
         },
     ]
