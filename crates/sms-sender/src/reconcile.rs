@@ -127,7 +127,9 @@ pub fn reconcile(
         dry_run,
         ..Reconciliation::default()
     };
-    let cutoff = now - settings.grace;
+    let cutoff = now
+        .checked_sub_signed(settings.grace)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let mut limbo = Vec::new();
     let mut expired_events = Vec::new();
     let records: Vec<Record> = journal
@@ -139,7 +141,7 @@ pub fn reconcile(
         }
         if r.resp_result == Some(0) && r.reported_at.is_none() {
             match r.submitted_at {
-                Some(sub) if now - sub > settings.report_deadline => {
+                Some(sub) if now.signed_duration_since(sub) > settings.report_deadline => {
                     expired_events.push(Event {
                         at: now,
                         local_id: Some(r.local_id.clone()),

@@ -636,7 +636,12 @@ fn after_kill_9_reconcile_closes_the_records_left_in_flight() {
     let (code, _, _, _) = finish(child, Duration::from_secs(10));
     assert_eq!(code, None, "killed by the signal");
     let before = journal_records(&journal);
-    assert_eq!(before.len(), 16);
+    // Every message taken has its intent journaled (the outbox); 16 were written.
+    assert!(before.len() >= 16, "{}", before.len());
+    assert_eq!(
+        before.iter().filter(|r| r.submitted_at.is_some()).count(),
+        16
+    );
     assert!(before
         .iter()
         .all(|r| r.final_state == sms_records::FinalState::Pending && r.msg_id.is_none()));
@@ -650,9 +655,128 @@ fn after_kill_9_reconcile_closes_the_records_left_in_flight() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["closed"].as_array().unwrap().len(), 16);
+    assert_eq!(v["closed"].as_array().unwrap().len(), before.len());
+    assert!(
+        v["matched"].as_array().unwrap().is_empty(),
+        "no reports came"
+    );
     let after = journal_records(&journal);
     assert!(after
         .iter()
         .all(|r| r.final_state == sms_records::FinalState::Unknown));
+}
+
+/// An MO message (a user's reply) from the number the tests send to.
+fn mo(text: &str) -> Deliver {
+    Deliver {
+        msg_id: MsgId::from_u64(0x0A00_0000_0000_0001),
+        dest_id: OctetString::try_from("1065").unwrap(),
+        service_id: OctetString::EMPTY,
+        tp_pid: 0,
+        tp_udhi: 0,
+        msg_fmt: MsgFmt::Ascii,
+        src_terminal_id: OctetString::try_from("13800138000").unwrap(),
+        src_terminal_type: 0,
+        content: DeliverContent::Message(text.as_bytes().to_vec().into()),
+        link_id: OctetString::EMPTY,
+    }
+}
+
+fn inbound_messages(dir: &std::path::Path) -> Vec<sms_records::InboundMessage> {
+    let mut j = sms_journal::Journal::open(dir, sms_journal::JournalOptions::default()).unwrap();
+    let now = chrono::Utc::now();
+    j.inbound_between(
+        now - chrono::Duration::days(2),
+        now + chrono::Duration::days(1),
+    )
+    .unwrap()
+}
+
+/// The sender dies after receiving an MO message and before journaling it: the MO was not
+/// answered, so the gateway sends it again to the next run. After the restart, the report
+/// (committed before the crash) and the MO are in the journal exactly once, even when the
+/// gateway sends both yet again.
+#[test]
+fn a_crash_between_an_mo_receipt_and_its_commit_loses_no_mo() {
+    let gw = Gateway::start(Mode::Accept);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let j = journal.to_str().unwrap().to_owned();
+    let args = send_args(
+        &gw,
+        &[
+            "--no-policy",
+            "--journal",
+            &j,
+            "--wait-reports",
+            "20",
+            "--fault-exit-before-inbound-commit",
+        ],
+    );
+    let child = cmpp(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .spawn()
+        .unwrap();
+    gw.wait("the submit", |g| {
+        !g.handler.accepted.lock().unwrap().is_empty()
+    });
+    let (msg_id, dest) = gw.handler.accepted.lock().unwrap()[0].clone();
+    // Let the submit's journal write land first (the crash under test is the MO's).
+    std::thread::sleep(Duration::from_millis(1500));
+    gw.handle().deliver(SP, mo("TD")).unwrap();
+    let (code, _, err, _) = finish(child, Duration::from_secs(30));
+    assert_eq!(code, Some(86), "the fault hook fired: {err}");
+    assert!(
+        inbound_messages(&journal).is_empty(),
+        "died before the commit"
+    );
+    assert_eq!(
+        gw.handle().stats().delivers_acked,
+        0,
+        "the MO never answered"
+    );
+
+    // The next run gets the MO again on login, then the first run's report; the gateway
+    // then sends both once more (as it would after a lost DELIVER_RESP).
+    let args = send_args(
+        &gw,
+        &["--no-policy", "--journal", &j, "--wait-reports", "5"],
+    );
+    let child = cmpp(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .spawn()
+        .unwrap();
+    gw.wait("the MO answered", |g| {
+        g.handle().stats().delivers_acked >= 1
+    });
+    gw.handle().deliver(SP, report_for(msg_id, &dest)).unwrap();
+    gw.wait("the report answered", |g| {
+        g.handle().stats().delivers_acked >= 2
+    });
+    gw.handle().deliver(SP, report_for(msg_id, &dest)).unwrap();
+    gw.handle().deliver(SP, mo("TD")).unwrap();
+    gw.wait("the copies answered", |g| {
+        g.handle().stats().delivers_acked >= 4
+    });
+    let (code, _, err, _) = finish(child, Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{err}");
+
+    let inbound = inbound_messages(&journal);
+    assert_eq!(inbound.len(), 1, "the MO exactly once: {inbound:?}");
+    assert_eq!(inbound[0].text.as_deref(), Some("TD"));
+    assert_eq!(inbound[0].from, "13800138000");
+    assert_eq!(inbound[0].to, "1065");
+    let records = journal_records(&journal);
+    assert_eq!(records.len(), 2, "MO messages are not outbound records");
+    let first = records
+        .iter()
+        .find(|r| r.msg_id.as_deref() == Some(msg_id.to_digits().as_str()))
+        .expect("the first run's record");
+    assert_eq!(first.final_state, sms_records::FinalState::Delivered);
+    let mut j =
+        sms_journal::Journal::open(&journal, sms_journal::JournalOptions::default()).unwrap();
+    let events = j.by_local_id(&first.local_id).unwrap().unwrap().events;
+    let reports = events
+        .iter()
+        .filter(|e| matches!(e.kind, sms_records::EventKind::Reported { .. }))
+        .count();
+    assert_eq!(reports, 1, "the report exactly once: {events:?}");
 }
