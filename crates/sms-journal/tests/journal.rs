@@ -601,4 +601,8 @@ fn a_sending_intent_is_a_message_of_its_own_until_written() {
         Some(t + Duration::milliseconds(2))
     );
     assert_eq!(j.export(None, None).unwrap().count(), 1);
+    // Its place in time stays the intent's: the write that followed did not move it.
+    let at_intent = j.by_time(t, t + Duration::milliseconds(1)).unwrap();
+    assert_eq!(at_intent.len(), 1);
+    assert_eq!(at_intent[0].record.local_id, "L1");
 }

@@ -316,12 +316,12 @@ impl<'c> BatchWriter<'c> {
     }
 }
 
-/// Whether an event is one that a message normally starts with.
+/// Whether an event is one that a message normally starts with: its intent (the sender
+/// journals it before the SUBMIT leaves) or its refusal. A `submitted` event normally
+/// follows a stored intent, so the row is looked up first (a message without an intent is
+/// then inserted all the same).
 pub(super) fn starts_a_message(kind: &EventKind) -> bool {
-    matches!(
-        kind,
-        EventKind::Sending { .. } | EventKind::Submitted { .. } | EventKind::Refused { .. }
-    )
+    matches!(kind, EventKind::Sending { .. } | EventKind::Refused { .. })
 }
 
 /// Stores an inbound message unless its Msg_Id is stored already; true when stored now.
