@@ -26,7 +26,7 @@ pub(super) const PAGE_SIZE: i64 = 16_384;
 pub(super) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS messages (
     local_id        TEXT PRIMARY KEY,
-    sort_ms         INTEGER NOT NULL,   -- submit time, else the first event's time
+    sort_ms         INTEGER NOT NULL,   -- intent time, else submit time, else the first event's
     msg_id          TEXT,
     src             TEXT NOT NULL,
     dest            TEXT NOT NULL,
