@@ -537,6 +537,17 @@ mod tests {
                 ev(ms, EventKind::Submitted { info: i })
             }),
             (at.clone(), 2u32..5).prop_map(|(ms, a)| ev(ms, EventKind::Resent { attempt: a })),
+            (at.clone(), 0u8..3).prop_map(|(ms, g)| {
+                let mut i = info();
+                i.group_id = (g > 0).then(|| format!("g{g}"));
+                ev(ms, EventKind::Sending { info: i })
+            }),
+            (at.clone(), 0u8..2).prop_map(|(ms, r)| ev(
+                ms,
+                EventKind::Expired {
+                    reason: format!("deadline {r}")
+                }
+            )),
             (
                 at.clone(),
                 prop::sample::select(vec![0u32, 0, 8, 9, 4]),
