@@ -780,3 +780,53 @@ fn a_crash_between_an_mo_receipt_and_its_commit_loses_no_mo() {
         .count();
     assert_eq!(reports, 1, "the report exactly once: {events:?}");
 }
+
+/// `cmpp send` settles what an earlier run left open before it starts: a record whose
+/// intent was journaled an hour ago and never answered is closed, and one stderr line says so.
+#[test]
+fn send_reconciles_what_an_earlier_run_left_open_on_start() {
+    let gw = Gateway::start(Mode::Accept);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    {
+        let mut j =
+            sms_journal::Journal::open(&journal, sms_journal::JournalOptions::default()).unwrap();
+        j.append_batch(&[sms_records::Event {
+            at: an_hour_ago,
+            local_id: Some("earlier.1.1".into()),
+            kind: sms_records::EventKind::Sending {
+                info: sms_records::MessageInfo {
+                    src: "121231100".into(),
+                    dest: "13800138001".into(),
+                    category: sms_records::Category::Notice,
+                    segment: 1,
+                    segments: 1,
+                    group_id: None,
+                },
+            },
+        }])
+        .unwrap();
+    }
+    let j = journal.to_str().unwrap().to_owned();
+    let args = send_args(&gw, &["--no-policy", "--journal", &j]);
+    let (code, _, err, _) = finish(
+        cmpp(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .spawn()
+            .unwrap(),
+        Duration::from_secs(30),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("journal reconciled: 0 record(s) matched to their reports, 1 closed"),
+        "{err}"
+    );
+    let records = journal_records(&journal);
+    let earlier = records
+        .iter()
+        .find(|r| r.local_id == "earlier.1.1")
+        .unwrap();
+    assert_eq!(earlier.final_state, sms_records::FinalState::Unknown);
+    assert_eq!(earlier.detail.as_deref(), Some("maybe sent, no response"));
+    assert_eq!(records.len(), 2, "{records:?}");
+}
