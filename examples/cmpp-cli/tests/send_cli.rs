@@ -779,6 +779,23 @@ fn a_crash_between_an_mo_receipt_and_its_commit_loses_no_mo() {
         .filter(|e| matches!(e.kind, sms_records::EventKind::Reported { .. }))
         .count();
     assert_eq!(reports, 1, "the report exactly once: {events:?}");
+    // And `cmpp journal inbound` lists it.
+    let out = cmpp(&["journal", "inbound", "--journal", journal.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["text"], "TD");
+    assert_eq!(lines[0]["from"], "13800138000");
 }
 
 /// `cmpp send` settles what an earlier run left open before it starts: a record whose
