@@ -547,6 +547,33 @@ impl Journal {
         Ok(out)
     }
 
+    /// Records still `pending` first journaled in `[from, until)` (open ends when `None`),
+    /// in time order: what a reconciliation looks at, without folding the settled ones.
+    pub fn pending_between(
+        &mut self,
+        from: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Record>, JournalError> {
+        let (lo, hi) = (
+            from.map_or(i64::MIN, store::ms),
+            until.map_or(i64::MAX, store::ms),
+        );
+        let mut out = Vec::new();
+        for month in self.months()? {
+            if from.is_some_and(|f| month.next().start() <= f)
+                || until.is_some_and(|u| month.start() >= u)
+            {
+                continue;
+            }
+            let path = self.path_of(month);
+            let Some(conn) = self.conn(month, false)? else {
+                continue;
+            };
+            out.extend(store::pending_between(conn, &path, lo, hi)?);
+        }
+        Ok(out)
+    }
+
     /// Stores a message a user sent (mobile-originated), durably, unless a message with
     /// its Msg_Id is stored already (a DELIVER the gateway sent again). Returns true when
     /// stored now, false for a duplicate.

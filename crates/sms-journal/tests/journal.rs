@@ -586,6 +586,13 @@ fn a_sending_intent_is_a_message_of_its_own_until_written() {
         (r.final_state, r.dest.as_str(), r.submitted_at),
         (FinalState::Pending, "13800000001", None)
     );
+    let pending = j.pending_between(None, None).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0], r);
+    assert!(j
+        .pending_between(Some(t + Duration::milliseconds(1)), None)
+        .unwrap()
+        .is_empty());
     j.append_batch(&lifecycle(
         "L1",
         "13800000001",
@@ -601,6 +608,7 @@ fn a_sending_intent_is_a_message_of_its_own_until_written() {
         Some(t + Duration::milliseconds(2))
     );
     assert_eq!(j.export(None, None).unwrap().count(), 1);
+    assert!(j.pending_between(None, None).unwrap().is_empty(), "settled");
     // Its place in time stays the intent's: the write that followed did not move it.
     let at_intent = j.by_time(t, t + Duration::milliseconds(1)).unwrap();
     assert_eq!(at_intent.len(), 1);

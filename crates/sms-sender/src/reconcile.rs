@@ -16,7 +16,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use cmpp_codec::MsgId;
 use serde::Serialize;
 use sms_journal::{Journal, JournalError};
-use sms_records::{CauseClass, Event, EventKind, FinalState, MessageInfo, Record, ReportOrigin};
+use sms_records::{CauseClass, Event, EventKind, MessageInfo, Record, ReportOrigin};
 
 use crate::mapping;
 
@@ -132,13 +132,7 @@ pub fn reconcile(
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let mut limbo = Vec::new();
     let mut expired_events = Vec::new();
-    let records: Vec<Record> = journal
-        .export(settings.since, None)?
-        .collect::<Result<_, _>>()?;
-    for r in records {
-        if r.final_state != FinalState::Pending {
-            continue;
-        }
+    for r in journal.pending_between(settings.since, None)? {
         if r.resp_result == Some(0) && r.reported_at.is_none() {
             match r.submitted_at {
                 Some(sub) if now.signed_duration_since(sub) > settings.report_deadline => {

@@ -296,3 +296,24 @@ pub(crate) fn inbound_between(
     }
     Ok(out)
 }
+
+/// Records still `pending` whose sort time is in `[lo, hi)`, in sort order.
+pub(crate) fn pending_between(
+    conn: &Connection,
+    path: &Path,
+    lo: i64,
+    hi: i64,
+) -> Result<Vec<Record>, JournalError> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages \
+         WHERE final_state = 'pending' AND sort_ms >= ?1 AND sort_ms < ?2 \
+         ORDER BY sort_ms, local_id"
+    );
+    let mut stmt = conn.prepare_cached(&sql).at(path)?;
+    let mut rows = stmt.query(params![lo, hi]).at(path)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().at(path)? {
+        out.push(record_from_row(path, row)?.0);
+    }
+    Ok(out)
+}
