@@ -134,7 +134,8 @@ pub fn reconcile(
     let mut expired_events = Vec::new();
     for r in journal.pending_between(settings.since, None)? {
         if r.resp_result == Some(0) && r.reported_at.is_none() {
-            match r.submitted_at {
+            // The write's time; a record whose `submitted` event was lost has its response's.
+            match r.submitted_at.or(r.responded_at) {
                 Some(sub) if now.signed_duration_since(sub) > settings.report_deadline => {
                     expired_events.push(Event {
                         at: now,
