@@ -1,10 +1,11 @@
 //! The protocol-neutral record of one short message's life.
 //!
 //! A [`Record`] is one billable message (one segment of a long message). The
-//! session side emits [`Event`]s (submitted, resent, responded, reported,
-//! failed, refused); [`fold`] turns the events of one message into its record,
+//! session side emits [`Event`]s (sending, submitted, resent, responded, reported,
+//! failed, refused, expired); [`fold`] turns the events of one message into its record,
 //! independent of their order and of duplicates. Records are exchanged with
-//! other tools as CSV or JSON Lines ([`csv_io`], [`jsonl`]).
+//! other tools as CSV or JSON Lines ([`csv_io`], [`jsonl`]). Messages users send to
+//! the SP are [`InboundMessage`]s, kept apart from the records.
 //!
 //! This crate knows nothing of CMPP: result codes and report states are kept
 //! as raw values plus a protocol-neutral [`CauseClass`].
