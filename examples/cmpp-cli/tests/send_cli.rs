@@ -34,13 +34,19 @@ struct Handler {
     mode: Mode,
     submits: AtomicU32,
     accepted: Mutex<Vec<(MsgId, String)>>,
+    /// Destinations of the SUBMITs left unanswered (silent mode).
+    ignored: Mutex<Vec<String>>,
 }
 
 impl GatewayHandler for Handler {
     fn on_submit(&self, _c: &ConnectionInfo, _seq: u32, s: &Submit) -> SubmitDecision {
         let n = self.submits.fetch_add(1, Ordering::SeqCst) + 1;
         match self.mode {
-            Mode::Silent => SubmitDecision::Ignore,
+            Mode::Silent => {
+                let dest = s.dest_terminal_ids[0].to_str_lossy().into_owned();
+                self.ignored.lock().unwrap().push(dest);
+                SubmitDecision::Ignore
+            }
             Mode::Accept => {
                 let msg_id = MsgId::from_u64(0x7000_0000 + u64::from(n));
                 let dest = s.dest_terminal_ids[0].to_str_lossy().into_owned();
@@ -95,6 +101,7 @@ impl Gateway {
             mode,
             submits: AtomicU32::new(0),
             accepted: Mutex::new(Vec::new()),
+            ignored: Mutex::new(Vec::new()),
         });
         let accounts = Arc::new(InMemoryAccounts::new());
         accounts.insert(Account::new(SP, SECRET.as_bytes()));
@@ -846,4 +853,111 @@ fn send_reconciles_what_an_earlier_run_left_open_on_start() {
     assert_eq!(earlier.final_state, sms_records::FinalState::Unknown);
     assert_eq!(earlier.detail.as_deref(), Some("maybe sent, no response"));
     assert_eq!(records.len(), 2, "{records:?}");
+}
+
+/// kill -9 with SUBMITs on the wire and no response; their reports come later and are kept
+/// as orphans (with their destination and Submit_time). `cmpp journal reconcile` gives each
+/// record its report when the match is unique and closes the one whose report never came.
+#[test]
+fn after_kill_9_reconcile_matches_the_late_reports_to_their_records() {
+    use chrono::{Datelike, Timelike};
+    let gw = Gateway::start(Mode::Silent);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let j = journal.to_str().unwrap().to_owned();
+    let dests = ["13800000001", "13800000002", "13800000003"];
+    let mut args = send_args(&gw, &["--no-policy", "--journal", &j]);
+    // Three destinations instead of the default one.
+    let to = args.iter().position(|a| a == "--to").unwrap();
+    args.splice(
+        to..to + 2,
+        dests
+            .iter()
+            .flat_map(|d| ["--to".to_string(), d.to_string()]),
+    );
+    let child = cmpp(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .spawn()
+        .unwrap();
+    gw.wait("3 submits", |g| {
+        g.handler.ignored.lock().unwrap().len() == 3
+    });
+    signal(&child, "-KILL");
+    let (code, _, _, _) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, None, "killed by the signal");
+    let before = journal_records(&journal);
+    assert_eq!(
+        before.len(),
+        3,
+        "every SUBMIT on the wire has its record: {before:?}"
+    );
+
+    // The gateway's reports for the first two, as the next run would journal them: no
+    // response is known, so they are orphans.
+    let now = chrono::Utc::now();
+    let bj = sms_records::to_beijing(now);
+    let reports: Vec<sms_records::Event> = dests[..2]
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let id = MsgId::from_parts(
+                bj.month() as u8,
+                bj.day() as u8,
+                bj.hour() as u8,
+                bj.minute() as u8,
+                bj.second() as u8,
+                9,
+                i as u16,
+            )
+            .unwrap();
+            sms_records::Event {
+                at: now + chrono::Duration::seconds(5),
+                local_id: None,
+                kind: sms_records::EventKind::Reported {
+                    msg_id: id.to_digits(),
+                    stat: "DELIVRD".into(),
+                    class: None,
+                    origin: Some(sms_records::ReportOrigin {
+                        dest: (*d).into(),
+                        src: None,
+                        submitted_at: Some(now.with_second(0).unwrap().with_nanosecond(0).unwrap()),
+                    }),
+                },
+            }
+        })
+        .collect();
+    sms_journal::Journal::open(&journal, sms_journal::JournalOptions::default())
+        .unwrap()
+        .append_batch(&reports)
+        .unwrap();
+
+    let out = cmpp(&[
+        "journal",
+        "reconcile",
+        "--journal",
+        &j,
+        "--grace-secs",
+        "0",
+        "--now",
+        &(now + chrono::Duration::seconds(10)).to_rfc3339(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["matched"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["closed"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["closed"][0]["dest"], dests[2]);
+    let after = journal_records(&journal);
+    for r in &after {
+        let want = if r.dest == dests[2] {
+            sms_records::FinalState::Unknown
+        } else {
+            sms_records::FinalState::Delivered
+        };
+        assert_eq!(r.final_state, want, "{r:?}");
+    }
 }
