@@ -3,7 +3,7 @@
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use sms_records::{CauseClass, EventKind, MessageInfo};
+use sms_records::{CauseClass, EventKind, MessageInfo, ReportOrigin};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -143,6 +143,12 @@ struct ReportedBody {
     msg_id: String,
     stat: String,
     class: Option<CauseClass>,
+    #[serde(default)]
+    origin: Option<ReportOrigin>,
+}
+#[derive(Deserialize)]
+struct ExpiredBody {
+    reason: String,
 }
 #[derive(Deserialize)]
 struct FailedBody {
@@ -160,6 +166,8 @@ struct RefusedBody {
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Tag {
+    Sending,
+    Expired,
     Submitted,
     Resent,
     Responded,
@@ -193,6 +201,12 @@ impl<'de> Visitor<'de> for KindVisitor {
         let tag: Tag = map.next_value()?;
         let rest = de::value::MapAccessDeserializer::new(map);
         let kind = match tag {
+            Tag::Sending => EventKind::Sending {
+                info: SubmittedBody::deserialize(rest)?.info,
+            },
+            Tag::Expired => EventKind::Expired {
+                reason: ExpiredBody::deserialize(rest)?.reason,
+            },
             Tag::Submitted => {
                 let b = SubmittedBody::deserialize(rest)?;
                 EventKind::Submitted { info: b.info }
@@ -214,6 +228,7 @@ impl<'de> Visitor<'de> for KindVisitor {
                     msg_id: b.msg_id,
                     stat: b.stat,
                     class: b.class,
+                    origin: b.origin,
                 }
             }
             Tag::Failed => {
@@ -277,6 +292,20 @@ mod tests {
             group_id: Some("G\"1\\\u{4e2d}".into()),
         };
         vec![
+            EventKind::Sending { info: info.clone() },
+            EventKind::Expired {
+                reason: "no report within 72 h".into(),
+            },
+            EventKind::Reported {
+                msg_id: "M2".into(),
+                stat: "DELIVRD".into(),
+                class: None,
+                origin: Some(ReportOrigin {
+                    dest: "13800000000".into(),
+                    src: Some("1065".into()),
+                    submitted_at: Some(chrono::DateTime::from_timestamp(1_772_323_200, 0).unwrap()),
+                }),
+            },
             EventKind::Submitted { info: info.clone() },
             EventKind::Resent { attempt: 3 },
             EventKind::Responded {
@@ -293,6 +322,7 @@ mod tests {
                 msg_id: "M1".into(),
                 stat: "MK:0024".into(),
                 class: Some(CauseClass::User),
+                origin: None,
             },
             EventKind::Failed {
                 reason: "link lost\nafter the write".into(),
@@ -340,7 +370,8 @@ mod tests {
                     EventKind::Reported {
                         msg_id: "M1".into(),
                         stat: "DELIVRD".into(),
-                        class: None
+                        class: None,
+                        origin: None
                     }
                 ),
                 (6, EventKind::Resent { attempt: 2 }),

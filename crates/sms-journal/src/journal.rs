@@ -6,7 +6,7 @@ use crate::store;
 use ahash::AHashMap as HashMap;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
-use sms_records::{Event, EventKind, Record};
+use sms_records::{Event, EventKind, InboundMessage, Record};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -96,7 +96,7 @@ pub struct RemovedMonth {
 /// let events = [
 ///     // In any order, replayed or not: the stored record comes out the same.
 ///     Event { at: at(3), local_id: None, kind: EventKind::Reported {
-///         msg_id: msg_id.into(), stat: "DELIVRD".into(), class: None } },
+///         msg_id: msg_id.into(), stat: "DELIVRD".into(), class: None, origin: None } },
 ///     Event { at: at(0), local_id: id.clone(), kind: EventKind::Submitted { info: MessageInfo {
 ///         src: "121231100".into(), dest: "13800138000".into(), category: Category::Notice,
 ///         segment: 1, segments: 1, group_id: None } } },
@@ -518,6 +518,123 @@ impl Journal {
         until: DateTime<Utc>,
     ) -> Result<Vec<Traced>, JournalError> {
         self.by_query(None, from, until)
+    }
+
+    /// Orphan events (status reports that no message claims yet) with a time in
+    /// `[from, until)`, in time order: what the reconciliation matches to records whose
+    /// response was lost.
+    pub fn orphans_between(
+        &mut self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Event>, JournalError> {
+        let mut out = Vec::new();
+        for month in self.months()? {
+            if month.next().start() <= from || month.start() >= until {
+                continue;
+            }
+            let path = self.path_of(month);
+            let Some(conn) = self.conn(month, false)? else {
+                continue;
+            };
+            out.extend(store::orphans_between(
+                conn,
+                &path,
+                store::ms(from),
+                store::ms(until),
+            )?);
+        }
+        Ok(out)
+    }
+
+    /// Records still `pending` first journaled in `[from, until)` (open ends when `None`),
+    /// in time order: what a reconciliation looks at, without folding the settled ones.
+    pub fn pending_between(
+        &mut self,
+        from: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Record>, JournalError> {
+        let (lo, hi) = (
+            from.map_or(i64::MIN, store::ms),
+            until.map_or(i64::MAX, store::ms),
+        );
+        let mut out = Vec::new();
+        for month in self.months()? {
+            if from.is_some_and(|f| month.next().start() <= f)
+                || until.is_some_and(|u| month.start() >= u)
+            {
+                continue;
+            }
+            let path = self.path_of(month);
+            let Some(conn) = self.conn(month, false)? else {
+                continue;
+            };
+            out.extend(store::pending_between(conn, &path, lo, hi)?);
+        }
+        Ok(out)
+    }
+
+    /// Stores a message a user sent (mobile-originated), durably, unless a message with
+    /// its Msg_Id is stored already (a DELIVER the gateway sent again). Returns true when
+    /// stored now, false for a duplicate.
+    ///
+    /// It goes to the file of the month it was received in; the month before is searched
+    /// for a duplicate too (a re-sent DELIVER across a month boundary).
+    pub fn append_inbound(&mut self, message: &InboundMessage) -> Result<bool, JournalError> {
+        let month = Month::of(message.received_at);
+        let files: BTreeSet<Month> = self.months()?.into_iter().collect();
+        if let Some((path, conn)) = self.existing(month.plus(-1), &files)? {
+            if store::inbound_of(conn, &path, &message.msg_id)?.is_some() {
+                return Ok(false);
+            }
+        }
+        let path = self.path_of(month);
+        let conn = self
+            .conn(month, true)?
+            .ok_or_else(|| JournalError::Invalid(format!("cannot open {}", path.display())))?;
+        store::insert_inbound(conn, &path, message)
+    }
+
+    /// The inbound message the gateway knows as `msg_id`, if stored.
+    pub fn inbound_by_msg_id(
+        &mut self,
+        msg_id: &str,
+    ) -> Result<Option<InboundMessage>, JournalError> {
+        for month in self.months()?.into_iter().rev() {
+            let path = self.path_of(month);
+            let Some(conn) = self.conn(month, false)? else {
+                continue;
+            };
+            if let Some(m) = store::inbound_of(conn, &path, msg_id)? {
+                return Ok(Some(m));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Inbound messages received in `[from, until)`, in time order.
+    pub fn inbound_between(
+        &mut self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<InboundMessage>, JournalError> {
+        let mut out = Vec::new();
+        for month in self.months()? {
+            if month.next().start() <= from || month.start() >= until {
+                continue;
+            }
+            let path = self.path_of(month);
+            let Some(conn) = self.conn(month, false)? else {
+                continue;
+            };
+            out.extend(store::inbound_between(
+                conn,
+                &path,
+                store::ms(from),
+                store::ms(until),
+            )?);
+        }
+        Ok(out)
     }
 
     /// Clause 2.7: deletes month files older than `keep_months` before the current month.

@@ -18,20 +18,24 @@
 //!   (9 million messages to random numbers) appends at over 100,000 messages a second;
 //! - `orphans(id, at_ms, msg_id, payload)`: events that no message claims yet
 //!   (a status report whose response is not stored), indexed by `msg_id`;
+//! - `inbound(msg_id, received_ms, from_number, to_number, service_id, text, content_hex)`:
+//!   messages users sent to the SP (MO, e.g. opt-out replies), one row per Msg_Id (a
+//!   DELIVER the gateway sends again is stored once), apart from the outbound records that
+//!   the SLA and billing count ([`Journal::append_inbound`], [`JournalWriter::append_inbound`]);
 //! - `events`: a view with one row per event (`local_id, seq, at_ms, at, kind,
 //!   msg_id, payload`, `at` in Beijing time), for auditors using the `sqlite3` shell.
 //!   To find a number's messages there quickly, name the hours as the index does:
 //!   `... WHERE sort_ms / 3600000 BETWEEN h1 AND h2 AND dest = '...'` (a bare
 //!   `WHERE dest = '...'` reads the whole month).
 //!
-//! The format is SQLite's `user_version` (3); files of the earlier formats, with
-//! events in a table of their own, are migrated when opened (in one transaction:
+//! The format is SQLite's `user_version` (4); files of the earlier formats (events in a
+//! table of their own; without the `inbound` table) are migrated when opened (in one transaction:
 //! about 9 s per million messages here), and a file of a newer format is refused
 //! rather than misread. A migrated file keeps the old table's pages as free space
 //! for later writes; `VACUUM` in the `sqlite3` shell gives it back to the disk.
 //!
 //! # Which month file
-//! A message lives in the file of the month of its first event (its submit): a
+//! A message lives in the file of the month of its first event (its intent or submit): a
 //! status report arriving next month is stored with its submit, found by looking
 //! up the local id (or, for a report without one, the Msg_Id) in the event's month
 //! and the two before. A report that matches no message is kept as an orphan in

@@ -68,6 +68,7 @@ pub fn events_of_record(r: &Record) -> Vec<Event> {
                 msg_id: r.msg_id.clone().unwrap_or_default(),
                 stat: stat.clone(),
                 class: r.report_class,
+                origin: None,
             },
         ));
     }

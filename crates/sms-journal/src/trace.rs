@@ -244,6 +244,11 @@ fn event_name(e: &Event) -> &'static str {
 
 fn event_details(e: &Event) -> String {
     match &e.kind {
+        EventKind::Sending { info } => format!(
+            "intent: {} → {}, {}, segment {}/{}",
+            info.src, info.dest, info.category, info.segment, info.segments
+        ),
+        EventKind::Expired { reason } => reason.clone(),
         EventKind::Submitted { info } => format!(
             "{} → {}, {}, segment {}/{}",
             info.src, info.dest, info.category, info.segment, info.segments
@@ -262,9 +267,14 @@ fn event_details(e: &Event) -> String {
             msg_id,
             stat,
             class,
+            origin,
         } => format!(
-            "stat {stat}{}, Msg_Id {msg_id}",
-            class.map(|c| format!(" ({c})")).unwrap_or_default()
+            "stat {stat}{}, Msg_Id {msg_id}{}",
+            class.map(|c| format!(" ({c})")).unwrap_or_default(),
+            origin
+                .as_ref()
+                .map(|o| format!(", to {}", o.dest))
+                .unwrap_or_default()
         ),
         EventKind::Failed {
             reason,

@@ -48,6 +48,7 @@ fn reported(id: Option<&str>, msg: &str, stat: &str, at: DateTime<Utc>) -> Event
             msg_id: msg.into(),
             stat: stat.into(),
             class: None,
+            origin: None,
         },
     }
 }
@@ -472,4 +473,144 @@ fn two_writers_on_one_folder_merge_each_others_events() {
         assert_eq!(found.record.resends, 1);
         assert_eq!(found.record.msg_id.as_deref(), Some("M1"));
     }
+}
+
+fn inbound(msg_id: &str, at: DateTime<Utc>) -> sms_records::InboundMessage {
+    sms_records::InboundMessage::new(at, msg_id, "13800000001", "1065800")
+        .with_service_id("svc")
+        .with_content(b"TD", Some("TD".into()))
+}
+
+#[test]
+fn inbound_messages_are_stored_once_per_msg_id_even_across_a_month_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = journal(dir.path());
+    let t = bj(2026, 3, 31, 23, 59);
+    assert!(j.append_inbound(&inbound("I1", t)).unwrap());
+    // The gateway sends it again (same Msg_Id), now in April: still stored once.
+    let again = inbound("I1", t + Duration::minutes(2));
+    assert!(!j.append_inbound(&again).unwrap());
+    assert!(!j.append_inbound(&inbound("I1", t)).unwrap());
+    assert!(j
+        .append_inbound(&inbound("I2", t + Duration::minutes(3)))
+        .unwrap());
+    let all = j
+        .inbound_between(t - Duration::days(1), t + Duration::days(1))
+        .unwrap();
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(all[0], inbound("I1", t));
+    assert_eq!(
+        j.inbound_by_msg_id("I2").unwrap().unwrap().text.as_deref(),
+        Some("TD")
+    );
+    assert!(j.inbound_by_msg_id("I3").unwrap().is_none());
+    // Inbound messages are not outbound records: the SLA and billing never see them.
+    assert_eq!(j.export(None, None).unwrap().count(), 0);
+}
+
+#[test]
+fn the_async_writer_stores_inbound_messages_after_the_events_before_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let t = bj(2026, 3, 10, 9, 0);
+    rt.block_on(async {
+        let w = JournalWriter::spawn(journal(dir.path()), 64).unwrap();
+        let (a, b, c) = tokio::join!(
+            w.append(submitted("L1", "138", t)),
+            w.append_inbound(inbound("I1", t)),
+            w.append_inbound(inbound("I1", t)),
+        );
+        a.unwrap();
+        assert_eq!([b.unwrap(), c.unwrap()], [true, false], "stored once");
+    });
+    let mut j = journal(dir.path());
+    assert!(j.inbound_by_msg_id("I1").unwrap().is_some());
+    assert!(j.by_local_id("L1").unwrap().is_some());
+}
+
+#[test]
+fn orphan_reports_are_listed_by_time_with_their_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = journal(dir.path());
+    let t = bj(2026, 3, 10, 9, 0);
+    let mut with_origin = reported(None, "M7", "DELIVRD", t + Duration::seconds(5));
+    if let EventKind::Reported { origin, .. } = &mut with_origin.kind {
+        *origin = Some(sms_records::ReportOrigin {
+            dest: "13800000001".into(),
+            src: None,
+            submitted_at: Some(t),
+        });
+    }
+    j.append_batch(&[
+        with_origin.clone(),
+        reported(None, "M8", "DELIVRD", t + Duration::hours(2)),
+    ])
+    .unwrap();
+    let found = j.orphans_between(t, t + Duration::hours(1)).unwrap();
+    assert_eq!(found, [with_origin]);
+    assert_eq!(
+        j.orphans_between(t, t + Duration::days(1)).unwrap().len(),
+        2
+    );
+    // Adopted by its response, it is no orphan any more.
+    j.append_batch(&[
+        submitted("L1", "13800000001", t),
+        responded("L1", "M7", t + Duration::seconds(1)),
+    ])
+    .unwrap();
+    assert_eq!(
+        j.orphans_between(t, t + Duration::days(1)).unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn a_sending_intent_is_a_message_of_its_own_until_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = journal(dir.path());
+    let t = bj(2026, 3, 10, 9, 0);
+    let info = match submitted("L1", "13800000001", t).kind {
+        EventKind::Submitted { info } => info,
+        _ => unreachable!(),
+    };
+    j.append_batch(&[Event {
+        at: t,
+        local_id: Some("L1".into()),
+        kind: EventKind::Sending { info },
+    }])
+    .unwrap();
+    let r = j.by_local_id("L1").unwrap().unwrap().record;
+    assert_eq!(
+        (r.final_state, r.dest.as_str(), r.submitted_at),
+        (FinalState::Pending, "13800000001", None)
+    );
+    let pending = j.pending_between(None, None).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0], r);
+    assert!(j
+        .pending_between(Some(t + Duration::milliseconds(1)), None)
+        .unwrap()
+        .is_empty());
+    j.append_batch(&lifecycle(
+        "L1",
+        "13800000001",
+        "M1",
+        t + Duration::milliseconds(2),
+    ))
+    .unwrap();
+    let traced = j.by_local_id("L1").unwrap().unwrap();
+    assert_eq!(traced.events.len(), 4, "{:?}", traced.events);
+    assert_eq!(traced.record.final_state, FinalState::Delivered);
+    assert_eq!(
+        traced.record.submitted_at,
+        Some(t + Duration::milliseconds(2))
+    );
+    assert_eq!(j.export(None, None).unwrap().count(), 1);
+    assert!(j.pending_between(None, None).unwrap().is_empty(), "settled");
+    // Its place in time stays the intent's: the write that followed did not move it.
+    let at_intent = j.by_time(t, t + Duration::milliseconds(1)).unwrap();
+    assert_eq!(at_intent.len(), 1);
+    assert_eq!(at_intent[0].record.local_id, "L1");
 }

@@ -6,6 +6,8 @@
 //!   `late` (in the next batch, with their local id, as
 //!   `sms-sender` journals them, so every message is written twice), or `late-msgid`
 //!   (in the next batch without a local id: found through their Msg_Id);
+//! - `JOURNAL_PERF_OUTBOX=1`: each message's intent (`sending`) is appended in the batch
+//!   before the rest of its events, as `sms-sender` journals it before the SUBMIT leaves;
 //! - `JOURNAL_PERF_DIR`: where the temporary journal goes;
 //! - `JOURNAL_PERF_FULL_SYNC=0`: `synchronous=NORMAL`.
 
@@ -49,6 +51,7 @@ fn lifecycle(i: u64, report_with_id: bool) -> [Event; 3] {
                 msg_id: msg,
                 stat: "DELIVRD".into(),
                 class: None,
+                origin: None,
             },
         },
     ]
@@ -98,6 +101,8 @@ fn perf_append_export_lookup() {
         other => panic!("JOURNAL_PERF_REPORTS={other}: same, late or late-msgid"),
     };
     println!("reports: {reports}");
+    let outbox = std::env::var("JOURNAL_PERF_OUTBOX").is_ok_and(|v| v == "1");
+    println!("outbox: {outbox}");
     let mut j = Journal::open(dir.path(), options).unwrap();
     // Batches are made on another thread, as a live sender's events are: the time
     // and CPU measured are the journal's.
@@ -119,8 +124,21 @@ fn perf_append_export_lookup() {
         let mut reports = fresh(10_000);
         for i in 0..n {
             let [s, r, d] = lifecycle(i, with_id);
-            batch.extend([s, r]);
-            if late {
+            if outbox {
+                // The intent in this batch; the write, response (and report) in the next.
+                let EventKind::Submitted { info } = &s.kind else {
+                    unreachable!()
+                };
+                batch.push(Event {
+                    at: s.at - Duration::milliseconds(1),
+                    local_id: s.local_id.clone(),
+                    kind: EventKind::Sending { info: info.clone() },
+                });
+                reports.extend([s, r]);
+            } else {
+                batch.extend([s, r]);
+            }
+            if late || outbox {
                 reports.push(d);
             } else {
                 batch.push(d);

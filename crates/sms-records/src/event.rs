@@ -21,6 +21,19 @@ pub struct MessageInfo {
     pub group_id: Option<String>,
 }
 
+/// What a status report says about the message it reports on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportOrigin {
+    /// Destination number of the original message.
+    pub dest: String,
+    /// Calling number (Src_Id) of the original message, when the report carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub src: Option<String>,
+    /// When the gateway says the message was submitted (to the minute), when readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
 /// One thing that happened to one message, with the time it happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
@@ -39,6 +52,12 @@ pub struct Event {
 // Not #[non_exhaustive] on purpose: every consumer (journal, fold, SLA) must handle every
 // kind of event, so a new kind is meant to break their builds rather than fall into a `_`.
 pub enum EventKind {
+    /// The submit is about to be written (the outbox): journaled, and durable, before the
+    /// write, so that a crash between the write and the `Submitted` event leaves a trace.
+    Sending {
+        /// Addresses, category and segmentation.
+        info: MessageInfo,
+    },
     /// The submit was written to the link for the first time.
     Submitted {
         /// Addresses, category and segmentation.
@@ -66,6 +85,16 @@ pub enum EventKind {
         stat: String,
         /// Cause class; `None` means "take it from the default table".
         class: Option<CauseClass>,
+        /// What the report itself says about its message (for matching it to a record
+        /// whose response was lost); `None` in events written before it was kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        origin: Option<ReportOrigin>,
+    },
+    /// Accepted, and no status report came within the report deadline: closed by the
+    /// reconciliation so that nothing stays pending forever.
+    Expired {
+        /// Why, for a person.
+        reason: String,
     },
     /// The sender gave up on the message.
     Failed {

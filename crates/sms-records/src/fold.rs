@@ -18,6 +18,7 @@ use std::cmp::Ordering;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Folder {
     local_id: Option<String>,
+    sending: Option<(DateTime<Utc>, MessageInfo)>,
     submitted: Option<(DateTime<Utc>, MessageInfo)>,
     max_attempt: u32,
     accepted: Option<Resp>,
@@ -25,6 +26,7 @@ pub struct Folder {
     report: Option<Rep>,
     failed: Option<Fail>,
     refused: Option<Refusal>,
+    expired: Option<(DateTime<Utc>, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -116,14 +118,20 @@ impl Folder {
 
     /// Takes into account an event of the message, given by its time and kind.
     pub fn push_kind(&mut self, at: DateTime<Utc>, kind: &EventKind) {
+        let by_time_then_info = |a: &(DateTime<Utc>, MessageInfo),
+                                 b: &(DateTime<Utc>, MessageInfo)| {
+            a.0.cmp(&b.0).then_with(|| info_cmp(&a.1, &b.1))
+        };
         match kind {
-            EventKind::Submitted { info } => keep_min(
-                &mut self.submitted,
-                (at, info.clone()),
-                |a: &(DateTime<Utc>, MessageInfo), b| {
-                    a.0.cmp(&b.0).then_with(|| info_cmp(&a.1, &b.1))
-                },
-            ),
+            EventKind::Sending { info } => {
+                keep_min(&mut self.sending, (at, info.clone()), by_time_then_info)
+            }
+            EventKind::Expired { reason } => {
+                keep_min(&mut self.expired, (at, reason.clone()), Ord::cmp)
+            }
+            EventKind::Submitted { info } => {
+                keep_min(&mut self.submitted, (at, info.clone()), by_time_then_info)
+            }
             EventKind::Resent { attempt } => self.max_attempt = self.max_attempt.max(*attempt),
             EventKind::Responded {
                 msg_id,
@@ -147,6 +155,7 @@ impl Folder {
                 msg_id,
                 stat,
                 class,
+                origin: _,
             } => keep_min(
                 &mut self.report,
                 Rep {
@@ -191,6 +200,8 @@ impl Folder {
     /// True when no event has been pushed that says anything about the message.
     pub fn is_empty(&self) -> bool {
         self.submitted.is_none()
+            && self.sending.is_none()
+            && self.expired.is_none()
             && self.max_attempt == 0
             && self.accepted.is_none()
             && self.rejected.is_none()
@@ -213,6 +224,14 @@ impl Folder {
             .or_else(|| self.refused.as_ref().map(|f| (f.at, &f.info)));
         if let Some((at, info)) = info {
             r.submitted_at = Some(at);
+            r.src.clone_from(&info.src);
+            r.dest.clone_from(&info.dest);
+            r.category = info.category;
+            r.segment = info.segment;
+            r.segments = info.segments;
+            r.group_id.clone_from(&info.group_id);
+        } else if let Some((_, info)) = &self.sending {
+            // Journaled before the write, never known to be written: addresses, no time.
             r.src.clone_from(&info.src);
             r.dest.clone_from(&info.dest);
             r.category = info.category;
@@ -254,13 +273,18 @@ impl Folder {
             } else {
                 FinalState::Failed
             }
+        } else if self.expired.is_some() {
+            FinalState::Expired
         } else {
             FinalState::Pending
         };
         r.detail = if let Some(f) = &self.refused {
             Some(format!("{}: {}", f.check, f.reason))
         } else {
-            self.failed.as_ref().map(|f| f.reason.clone())
+            self.failed
+                .as_ref()
+                .map(|f| f.reason.clone())
+                .or_else(|| self.expired.as_ref().map(|(_, reason)| reason.clone()))
         };
         r
     }
@@ -348,8 +372,68 @@ mod tests {
                 msg_id: "M1".into(),
                 stat: stat.into(),
                 class: None,
+                origin: None,
             },
         )
+    }
+
+    #[test]
+    fn a_sending_intent_alone_is_pending_with_addresses_and_no_submit_time() {
+        let r = fold(&[ev(0, EventKind::Sending { info: info() })]);
+        assert_eq!(r.final_state, FinalState::Pending);
+        assert_eq!(r.dest, "13800138000");
+        assert_eq!(r.category, Category::Notice);
+        assert_eq!(r.submitted_at, None, "never known to be written");
+        // The write that follows gives the submit time.
+        let r = fold(&[
+            ev(0, EventKind::Sending { info: info() }),
+            ev(3, EventKind::Submitted { info: info() }),
+            resp(9, 0, "M1"),
+        ]);
+        assert_eq!(r.submitted_at, Some(t(3)));
+        assert_eq!(r.msg_id.as_deref(), Some("M1"));
+        assert_eq!(r.final_state, FinalState::Pending);
+    }
+
+    #[test]
+    fn an_expiry_closes_an_accepted_record_but_a_report_still_wins() {
+        let expired = ev(
+            9_000,
+            EventKind::Expired {
+                reason: "no report within 72 h".into(),
+            },
+        );
+        let base = [
+            ev(0, EventKind::Submitted { info: info() }),
+            resp(1, 0, "M1"),
+        ];
+        let r = fold(base.iter().chain([&expired]));
+        assert_eq!(r.final_state, FinalState::Expired);
+        assert_eq!(r.detail.as_deref(), Some("no report within 72 h"));
+        let late = report(10_000, "DELIVRD");
+        let r = fold(base.iter().chain([&expired, &late]));
+        assert_eq!(r.final_state, FinalState::Delivered);
+    }
+
+    #[test]
+    fn a_report_origin_round_trips_and_older_reports_read_without_it() {
+        let kind = EventKind::Reported {
+            msg_id: "M1".into(),
+            stat: "DELIVRD".into(),
+            class: None,
+            origin: Some(crate::event::ReportOrigin {
+                dest: "13800138000".into(),
+                src: None,
+                submitted_at: Some(t(60_000)),
+            }),
+        };
+        let json = serde_json::to_string(&kind).unwrap();
+        assert_eq!(serde_json::from_str::<EventKind>(&json).unwrap(), kind);
+        let old = r#"{"event":"reported","msg_id":"M1","stat":"DELIVRD","class":null}"#;
+        match serde_json::from_str::<EventKind>(old).unwrap() {
+            EventKind::Reported { origin, .. } => assert_eq!(origin, None),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -453,6 +537,17 @@ mod tests {
                 ev(ms, EventKind::Submitted { info: i })
             }),
             (at.clone(), 2u32..5).prop_map(|(ms, a)| ev(ms, EventKind::Resent { attempt: a })),
+            (at.clone(), 0u8..3).prop_map(|(ms, g)| {
+                let mut i = info();
+                i.group_id = (g > 0).then(|| format!("g{g}"));
+                ev(ms, EventKind::Sending { info: i })
+            }),
+            (at.clone(), 0u8..2).prop_map(|(ms, r)| ev(
+                ms,
+                EventKind::Expired {
+                    reason: format!("deadline {r}")
+                }
+            )),
             (
                 at.clone(),
                 prop::sample::select(vec![0u32, 0, 8, 9, 4]),
@@ -478,6 +573,7 @@ mod tests {
                         msg_id: format!("R{id}"),
                         stat: s.into(),
                         class: None,
+                        origin: None
                     }
                 )),
             (at.clone(), any::<bool>(), 0u8..2).prop_map(|(ms, m, r)| ev(

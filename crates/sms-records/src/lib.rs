@@ -1,10 +1,11 @@
 //! The protocol-neutral record of one short message's life.
 //!
 //! A [`Record`] is one billable message (one segment of a long message). The
-//! session side emits [`Event`]s (submitted, resent, responded, reported,
-//! failed, refused); [`fold`] turns the events of one message into its record,
+//! session side emits [`Event`]s (sending, submitted, resent, responded, reported,
+//! failed, refused, expired); [`fold`] turns the events of one message into its record,
 //! independent of their order and of duplicates. Records are exchanged with
-//! other tools as CSV or JSON Lines ([`csv_io`], [`jsonl`]).
+//! other tools as CSV or JSON Lines ([`csv_io`], [`jsonl`]). Messages users send to
+//! the SP are [`InboundMessage`]s, kept apart from the records.
 //!
 //! This crate knows nothing of CMPP: result codes and report states are kept
 //! as raw values plus a protocol-neutral [`CauseClass`].
@@ -16,6 +17,7 @@ pub mod csv_io;
 pub mod error;
 pub mod event;
 pub mod fold;
+pub mod inbound;
 pub mod jsonl;
 pub mod model;
 mod open;
@@ -27,8 +29,9 @@ pub use classify::{class_of_report_stat, class_of_submit_result};
 pub use columns::COLUMNS;
 pub use csv_io::{CsvReader, CsvWriter, ReaderOptions};
 pub use error::RecordsError;
-pub use event::{Event, EventKind, MessageInfo};
+pub use event::{Event, EventKind, MessageInfo, ReportOrigin};
 pub use fold::{fold, Folder};
+pub use inbound::InboundMessage;
 pub use jsonl::{JsonlReader, JsonlWriter};
 pub use model::{Category, CauseClass, FinalState, Record};
 pub use open::{create_records, open_records, open_records_with, Format, RecordIter, RecordSink};

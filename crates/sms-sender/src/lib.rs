@@ -13,12 +13,14 @@
 
 pub mod mapping;
 mod pump;
+pub mod reconcile;
 mod registry;
 mod sender;
 mod stats;
 
 use std::sync::{Mutex, MutexGuard};
 
+pub use reconcile::{reconcile, ReconcileSettings, Reconciliation};
 pub use sender::{
     OutgoingSms, RecordOutcome, RecordStatus, SendReport, Sender, SenderBuilder, SenderConfig,
 };

@@ -1,9 +1,11 @@
 //! The one place that speaks both vocabularies: CMPP session events in, protocol-neutral
 //! journal events out.
 
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+use cmpp_codec::text::Content;
 use cmpp_codec::{CauseClass as CmppClass, MsgId, Stat, SubmitResult};
 use cmpp_session::{LifecycleEvent, LifecycleKind};
-use sms_records::{CauseClass, Event, EventKind, MessageInfo};
+use sms_records::{CauseClass, Event, EventKind, InboundMessage, MessageInfo, ReportOrigin};
 
 /// The protocol-neutral class of a CMPP cause class.
 pub fn neutral_class(class: CmppClass) -> CauseClass {
@@ -75,12 +77,14 @@ pub fn nth_id(first: MsgId, i: usize) -> String {
     first.nth(i).to_digits()
 }
 
-/// The journal event for a status report.
+/// The journal event for a status report; `origin` is what the report says about its
+/// message (kept so that a report whose response was lost can be matched later).
 pub fn report_event(
     at: chrono::DateTime<chrono::Utc>,
     record_id: Option<String>,
     msg_id: MsgId,
     stat: &Stat,
+    origin: Option<ReportOrigin>,
 ) -> Event {
     Event {
         at,
@@ -89,8 +93,109 @@ pub fn report_event(
             msg_id: msg_id.to_digits(),
             stat: stat.text().trim_end().to_string(),
             class: Some(neutral_class(stat.cause_class())),
+            origin,
         },
     }
+}
+
+/// The journal's record of an MO message.
+///
+/// The session does not hand the MO's gateway Msg_Id to the application, so the key it is
+/// deduplicated on is derived from what a re-sent DELIVER repeats: `mo:`, the Beijing date
+/// received, and a hash of the addresses, service, LinkID, format and content. A DELIVER
+/// re-sent after a crash is stored once; so is the same text sent twice by one user on one
+/// day (a re-send across midnight would be stored twice).
+pub fn inbound_message(
+    received_at: DateTime<Utc>,
+    from: &str,
+    to: &str,
+    service_id: &str,
+    link_id: &str,
+    msg_fmt: cmpp_codec::MsgFmt,
+    content: &Content,
+) -> InboundMessage {
+    let (raw, text): (Vec<u8>, Option<String>) = match content {
+        Content::Text(t) => (t.as_bytes().to_vec(), Some(t.clone())),
+        Content::Binary(b) => (b.clone(), None),
+    };
+    let day = sms_records::to_beijing(received_at).format("%Y%m%d");
+    let mut h = Fnv::default();
+    for part in [
+        from.as_bytes(),
+        to.as_bytes(),
+        service_id.as_bytes(),
+        link_id.as_bytes(),
+    ] {
+        h.write(part);
+        h.write(&[0xff]);
+    }
+    h.write(&[u8::from(msg_fmt)]);
+    h.write(&raw);
+    InboundMessage::new(received_at, format!("mo:{day}:{:016x}", h.0), from, to)
+        .with_service_id(service_id)
+        .with_content(&raw, text)
+}
+
+/// FNV-1a, 64 bits: a hash that stays the same across builds and platforms.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// What a status report says about its message: the destination, and the Submit_time
+/// (`YYMMDDHHMM`, Beijing time) when it is a valid time.
+pub fn report_origin(dest: &str, submit_time: &str) -> ReportOrigin {
+    ReportOrigin {
+        dest: dest.trim_end_matches(['\0', ' ']).to_string(),
+        src: None,
+        submitted_at: beijing_minute(submit_time),
+    }
+}
+
+/// A `YYMMDDHHMM` Beijing time (years 2000–2099), or `None` when it is not one.
+pub fn beijing_minute(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim_end_matches(['\0', ' ']);
+    if text.len() != 10 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |i: usize| text[i..i + 2].parse::<u32>().ok();
+    sms_records::beijing()
+        .with_ymd_and_hms(2000 + n(0)? as i32, n(2)?, n(4)?, n(6)?, n(8)?, 0)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The time a Msg_Id carries (month, day, hour, minute, second of the gateway's clock,
+/// Beijing time), placed in the year that puts it nearest to `near`.
+pub fn msg_id_time(msg_id: MsgId, near: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let year = sms_records::to_beijing(near).year();
+    [year - 1, year, year + 1]
+        .into_iter()
+        .filter_map(|y| {
+            sms_records::beijing()
+                .with_ymd_and_hms(
+                    y,
+                    u32::from(msg_id.month()),
+                    u32::from(msg_id.day()),
+                    u32::from(msg_id.hour()),
+                    u32::from(msg_id.minute()),
+                    u32::from(msg_id.second()),
+                )
+                .single()
+                .map(|t| t.with_timezone(&Utc))
+        })
+        .min_by_key(|t| (*t - near).num_seconds().abs())
 }
 
 /// Cause class of a submit the session gave up on.
@@ -115,8 +220,30 @@ pub fn accepted(result: SubmitResult) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
     use sms_records::Category;
+
+    #[test]
+    fn report_times_are_read_as_beijing_time() {
+        let t = |y, mo, d, h, mi, s| {
+            sms_records::beijing()
+                .with_ymd_and_hms(y, mo, d, h, mi, s)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        assert_eq!(beijing_minute("2612041000"), Some(t(2026, 12, 4, 10, 0, 0)));
+        for bad in ["", "26120410", "2613041000", "26120410xx", "2602301000"] {
+            assert_eq!(beijing_minute(bad), None, "{bad}");
+        }
+        let o = report_origin("13800138000\0\0", "2612041000");
+        assert_eq!(o.dest, "13800138000");
+        assert_eq!(o.submitted_at, Some(t(2026, 12, 4, 10, 0, 0)));
+        // A Msg_Id of 31 Dec read early on 1 Jan belongs to the year before.
+        let id = MsgId::from_parts(12, 31, 23, 59, 58, 1, 7).unwrap();
+        assert_eq!(
+            msg_id_time(id, t(2027, 1, 1, 0, 0, 5)),
+            Some(t(2026, 12, 31, 23, 59, 58))
+        );
+    }
 
     fn meta(n: usize) -> SubmitMeta {
         SubmitMeta {
@@ -229,13 +356,15 @@ mod tests {
     fn report_keeps_the_raw_stat_and_its_class() {
         let stat = Stat::from_text("MK:0024").unwrap();
         let id = MsgId::from_u64(0xb2b9da8000010000);
-        let e = report_event(Utc::now(), None, id, &stat);
+        let e = report_event(Utc::now(), None, id, &stat, None);
         match e.kind {
             EventKind::Reported {
                 msg_id,
                 stat,
                 class,
+                origin,
             } => {
+                assert_eq!(origin, None);
                 assert_eq!(msg_id, id.to_digits());
                 assert_eq!(stat, "MK:0024");
                 assert_eq!(class, Some(CauseClass::User));

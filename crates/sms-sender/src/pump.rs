@@ -69,6 +69,8 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
             dest_index,
             received_at,
             ack,
+            dest,
+            submit_time,
             ..
         } => {
             let counters = &state.counters;
@@ -97,38 +99,56 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
             if let Some(hook) = state.config.before_report_commit {
                 hook();
             }
-            let event = mapping::report_event(received_at, record_id, msg_id, &stat);
+            let origin = mapping::report_origin(&dest, &submit_time);
+            let event = mapping::report_event(received_at, record_id, msg_id, &stat, Some(origin));
             // At-least-once: the DELIVER is answered only once the report is durable.
             push(state, inflight, vec![event], None, Some(ack));
             state.report_signal.notify_waiters();
         }
         ClientEvent::UserMessage {
             from,
+            to,
+            service_id,
+            msg_fmt,
             content,
+            link_id,
             received_at,
             ack,
             ..
         } => {
             Counters::bump(&state.counters.user_messages, 1);
-            let (Some(policy), Some(text)) = (&state.policy, content.as_text()) else {
-                ack.accept();
-                return;
-            };
-            // The MO's effect (an opt-out) is applied and its log synced before the DELIVER
-            // is answered; a failure leaves it unanswered so that the gateway sends it again.
-            match lock(policy).handle_user_message(&from, text, received_at) {
-                Ok(Some(change)) => {
-                    Counters::bump(&state.counters.opt_outs, 1);
-                    tracing::info!(number = %change.number, word = %change.word, "opted out");
-                    if log_opt_out(state, &change.to_json_line()) {
-                        ack.accept();
+            // The MO's effect (an opt-out) is applied and its log synced first; a failure
+            // leaves it unanswered so that the gateway sends it again.
+            if let (Some(policy), Some(text)) = (&state.policy, content.as_text()) {
+                match lock(policy).handle_user_message(&from, text, received_at) {
+                    Ok(Some(change)) => {
+                        Counters::bump(&state.counters.opt_outs, 1);
+                        tracing::info!(number = %change.number, word = %change.word, "opted out");
+                        if !log_opt_out(state, &change.to_json_line()) {
+                            return;
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "unsubscribe reply not applied; left unanswered");
+                        return;
                     }
                 }
-                Ok(None) => ack.accept(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "unsubscribe reply not applied; left unanswered")
-                }
             }
+            let message = mapping::inbound_message(
+                received_at,
+                &from,
+                &to,
+                &service_id,
+                &link_id,
+                msg_fmt,
+                &content,
+            );
+            if let Some(hook) = state.config.before_inbound_commit {
+                hook();
+            }
+            // Then it is journaled, and answered only once that has committed.
+            push_inbound(state, inflight, message, ack);
         }
         ClientEvent::LinkUp { connection } => tracing::info!(connection, "link up"),
         ClientEvent::LinkDown { connection, reason } => {
@@ -160,6 +180,30 @@ fn lifecycle(state: &Arc<State>, ev: LifecycleEvent, inflight: &mut FuturesUnord
         .remove(&key)
         .map(|tx| (tx, matches!(ev.kind, LifecycleKind::Submitted { .. })));
     push(state, inflight, events, waiter, None);
+}
+
+/// Queues the journal write of an inbound message; answers its DELIVER(s) once committed
+/// (a duplicate of a stored one is answered too: it is held already).
+fn push_inbound(
+    state: &Arc<State>,
+    inflight: &mut FuturesUnordered<Ack>,
+    message: sms_records::InboundMessage,
+    deliver: DeliverAck,
+) {
+    let Some(journal) = state.journal.clone() else {
+        deliver.accept();
+        return;
+    };
+    let state = state.clone();
+    inflight.push(Box::pin(async move {
+        match journal.append_inbound(message).await {
+            Ok(_) => deliver.accept(),
+            Err(e) => {
+                Counters::bump(&state.counters.journal_errors, 1);
+                tracing::error!(error = %e, "inbound message not journaled; left unanswered");
+            }
+        }
+    }));
 }
 
 /// Queues the journal writes of `events`; once they have all committed, fires `waiter` and

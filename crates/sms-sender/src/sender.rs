@@ -49,6 +49,9 @@ pub struct SenderConfig {
     /// Fault injection for crash tests: called when a status report has been received and
     /// before its journal write (e.g. to end the process there). `None` in production.
     pub before_report_commit: Option<fn()>,
+    /// Fault injection for crash tests: called when an MO message has been received (and
+    /// its opt-out applied) and before its journal write. `None` in production.
+    pub before_inbound_commit: Option<fn()>,
 }
 
 impl Default for SenderConfig {
@@ -64,6 +67,7 @@ impl Default for SenderConfig {
             journal_in_flight: 8192,
             opt_out_log: None,
             before_report_commit: None,
+            before_inbound_commit: None,
         }
     }
 }
@@ -526,6 +530,26 @@ impl Sender {
     async fn submit(&self, plan: Planned) -> Result<Vec<(usize, RecordOutcome)>, SendError> {
         let key: Arc<str> = Arc::from(plan.request.local_id.as_str());
         let meta = plan.meta.clone();
+        // The outbox: the intent is durable before the SUBMIT can leave, so a crash between
+        // the write and the `Submitted` event still leaves a record to reconcile. Concurrent
+        // sends share the journal writer's batches (no transaction of its own per message).
+        if self.state.journal.is_some() {
+            let at = self.clock.now_utc();
+            let intents = meta
+                .record_ids
+                .iter()
+                .zip(&meta.infos)
+                .map(|(id, info)| Event {
+                    at,
+                    local_id: Some(id.clone()),
+                    kind: EventKind::Sending { info: info.clone() },
+                })
+                .collect();
+            self.state
+                .journal(intents)
+                .await
+                .map_err(SendError::Journal)?;
+        }
         let reports = if self.state.config.registered_delivery == 1 {
             meta.record_ids.len()
         } else {

@@ -260,3 +260,116 @@ async fn reports_of_other_runs_do_not_count_for_this_one_and_are_answered_once_j
     s.sender.close(Duration::from_secs(2)).await.unwrap();
     s.gateway.shutdown().await;
 }
+
+/// A gateway that, when a SUBMIT arrives, looks in the sender's journal (through a
+/// connection of its own, so only committed data is seen) for the record's intent.
+struct OutboxProbe {
+    dir: std::path::PathBuf,
+    seen: std::sync::Mutex<Vec<(String, bool)>>,
+}
+
+impl cmpp_session::GatewayHandler for OutboxProbe {
+    fn on_submit(
+        &self,
+        _c: &cmpp_session::ConnectionInfo,
+        _seq: u32,
+        s: &cmpp_codec::Submit,
+    ) -> cmpp_session::SubmitDecision {
+        let dest = s.dest_terminal_ids[0].to_str_lossy().into_owned();
+        let now = Utc::now();
+        let mut j = Journal::open(&self.dir, JournalOptions::default()).unwrap();
+        let intent = j
+            .by_dest(
+                &dest,
+                now - chrono::Duration::hours(1),
+                now + chrono::Duration::hours(1),
+            )
+            .unwrap()
+            .iter()
+            .any(|t| {
+                t.events
+                    .iter()
+                    .any(|e| matches!(e.kind, sms_records::EventKind::Sending { .. }))
+            });
+        self.seen.lock().unwrap().push((dest, intent));
+        let n = self.seen.lock().unwrap().len() as u64;
+        cmpp_session::SubmitDecision::Respond {
+            msg_id: cmpp_codec::MsgId::from_u64(0x7000_0000 + n),
+            result: 0,
+        }
+    }
+
+    fn on_query(
+        &self,
+        _c: &cmpp_session::ConnectionInfo,
+        q: &cmpp_codec::Query,
+    ) -> cmpp_codec::QueryResp {
+        cmpp_codec::QueryResp {
+            time: q.time,
+            query_type: q.query_type,
+            query_code: q.query_code,
+            ..Default::default()
+        }
+    }
+
+    fn on_cancel(
+        &self,
+        _c: &cmpp_session::ConnectionInfo,
+        _c2: &cmpp_codec::Cancel,
+    ) -> cmpp_codec::CancelResp {
+        cmpp_codec::CancelResp { success_id: 0 }
+    }
+}
+
+/// The outbox: every SUBMIT reaches the gateway only after its record's intent (`sending`)
+/// has committed, so a crash between the write and the `submitted` event leaves a record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_intent_is_durable_before_the_submit_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = Arc::new(OutboxProbe {
+        dir: dir.path().to_path_buf(),
+        seen: std::sync::Mutex::new(Vec::new()),
+    });
+    let accounts = Arc::new(InMemoryAccounts::new());
+    accounts.insert(Account::new(SP, b"secret".to_vec()));
+    let server = cmpp_session::Server::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        ServerConfig::default(),
+        accounts,
+        probe.clone(),
+    )
+    .await
+    .unwrap();
+    let config = ClientConfig::builder(server.local_addr(), SP, b"secret".to_vec()).build();
+    let client = Client::connect(config).await.unwrap();
+    let journal = Journal::open(dir.path(), JournalOptions::default()).unwrap();
+    let sender = Sender::builder(client)
+        .journal(JournalWriter::spawn(journal, 1024).unwrap())
+        .config(SenderConfig {
+            registered_delivery: 0,
+            id_prefix: "o-".into(),
+            ..SenderConfig::default()
+        })
+        .build()
+        .unwrap();
+    let dests: Vec<String> = (0..20).map(|i| format!("138000000{i:02}")).collect();
+    let sends = dests
+        .iter()
+        .map(|d| sender.send(sms(&[d], "hello", Category::Notice)));
+    for r in futures::future::join_all(sends).await {
+        assert!(matches!(
+            r.unwrap().records[0].status,
+            RecordStatus::Accepted { .. }
+        ));
+    }
+    sender.close(Duration::from_secs(2)).await.unwrap();
+    server.shutdown().await;
+    let seen = probe.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 20);
+    assert!(seen.iter().all(|(_, intent)| *intent), "{seen:?}");
+    let records = journal_records(dir.path());
+    assert_eq!(records.len(), 20);
+    assert!(records
+        .iter()
+        .all(|r| r.submitted_at.is_some() && r.msg_id.is_some()));
+}

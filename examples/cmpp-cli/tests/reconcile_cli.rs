@@ -108,3 +108,54 @@ fn limbo_records_are_closed_once_and_nothing_else_changes() {
         "idempotent: {again}"
     );
 }
+
+/// A record whose intent was journaled and whose response was lost gets the one orphan
+/// report that fits it (destination, Submit_time, the Msg_Id's time); the output says so.
+#[test]
+fn an_unanswered_record_is_matched_to_its_orphan_report_and_the_match_is_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = t("2026-12-04T10:00:20+08:00");
+    // The gateway's Msg_Id for it: 4 Dec 10:00:21 (Beijing), gateway 7, sequence 1.
+    let msg_id = cmpp_codec::MsgId::from_parts(12, 4, 10, 0, 21, 7, 1)
+        .unwrap()
+        .to_digits();
+    {
+        let mut j = Journal::open(dir.path(), JournalOptions::default()).unwrap();
+        let info = match submitted("lost", at).kind {
+            EventKind::Submitted { info } => info,
+            _ => unreachable!(),
+        };
+        j.append_batch(&[
+            Event {
+                at,
+                local_id: Some("lost".into()),
+                kind: EventKind::Sending { info },
+            },
+            Event {
+                at: at + Duration::seconds(40),
+                local_id: None,
+                kind: EventKind::Reported {
+                    msg_id: msg_id.clone(),
+                    stat: "DELIVRD".into(),
+                    class: None,
+                    origin: Some(sms_records::ReportOrigin {
+                        dest: "13800138000".into(),
+                        src: None,
+                        submitted_at: Some(t("2026-12-04T10:00:00+08:00")),
+                    }),
+                },
+            },
+        ])
+        .unwrap();
+    }
+    let out = reconcile(dir.path(), &[]);
+    assert_eq!(out["matched"].as_array().unwrap().len(), 1, "{out}");
+    assert_eq!(out["matched"][0]["local_id"], "lost");
+    assert_eq!(out["matched"][0]["msg_id"], msg_id.as_str());
+    assert_eq!(out["matched"][0]["stat"], "DELIVRD");
+    assert!(out["closed"].as_array().unwrap().is_empty(), "{out}");
+    let rs = records(dir.path());
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0].final_state, FinalState::Delivered);
+    assert_eq!(rs[0].msg_id.as_deref(), Some(msg_id.as_str()));
+}

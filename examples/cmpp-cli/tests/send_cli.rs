@@ -34,13 +34,19 @@ struct Handler {
     mode: Mode,
     submits: AtomicU32,
     accepted: Mutex<Vec<(MsgId, String)>>,
+    /// Destinations of the SUBMITs left unanswered (silent mode).
+    ignored: Mutex<Vec<String>>,
 }
 
 impl GatewayHandler for Handler {
     fn on_submit(&self, _c: &ConnectionInfo, _seq: u32, s: &Submit) -> SubmitDecision {
         let n = self.submits.fetch_add(1, Ordering::SeqCst) + 1;
         match self.mode {
-            Mode::Silent => SubmitDecision::Ignore,
+            Mode::Silent => {
+                let dest = s.dest_terminal_ids[0].to_str_lossy().into_owned();
+                self.ignored.lock().unwrap().push(dest);
+                SubmitDecision::Ignore
+            }
             Mode::Accept => {
                 let msg_id = MsgId::from_u64(0x7000_0000 + u64::from(n));
                 let dest = s.dest_terminal_ids[0].to_str_lossy().into_owned();
@@ -95,6 +101,7 @@ impl Gateway {
             mode,
             submits: AtomicU32::new(0),
             accepted: Mutex::new(Vec::new()),
+            ignored: Mutex::new(Vec::new()),
         });
         let accounts = Arc::new(InMemoryAccounts::new());
         accounts.insert(Account::new(SP, SECRET.as_bytes()));
@@ -637,7 +644,12 @@ fn after_kill_9_reconcile_closes_the_records_left_in_flight() {
     let (code, _, _, _) = finish(child, Duration::from_secs(10));
     assert_eq!(code, None, "killed by the signal");
     let before = journal_records(&journal);
-    assert_eq!(before.len(), 16);
+    // Every message taken has its intent journaled (the outbox); 16 were written.
+    assert!(before.len() >= 16, "{}", before.len());
+    assert_eq!(
+        before.iter().filter(|r| r.submitted_at.is_some()).count(),
+        16
+    );
     assert!(before
         .iter()
         .all(|r| r.final_state == sms_records::FinalState::Pending && r.msg_id.is_none()));
@@ -651,9 +663,302 @@ fn after_kill_9_reconcile_closes_the_records_left_in_flight() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["closed"].as_array().unwrap().len(), 16);
+    assert_eq!(v["closed"].as_array().unwrap().len(), before.len());
+    assert!(
+        v["matched"].as_array().unwrap().is_empty(),
+        "no reports came"
+    );
     let after = journal_records(&journal);
     assert!(after
         .iter()
         .all(|r| r.final_state == sms_records::FinalState::Unknown));
+}
+
+/// An MO message (a user's reply) from the number the tests send to.
+fn mo(text: &str) -> Deliver {
+    Deliver {
+        msg_id: MsgId::from_u64(0x0A00_0000_0000_0001),
+        dest_id: OctetString::try_from("1065").unwrap(),
+        service_id: OctetString::EMPTY,
+        tp_pid: 0,
+        tp_udhi: 0,
+        msg_fmt: MsgFmt::Ascii,
+        src_terminal_id: OctetString::try_from("13800138000").unwrap(),
+        src_terminal_type: 0,
+        content: DeliverContent::Message(text.as_bytes().to_vec().into()),
+        link_id: OctetString::EMPTY,
+    }
+}
+
+fn inbound_messages(dir: &std::path::Path) -> Vec<sms_records::InboundMessage> {
+    let mut j = sms_journal::Journal::open(dir, sms_journal::JournalOptions::default()).unwrap();
+    let now = chrono::Utc::now();
+    j.inbound_between(
+        now - chrono::Duration::days(2),
+        now + chrono::Duration::days(1),
+    )
+    .unwrap()
+}
+
+/// The sender dies after receiving an MO message and before journaling it: the MO was not
+/// answered, so the gateway sends it again to the next run. After the restart, the report
+/// (committed before the crash) and the MO are in the journal exactly once, even when the
+/// gateway sends both yet again.
+#[test]
+fn a_crash_between_an_mo_receipt_and_its_commit_loses_no_mo() {
+    let gw = Gateway::start(Mode::Accept);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let j = journal.to_str().unwrap().to_owned();
+    let args = send_args(
+        &gw,
+        &[
+            "--no-policy",
+            "--journal",
+            &j,
+            "--wait-reports",
+            "20",
+            "--fault-exit-before-inbound-commit",
+        ],
+    );
+    let child = cmpp(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .spawn()
+        .unwrap();
+    gw.wait("the submit", |g| {
+        !g.handler.accepted.lock().unwrap().is_empty()
+    });
+    let (msg_id, dest) = gw.handler.accepted.lock().unwrap()[0].clone();
+    // Let the submit's journal write land first (the crash under test is the MO's).
+    std::thread::sleep(Duration::from_millis(1500));
+    gw.handle().deliver(SP, mo("TD")).unwrap();
+    let (code, _, err, _) = finish(child, Duration::from_secs(30));
+    assert_eq!(code, Some(86), "the fault hook fired: {err}");
+    assert!(
+        inbound_messages(&journal).is_empty(),
+        "died before the commit"
+    );
+    assert_eq!(
+        gw.handle().stats().delivers_acked,
+        0,
+        "the MO never answered"
+    );
+
+    // The next run gets the MO again on login, then the first run's report; the gateway
+    // then sends both once more (as it would after a lost DELIVER_RESP).
+    let args = send_args(
+        &gw,
+        &["--no-policy", "--journal", &j, "--wait-reports", "5"],
+    );
+    let child = cmpp(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .spawn()
+        .unwrap();
+    gw.wait("the MO answered", |g| {
+        g.handle().stats().delivers_acked >= 1
+    });
+    gw.handle().deliver(SP, report_for(msg_id, &dest)).unwrap();
+    gw.wait("the report answered", |g| {
+        g.handle().stats().delivers_acked >= 2
+    });
+    gw.handle().deliver(SP, report_for(msg_id, &dest)).unwrap();
+    gw.handle().deliver(SP, mo("TD")).unwrap();
+    gw.wait("the copies answered", |g| {
+        g.handle().stats().delivers_acked >= 4
+    });
+    let (code, _, err, _) = finish(child, Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{err}");
+
+    let inbound = inbound_messages(&journal);
+    assert_eq!(inbound.len(), 1, "the MO exactly once: {inbound:?}");
+    assert_eq!(inbound[0].text.as_deref(), Some("TD"));
+    assert_eq!(inbound[0].from, "13800138000");
+    assert_eq!(inbound[0].to, "1065");
+    let records = journal_records(&journal);
+    assert_eq!(records.len(), 2, "MO messages are not outbound records");
+    let first = records
+        .iter()
+        .find(|r| r.msg_id.as_deref() == Some(msg_id.to_digits().as_str()))
+        .expect("the first run's record");
+    assert_eq!(first.final_state, sms_records::FinalState::Delivered);
+    let mut j =
+        sms_journal::Journal::open(&journal, sms_journal::JournalOptions::default()).unwrap();
+    let events = j.by_local_id(&first.local_id).unwrap().unwrap().events;
+    let reports = events
+        .iter()
+        .filter(|e| matches!(e.kind, sms_records::EventKind::Reported { .. }))
+        .count();
+    assert_eq!(reports, 1, "the report exactly once: {events:?}");
+    // And `cmpp journal inbound` lists it.
+    let out = cmpp(&["journal", "inbound", "--journal", journal.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["text"], "TD");
+    assert_eq!(lines[0]["from"], "13800138000");
+}
+
+/// `cmpp send` settles what an earlier run left open before it starts: a record whose
+/// intent was journaled an hour ago and never answered is closed, and one stderr line says so.
+#[test]
+fn send_reconciles_what_an_earlier_run_left_open_on_start() {
+    let gw = Gateway::start(Mode::Accept);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    {
+        let mut j =
+            sms_journal::Journal::open(&journal, sms_journal::JournalOptions::default()).unwrap();
+        j.append_batch(&[sms_records::Event {
+            at: an_hour_ago,
+            local_id: Some("earlier.1.1".into()),
+            kind: sms_records::EventKind::Sending {
+                info: sms_records::MessageInfo {
+                    src: "121231100".into(),
+                    dest: "13800138001".into(),
+                    category: sms_records::Category::Notice,
+                    segment: 1,
+                    segments: 1,
+                    group_id: None,
+                },
+            },
+        }])
+        .unwrap();
+    }
+    let j = journal.to_str().unwrap().to_owned();
+    let args = send_args(&gw, &["--no-policy", "--journal", &j]);
+    let (code, _, err, _) = finish(
+        cmpp(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .spawn()
+            .unwrap(),
+        Duration::from_secs(30),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("journal reconciled: 0 record(s) matched to their reports, 1 closed"),
+        "{err}"
+    );
+    let records = journal_records(&journal);
+    let earlier = records
+        .iter()
+        .find(|r| r.local_id == "earlier.1.1")
+        .unwrap();
+    assert_eq!(earlier.final_state, sms_records::FinalState::Unknown);
+    assert_eq!(earlier.detail.as_deref(), Some("maybe sent, no response"));
+    assert_eq!(records.len(), 2, "{records:?}");
+}
+
+/// kill -9 with SUBMITs on the wire and no response; their reports come later and are kept
+/// as orphans (with their destination and Submit_time). `cmpp journal reconcile` gives each
+/// record its report when the match is unique and closes the one whose report never came.
+#[test]
+fn after_kill_9_reconcile_matches_the_late_reports_to_their_records() {
+    use chrono::{Datelike, Timelike};
+    let gw = Gateway::start(Mode::Silent);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let j = journal.to_str().unwrap().to_owned();
+    let dests = ["13800000001", "13800000002", "13800000003"];
+    let mut args = send_args(&gw, &["--no-policy", "--journal", &j]);
+    // Three destinations instead of the default one.
+    let to = args.iter().position(|a| a == "--to").unwrap();
+    args.splice(
+        to..to + 2,
+        dests
+            .iter()
+            .flat_map(|d| ["--to".to_string(), d.to_string()]),
+    );
+    let child = cmpp(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .spawn()
+        .unwrap();
+    gw.wait("3 submits", |g| {
+        g.handler.ignored.lock().unwrap().len() == 3
+    });
+    signal(&child, "-KILL");
+    let (code, _, _, _) = finish(child, Duration::from_secs(10));
+    assert_eq!(code, None, "killed by the signal");
+    let before = journal_records(&journal);
+    assert_eq!(
+        before.len(),
+        3,
+        "every SUBMIT on the wire has its record: {before:?}"
+    );
+
+    // The gateway's reports for the first two, as the next run would journal them: no
+    // response is known, so they are orphans.
+    let now = chrono::Utc::now();
+    let bj = sms_records::to_beijing(now);
+    let reports: Vec<sms_records::Event> = dests[..2]
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let id = MsgId::from_parts(
+                bj.month() as u8,
+                bj.day() as u8,
+                bj.hour() as u8,
+                bj.minute() as u8,
+                bj.second() as u8,
+                9,
+                i as u16,
+            )
+            .unwrap();
+            sms_records::Event {
+                at: now + chrono::Duration::seconds(5),
+                local_id: None,
+                kind: sms_records::EventKind::Reported {
+                    msg_id: id.to_digits(),
+                    stat: "DELIVRD".into(),
+                    class: None,
+                    origin: Some(sms_records::ReportOrigin {
+                        dest: (*d).into(),
+                        src: None,
+                        submitted_at: Some(now.with_second(0).unwrap().with_nanosecond(0).unwrap()),
+                    }),
+                },
+            }
+        })
+        .collect();
+    sms_journal::Journal::open(&journal, sms_journal::JournalOptions::default())
+        .unwrap()
+        .append_batch(&reports)
+        .unwrap();
+
+    let out = cmpp(&[
+        "journal",
+        "reconcile",
+        "--journal",
+        &j,
+        "--grace-secs",
+        "0",
+        "--now",
+        &(now + chrono::Duration::seconds(10)).to_rfc3339(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["matched"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["closed"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["closed"][0]["dest"], dests[2]);
+    let after = journal_records(&journal);
+    for r in &after {
+        let want = if r.dest == dests[2] {
+            sms_records::FinalState::Unknown
+        } else {
+            sms_records::FinalState::Delivered
+        };
+        assert_eq!(r.final_state, want, "{r:?}");
+    }
 }

@@ -6,18 +6,23 @@ use std::path::Path;
 
 use super::*;
 
-/// The record that a message's entries fold into, and its sort key (the submit
-/// time, else the first event's time).
+/// The record that a message's entries fold into, and its sort key: the time of its intent
+/// (`sending`) when it has one, else its submit time, else its first event's time. The
+/// intent, journaled first, keeps the key (and the row's place in the indexes) unchanged
+/// when the submit follows.
 pub(super) fn fold_entries(local_id: &str, list: &[Entry<'_>]) -> (Record, i64) {
     let mut folder = Folder::new();
+    let mut intent: Option<i64> = None;
     for (at, kind) in list {
+        if matches!(**kind, EventKind::Sending { .. }) {
+            intent = Some(intent.map_or(*at, |i| i.min(*at)));
+        }
         folder.push_kind(from_ms(*at), kind);
     }
     let mut record = folder.finish();
     record.local_id = local_id.to_string();
-    let sort = record
-        .submitted_at
-        .map(ms)
+    let sort = intent
+        .or_else(|| record.submitted_at.map(ms))
         .or_else(|| list.first().map(|e| e.0))
         .unwrap_or(0);
     (record, sort)

@@ -32,12 +32,14 @@ pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
 /// Name of an event's kind, as stored in its JSON (`event`).
 pub(crate) fn kind_name(kind: &EventKind) -> &'static str {
     match kind {
+        EventKind::Sending { .. } => "sending",
         EventKind::Submitted { .. } => "submitted",
         EventKind::Resent { .. } => "resent",
         EventKind::Responded { .. } => "responded",
         EventKind::Reported { .. } => "reported",
         EventKind::Failed { .. } => "failed",
         EventKind::Refused { .. } => "refused",
+        EventKind::Expired { .. } => "expired",
     }
 }
 

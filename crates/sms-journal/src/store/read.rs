@@ -2,7 +2,7 @@
 
 use crate::error::{JournalError, SqlContext};
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use sms_records::{Event, Record};
+use sms_records::{Event, InboundMessage, Record};
 use std::path::Path;
 
 use super::*;
@@ -217,4 +217,103 @@ pub(crate) fn counts(conn: &Connection, path: &Path) -> Result<(u64, u64), Journ
         )
         .at(path)?;
     Ok((m.max(0) as u64, e.max(0) as u64))
+}
+
+/// Orphan events (no message claims them yet) with a time in `[lo, hi)`, in time order.
+pub(crate) fn orphans_between(
+    conn: &Connection,
+    path: &Path,
+    lo: i64,
+    hi: i64,
+) -> Result<Vec<Event>, JournalError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT at_ms, payload FROM orphans WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, id",
+        )
+        .at(path)?;
+    let mut rows = stmt.query(params![lo, hi]).at(path)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().at(path)? {
+        let at: i64 = row.get(0).at(path)?;
+        let payload: String = row.get(1).at(path)?;
+        out.push(Event {
+            at: from_ms(at),
+            local_id: None,
+            kind: decode_kind(path, &payload)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Columns of `inbound` in the order [`inbound_from_row`] reads them.
+const INBOUND_COLUMNS: &str =
+    "received_ms, msg_id, from_number, to_number, service_id, text, content_hex";
+
+fn inbound_from_row(path: &Path, row: &Row<'_>) -> Result<InboundMessage, JournalError> {
+    let mut m = InboundMessage::new(
+        from_ms(row.get(0).at(path)?),
+        row.get::<_, String>(1).at(path)?,
+        row.get::<_, String>(2).at(path)?,
+        row.get::<_, String>(3).at(path)?,
+    )
+    .with_service_id(row.get::<_, String>(4).at(path)?);
+    m.text = row.get(5).at(path)?;
+    m.content_hex = row.get(6).at(path)?;
+    Ok(m)
+}
+
+/// The inbound message the gateway knows as `msg_id`, if the file holds it.
+pub(crate) fn inbound_of(
+    conn: &Connection,
+    path: &Path,
+    msg_id: &str,
+) -> Result<Option<InboundMessage>, JournalError> {
+    let sql = format!("SELECT {INBOUND_COLUMNS} FROM inbound WHERE msg_id = ?1");
+    let mut stmt = conn.prepare_cached(&sql).at(path)?;
+    let mut rows = stmt.query([msg_id]).at(path)?;
+    match rows.next().at(path)? {
+        Some(row) => inbound_from_row(path, row).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Inbound messages received in `[lo, hi)`, in time order.
+pub(crate) fn inbound_between(
+    conn: &Connection,
+    path: &Path,
+    lo: i64,
+    hi: i64,
+) -> Result<Vec<InboundMessage>, JournalError> {
+    let sql = format!(
+        "SELECT {INBOUND_COLUMNS} FROM inbound WHERE received_ms >= ?1 AND received_ms < ?2 \
+         ORDER BY received_ms, msg_id"
+    );
+    let mut stmt = conn.prepare_cached(&sql).at(path)?;
+    let mut rows = stmt.query(params![lo, hi]).at(path)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().at(path)? {
+        out.push(inbound_from_row(path, row)?);
+    }
+    Ok(out)
+}
+
+/// Records still `pending` whose sort time is in `[lo, hi)`, in sort order.
+pub(crate) fn pending_between(
+    conn: &Connection,
+    path: &Path,
+    lo: i64,
+    hi: i64,
+) -> Result<Vec<Record>, JournalError> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages \
+         WHERE final_state = 'pending' AND sort_ms >= ?1 AND sort_ms < ?2 \
+         ORDER BY sort_ms, local_id"
+    );
+    let mut stmt = conn.prepare_cached(&sql).at(path)?;
+    let mut rows = stmt.query(params![lo, hi]).at(path)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().at(path)? {
+        out.push(record_from_row(path, row)?.0);
+    }
+    Ok(out)
 }

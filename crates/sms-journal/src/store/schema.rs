@@ -8,8 +8,9 @@ use std::path::Path;
 ///
 /// 0 or 1: events in a table of their own; 2: each message's events kept in its
 /// `messages` row, numbers indexed by `(dest, sort_ms)`; 3: numbers indexed by hour
-/// of sort time first. Older formats are migrated on open.
-pub(crate) const FORMAT: i64 = 3;
+/// of sort time first; 4: inbound (mobile-originated) messages in a table of their own.
+/// Older formats are migrated on open.
+pub(crate) const FORMAT: i64 = 4;
 
 /// Milliseconds in the hour buckets of the number index.
 pub(super) const HOUR_MS: i64 = 3_600_000;
@@ -25,7 +26,7 @@ pub(super) const PAGE_SIZE: i64 = 16_384;
 pub(super) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS messages (
     local_id        TEXT PRIMARY KEY,
-    sort_ms         INTEGER NOT NULL,   -- submit time, else the first event's time
+    sort_ms         INTEGER NOT NULL,   -- intent time, else submit time, else the first event's
     msg_id          TEXT,
     src             TEXT NOT NULL,
     dest            TEXT NOT NULL,
@@ -58,6 +59,18 @@ CREATE TABLE IF NOT EXISTS orphans (
     payload  TEXT NOT NULL              -- the event as JSON
 );
 CREATE INDEX IF NOT EXISTS orphans_by_msg_id ON orphans(msg_id);
+-- Messages users sent to the SP (e.g. opt-out replies), apart from the outbound
+-- records that the SLA and billing count; one row per gateway Msg_Id.
+CREATE TABLE IF NOT EXISTS inbound (
+    msg_id       TEXT PRIMARY KEY,
+    received_ms  INTEGER NOT NULL,
+    from_number  TEXT NOT NULL,
+    to_number    TEXT NOT NULL,
+    service_id   TEXT NOT NULL,
+    text         TEXT,
+    content_hex  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS inbound_by_time ON inbound(received_ms);
 -- json_extract rather than the JSON arrow operators: a reader whose SQLite predates
 -- them (3.38) could not even load a schema that used them.
 CREATE VIEW IF NOT EXISTS events AS

@@ -24,6 +24,7 @@ fn report(local_id: Option<&str>, ms: i64, stat: &str) -> Event {
             msg_id: "M1".into(),
             stat: stat.into(),
             class: None,
+            origin: None,
         },
     }
 }
@@ -304,6 +305,7 @@ fn the_events_view_lists_every_event_for_sql_tools() {
             msg_id: "M9".into(),
             stat: "DELIVRD".into(),
             class: None,
+            origin: None,
         },
     })
     .unwrap();
@@ -428,6 +430,7 @@ fn old_file(path: &Path, with_hash: bool) {
             msg_id: "M2".into(),
             stat: "DELIVRD".into(),
             class: None,
+            origin: None,
         },
     };
     for _ in 0..2 {
@@ -501,4 +504,52 @@ fn files_of_older_formats_are_migrated_on_open() {
         let conn = open(&path, false, false).unwrap();
         assert_eq!(counts(&conn, &path).unwrap(), (1, 5));
     }
+}
+
+#[test]
+fn a_format_3_file_gains_the_inbound_table_on_open_and_keeps_its_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.sqlite");
+    {
+        // Format 3: today's schema without the inbound table.
+        let old = Connection::open(&path).unwrap();
+        let schema = SCHEMA
+            .split("-- Messages users sent to the SP")
+            .next()
+            .unwrap()
+            .to_string()
+            + SCHEMA
+                .split("CREATE INDEX IF NOT EXISTS inbound_by_time ON inbound(received_ms);")
+                .nth(1)
+                .unwrap();
+        assert!(!schema.contains("inbound"), "{schema}");
+        old.execute_batch(&schema).unwrap();
+        old.pragma_update(None, "user_version", 3).unwrap();
+        let mut w = BatchWriter::new(&old, &path).unwrap();
+        w.add("L1", entries(&[submit("L1", 0), respond("L1", 1)]), None)
+            .unwrap();
+    }
+    let conn = open(&path, false, false).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, FORMAT);
+    assert_eq!(FORMAT, 4);
+    assert_eq!(
+        message(&conn, &path, "L1")
+            .unwrap()
+            .unwrap()
+            .0
+            .msg_id
+            .as_deref(),
+        Some("M1")
+    );
+    let m = sms_records::InboundMessage::new(at(5), "I1", "13800000000", "1065")
+        .with_content(b"TD", Some("TD".into()));
+    assert!(insert_inbound(&conn, &path, &m).unwrap());
+    assert!(
+        !insert_inbound(&conn, &path, &m).unwrap(),
+        "once per Msg_Id"
+    );
+    assert_eq!(inbound_of(&conn, &path, "I1").unwrap(), Some(m));
 }

@@ -2,7 +2,7 @@
 
 use crate::error::{JournalError, SqlContext};
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use sms_records::{Event, EventKind, Record};
+use sms_records::{Event, EventKind, InboundMessage, Record};
 use std::borrow::Cow;
 use std::path::Path;
 
@@ -316,10 +316,36 @@ impl<'c> BatchWriter<'c> {
     }
 }
 
-/// Whether an event is one that a message normally starts with.
+/// Whether an event is one that a message normally starts with: its intent (the sender
+/// journals it before the SUBMIT leaves) or its refusal. A `submitted` event normally
+/// follows a stored intent, so the row is looked up first (a message without an intent is
+/// then inserted all the same).
 pub(super) fn starts_a_message(kind: &EventKind) -> bool {
-    matches!(
-        kind,
-        EventKind::Submitted { .. } | EventKind::Refused { .. }
-    )
+    matches!(kind, EventKind::Sending { .. } | EventKind::Refused { .. })
+}
+
+/// Stores an inbound message unless its Msg_Id is stored already; true when stored now.
+pub(crate) fn insert_inbound(
+    conn: &Connection,
+    path: &Path,
+    m: &InboundMessage,
+) -> Result<bool, JournalError> {
+    let n = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO inbound \
+             (msg_id, received_ms, from_number, to_number, service_id, text, content_hex) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .at(path)?
+        .execute(rusqlite::params![
+            m.msg_id,
+            ms(m.received_at),
+            m.from,
+            m.to,
+            m.service_id,
+            m.text,
+            m.content_hex
+        ])
+        .at(path)?;
+    Ok(n == 1)
 }

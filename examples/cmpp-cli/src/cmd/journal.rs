@@ -30,8 +30,23 @@ impl From<FileFormat> for Format {
 /// Subcommands of `cmpp journal`.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Close records a crashed sender left written and unanswered ("maybe sent, no response").
+    /// Settle records a crashed sender left unanswered: match them to their orphan reports,
+    /// else close them ("maybe sent, no response"); close accepted records past the report
+    /// deadline as expired.
     Reconcile(crate::cmd::reconcile::Args),
+    /// List the messages users sent (MO, e.g. opt-out replies) received in a period, as
+    /// JSON Lines in time order.
+    Inbound {
+        /// Journal folder.
+        #[arg(long)]
+        journal: PathBuf,
+        /// Start: RFC 3339, or YYYY-MM-DD[THH:MM[:SS]] in Beijing time (default: the first).
+        #[arg(long)]
+        from: Option<String>,
+        /// End (excluded), same forms as --from (default: no end).
+        #[arg(long)]
+        until: Option<String>,
+    },
     /// Clause 2.7: delete month files older than the retention (the current month is always kept).
     Prune {
         /// Journal folder.
@@ -86,6 +101,29 @@ pub enum Command {
 pub fn run(command: Command) -> Result<(), CliError> {
     match command {
         Command::Reconcile(args) => crate::cmd::reconcile::run(args),
+        Command::Inbound {
+            journal,
+            from,
+            until,
+        } => {
+            let from = match from {
+                Some(v) => parse_time_arg("--from", Some(&v))?,
+                None => chrono::DateTime::<Utc>::MIN_UTC,
+            };
+            let until = match until {
+                Some(v) => parse_time_arg("--until", Some(&v))?,
+                None => chrono::DateTime::<Utc>::MAX_UTC,
+            };
+            let mut j = open_existing(&journal)?;
+            let messages = j.inbound_between(from, until).map_err(journal_err)?;
+            let mut out = std::io::stdout().lock();
+            for m in messages {
+                let line = serde_json::to_string(&m).expect("an inbound message serialises");
+                writeln!(out, "{line}")
+                    .map_err(|e| CliError::failure(format!("cannot write: {e}")))?;
+            }
+            Ok(())
+        }
         Command::Prune {
             journal,
             keep_months,

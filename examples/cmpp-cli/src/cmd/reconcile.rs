@@ -1,23 +1,22 @@
 //! `cmpp journal reconcile`: closes what a crash left open.
 //!
-//! A sender killed while SUBMITs were on the wire leaves records that were written and
-//! never answered: no Msg_Id, no response, `pending` forever. Once they are older than the
-//! grace period (longer than T × N, so no live sender still waits for them), they are
-//! closed as `unknown` with the reason "maybe sent, no response". Records accepted and still
-//! without a status report are left as they are and counted: the SLA engine already treats
-//! those past the report deadline as expired.
+//! A sender killed while SUBMITs were on the wire leaves records whose intent (or write)
+//! is journaled and whose response never was: no Msg_Id, `pending`. Their status reports,
+//! when they come, are kept as orphans. Once such records are older than the grace period
+//! (longer than T × N, so no live sender still waits for them), each is matched to an
+//! orphan report by destination and time (the report's Submit_time and its Msg_Id's time)
+//! when the match is unique, and otherwise closed as `unknown` with the reason "maybe sent,
+//! no response". Records accepted and still without a report past the report deadline are
+//! closed as `expired`, as the SLA engine counts them. `cmpp send` runs the same on start.
+//! The work is [`sms_sender::reconcile`]; this prints what it matched and closed.
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
-use sms_records::{CauseClass, Event, EventKind, FinalState, Record};
+use chrono::{Duration, Utc};
+use sms_sender::ReconcileSettings;
 
 use crate::cmd::trace::{journal_err, open_existing, parse_time_arg};
 use crate::error::CliError;
-
-/// The reason written on every record this closes.
-pub const REASON: &str = "maybe sent, no response";
 
 /// Options of `cmpp journal reconcile`.
 #[derive(Debug, clap::Args)]
@@ -25,87 +24,35 @@ pub struct Args {
     /// Journal folder.
     #[arg(long)]
     journal: PathBuf,
-    /// Only records first written at least this many seconds before "now" are closed
-    /// (longer than T × N, so that no running sender still waits for their response).
+    /// Only records first journaled at least this many seconds before "now" are matched or
+    /// closed (longer than T × N, so that no running sender still waits for their response).
     #[arg(long, default_value_t = 600)]
     grace_secs: u64,
+    /// The contract's report deadline in hours (the SLA setting): accepted records without
+    /// a report for longer are closed as expired.
+    #[arg(long, default_value_t = 72)]
+    report_deadline_hours: u32,
     /// The time taken as "now" (default: the clock); RFC 3339 or YYYY-MM-DD[THH:MM[:SS]].
     #[arg(long)]
     now: Option<String>,
-    /// Print what would be closed without writing anything.
+    /// Print what would be matched and closed without writing anything.
     #[arg(long)]
     dry_run: bool,
 }
 
-#[derive(Debug, Serialize)]
-struct Closed {
-    local_id: String,
-    dest: String,
-    submitted_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Serialize)]
-struct Outcome {
-    /// Written, never answered, now closed as unknown.
-    closed: Vec<Closed>,
-    /// Written, never answered, too recent to close.
-    too_recent: u64,
-    /// Accepted and still waiting for a status report (not changed).
-    awaiting_report: u64,
-    dry_run: bool,
-}
-
-/// True for a record that was written to the link and never got a response.
-fn in_limbo(r: &Record) -> bool {
-    r.final_state == FinalState::Pending && r.msg_id.is_none() && r.responded_at.is_none()
-}
-
-/// Runs `cmpp journal reconcile`; prints JSON.
+/// Runs `cmpp journal reconcile`; prints JSON (`matched`, `closed`, `ambiguous`, `expired`,
+/// `too_recent`, `awaiting_report`, `dry_run`).
 pub fn run(args: Args) -> Result<(), CliError> {
     let now = match &args.now {
         Some(v) => parse_time_arg("--now", Some(v))?,
         None => Utc::now(),
     };
-    let cutoff = now - Duration::seconds(i64::try_from(args.grace_secs).unwrap_or(i64::MAX / 1000));
+    let mut settings = ReconcileSettings::default();
+    settings.grace = Duration::seconds(i64::try_from(args.grace_secs).unwrap_or(i64::MAX / 1000));
+    settings.report_deadline = Duration::hours(i64::from(args.report_deadline_hours));
     let mut journal = open_existing(&args.journal)?;
-    let mut out = Outcome {
-        closed: Vec::new(),
-        too_recent: 0,
-        awaiting_report: 0,
-        dry_run: args.dry_run,
-    };
-    for r in journal.export(None, None).map_err(journal_err)? {
-        let r = r.map_err(journal_err)?;
-        if r.final_state == FinalState::Pending && r.msg_id.is_some() {
-            out.awaiting_report += 1;
-        } else if in_limbo(&r) {
-            // A record without a submit time was never written: not ours to guess about.
-            match r.submitted_at {
-                Some(t) if t <= cutoff => out.closed.push(Closed {
-                    local_id: r.local_id,
-                    dest: r.dest,
-                    submitted_at: r.submitted_at,
-                }),
-                _ => out.too_recent += 1,
-            }
-        }
-    }
-    if !args.dry_run && !out.closed.is_empty() {
-        let events: Vec<Event> = out
-            .closed
-            .iter()
-            .map(|c| Event {
-                at: now,
-                local_id: Some(c.local_id.clone()),
-                kind: EventKind::Failed {
-                    reason: REASON.into(),
-                    class: CauseClass::Unknown,
-                    maybe_accepted: true,
-                },
-            })
-            .collect();
-        journal.append_batch(&events).map_err(journal_err)?;
-    }
+    let out =
+        sms_sender::reconcile(&mut journal, now, &settings, args.dry_run).map_err(journal_err)?;
     println!(
         "{}",
         serde_json::to_string_pretty(&out).expect("the outcome serialises")

@@ -97,6 +97,10 @@ pub struct Args {
     /// and before it is journaled, as a crash between receipt and commit would.
     #[arg(long, hide = true)]
     pub fault_exit_before_report_commit: bool,
+    /// Test-only fault hook: exit at once (code 86) when an MO message has been received
+    /// and before it is journaled.
+    #[arg(long, hide = true)]
+    pub fault_exit_before_inbound_commit: bool,
     /// Talk to a gateway whose AuthenticatorISMG is wrong (non-conforming). Also
     /// `[gateway] verify_authenticator = false`. A warning is logged at every login.
     #[arg(long)]
@@ -164,6 +168,28 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 None => "nothing was sent: every record was refused".to_string(),
             },
         ));
+    }
+    Ok(())
+}
+
+/// What an earlier run left open is settled before this one starts: records a crash left
+/// unanswered are matched to their orphan reports or closed, accepted records past the report
+/// deadline are closed as expired (the last 10 days of the journal; `cmpp journal reconcile`
+/// does the whole of it). One stderr line says what changed.
+fn reconcile_on_open(journal: &mut sms_journal::Journal) -> Result<(), CliError> {
+    let now = chrono::Utc::now();
+    let mut settings = sms_sender::ReconcileSettings::default();
+    settings.since = Some(now - chrono::Duration::days(10));
+    let out = sms_sender::reconcile(journal, now, &settings, false)
+        .map_err(|e| CliError::new(Exit::Journal, format!("journal reconciliation failed: {e}")))?;
+    if out.changed_anything() {
+        eprintln!(
+            "cmpp: journal reconciled: {} record(s) matched to their reports, {} closed as \
+             unknown (maybe sent, no response), {} expired",
+            out.matched.len(),
+            out.closed.len(),
+            out.expired.len()
+        );
     }
     Ok(())
 }
@@ -381,10 +407,13 @@ async fn send(
         .event_capacity(65_536)
         .build();
     let journal_dir = args.journal.clone().or_else(|| file.journal.dir.clone());
-    let journal = journal_dir
+    let mut journal = journal_dir
         .as_deref()
         .map(wiring::open_journal)
         .transpose()?;
+    if let Some((_, reader)) = &mut journal {
+        reconcile_on_open(reader)?;
+    }
     let policy_file = args.policy.clone().or_else(|| file.policy.file.clone());
     let policy = match (&policy_file, args.no_policy) {
         (_, true) => None,
@@ -409,6 +438,9 @@ async fn send(
         opt_out_log: journal_dir.as_ref().map(|d| d.join("opt-out.jsonl")),
         before_report_commit: args
             .fault_exit_before_report_commit
+            .then_some(fault_exit as fn()),
+        before_inbound_commit: args
+            .fault_exit_before_inbound_commit
             .then_some(fault_exit as fn()),
         ..SenderConfig::default()
     });
