@@ -20,6 +20,9 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import pycmpp, cmppy'
   "$VENV/bin/pip" install -q pycmpp==2.0.2 cmppy==0.3
 fi
 PY=$VENV/bin/python
+# The peers stamp CONNECT with their local time, as SPs in China do: run them in Beijing time,
+# or the gateway's ±15-minute timestamp window refuses them on a UTC machine (status 3).
+export TZ=Asia/Shanghai
 
 cargo build -q --release -p cmpp-cli
 CMPP=${CARGO_TARGET_DIR:-$ROOT/target}/release/cmpp
