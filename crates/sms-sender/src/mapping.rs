@@ -98,26 +98,67 @@ pub fn report_event(
     }
 }
 
-/// The journal's record of an MO message.
+/// What the session tells of an MO message, as [`inbound_message`] needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct MoFields<'a> {
+    /// The DELIVER's Msg_Id (`None` for a long message given up incomplete).
+    pub msg_id: Option<MsgId>,
+    /// When it was handed over.
+    pub received_at: DateTime<Utc>,
+    /// The user's number (Src_terminal_Id).
+    pub from: &'a str,
+    /// The SP's number (Dest_Id).
+    pub to: &'a str,
+    /// Service_Id.
+    pub service_id: &'a str,
+    /// LinkID.
+    pub link_id: &'a str,
+    /// Msg_Fmt.
+    pub msg_fmt: cmpp_codec::MsgFmt,
+    /// The content.
+    pub content: &'a Content,
+}
+
+/// The journal's record of an MO message, deduplicated on its key.
 ///
-/// The session does not hand the MO's gateway Msg_Id to the application, so the key it is
-/// deduplicated on is derived from what a re-sent DELIVER repeats: `mo:`, the Beijing date
-/// received, and a hash of the addresses, service, LinkID, format and content. A DELIVER
-/// re-sent after a crash is stored once; so is the same text sent twice by one user on one
-/// day (a re-send across midnight would be stored twice).
-pub fn inbound_message(
+/// The key is the gateway's Msg_Id (`mo:` and its 22 digits), which a DELIVER sent again
+/// after a crash repeats, so the MO is stored once while two messages with the same text stay
+/// two. A long message given up incomplete has no Msg_Id: its key is `mo:`, the Beijing date
+/// received and a hash of the addresses, service, LinkID, format and content.
+pub fn inbound_message(mo: &MoFields<'_>) -> InboundMessage {
+    let MoFields {
+        msg_id,
+        received_at,
+        from,
+        to,
+        service_id,
+        link_id,
+        msg_fmt,
+        content,
+    } = *mo;
+    let (raw, text): (Vec<u8>, Option<String>) = match content {
+        Content::Text(t) => (t.as_bytes().to_vec(), Some(t.clone())),
+        Content::Binary(b) => (b.clone(), None),
+    };
+    let key = match msg_id {
+        Some(id) => format!("mo:{}", id.to_digits()),
+        None => hashed_key(received_at, from, to, service_id, link_id, msg_fmt, &raw),
+    };
+    InboundMessage::new(received_at, key, from, to)
+        .with_service_id(service_id)
+        .with_content(&raw, text)
+}
+
+/// The key of an MO without a Msg_Id: what a re-sent DELIVER would repeat, hashed.
+fn hashed_key(
     received_at: DateTime<Utc>,
     from: &str,
     to: &str,
     service_id: &str,
     link_id: &str,
     msg_fmt: cmpp_codec::MsgFmt,
-    content: &Content,
-) -> InboundMessage {
-    let (raw, text): (Vec<u8>, Option<String>) = match content {
-        Content::Text(t) => (t.as_bytes().to_vec(), Some(t.clone())),
-        Content::Binary(b) => (b.clone(), None),
-    };
+    raw: &[u8],
+) -> String {
     let day = sms_records::to_beijing(received_at).format("%Y%m%d");
     let mut h = Fnv::default();
     for part in [
@@ -130,10 +171,8 @@ pub fn inbound_message(
         h.write(&[0xff]);
     }
     h.write(&[u8::from(msg_fmt)]);
-    h.write(&raw);
-    InboundMessage::new(received_at, format!("mo:{day}:{:016x}", h.0), from, to)
-        .with_service_id(service_id)
-        .with_content(&raw, text)
+    h.write(raw);
+    format!("mo:{day}:{:016x}", h.0)
 }
 
 /// FNV-1a, 64 bits: a hash that stays the same across builds and platforms.
@@ -221,6 +260,33 @@ pub fn accepted(result: SubmitResult) -> bool {
 mod tests {
     use super::*;
     use sms_records::Category;
+
+    #[test]
+    fn an_mo_is_keyed_on_its_msg_id_so_two_equal_texts_stay_two() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 4, 1, 0, 0).unwrap();
+        let content = Content::Text("TD".into());
+        let mo = |msg_id| {
+            inbound_message(&MoFields {
+                msg_id,
+                received_at: at,
+                from: "13800138000",
+                to: "121231100",
+                service_id: "12123",
+                link_id: "",
+                msg_fmt: cmpp_codec::MsgFmt::Ascii,
+                content: &content,
+            })
+        };
+        let first = MsgId::from_parts(12, 4, 9, 0, 0, 1, 1).unwrap();
+        let second = MsgId::from_parts(12, 4, 9, 0, 5, 1, 2).unwrap();
+        // A re-sent DELIVER repeats its Msg_Id: one key, stored once.
+        assert_eq!(mo(Some(first)).msg_id, mo(Some(first)).msg_id);
+        assert_eq!(mo(Some(first)).msg_id, format!("mo:{}", first.to_digits()));
+        // The same text sent again by the same user is another message.
+        assert_ne!(mo(Some(first)).msg_id, mo(Some(second)).msg_id);
+        // Without a Msg_Id (given up incomplete), the key is the day and a content hash.
+        assert!(mo(None).msg_id.starts_with("mo:20261204:"));
+    }
 
     #[test]
     fn report_times_are_read_as_beijing_time() {

@@ -106,6 +106,7 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
             state.report_signal.notify_waiters();
         }
         ClientEvent::UserMessage {
+            msg_id,
             from,
             to,
             service_id,
@@ -135,15 +136,16 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
                     }
                 }
             }
-            let message = mapping::inbound_message(
+            let message = mapping::inbound_message(&mapping::MoFields {
+                msg_id,
                 received_at,
-                &from,
-                &to,
-                &service_id,
-                &link_id,
+                from: &from,
+                to: &to,
+                service_id: &service_id,
+                link_id: &link_id,
                 msg_fmt,
-                &content,
-            );
+                content: &content,
+            });
             if let Some(hook) = state.config.before_inbound_commit {
                 hook();
             }

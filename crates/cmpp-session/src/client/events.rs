@@ -43,6 +43,10 @@ pub enum ClientEvent {
     /// A mobile-originated message; long messages are reassembled first. Call
     /// `ack.accept()` once it is held: every part's DELIVER is answered then.
     UserMessage {
+        /// The gateway's Msg_Id of the DELIVER that carried it (of the part that completed a
+        /// long message); `None` for a long message given up incomplete by the reassembly
+        /// timeout. A DELIVER the gateway sends again carries the same Msg_Id.
+        msg_id: Option<MsgId>,
         /// Sender (Src_terminal_Id).
         from: String,
         /// Dest_Id (the SP service code).

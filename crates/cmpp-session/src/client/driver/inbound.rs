@@ -137,6 +137,7 @@ impl Driver {
                         }
                         let c = text::decode_lossy(d.msg_fmt, &content);
                         self.emit(ClientEvent::UserMessage {
+                            msg_id: Some(d.msg_id),
                             from,
                             to,
                             service_id,
@@ -155,11 +156,11 @@ impl Driver {
                     }
                 };
                 for m in evicted {
-                    self.emit_reassembled(m, String::new(), String::new(), received_at)
+                    self.emit_reassembled(m, None, String::new(), String::new(), received_at)
                         .await;
                 }
                 if let Some(m) = done {
-                    self.emit_reassembled(m, service_id, link_id, received_at)
+                    self.emit_reassembled(m, Some(d.msg_id), service_id, link_id, received_at)
                         .await;
                 }
             }
@@ -169,6 +170,7 @@ impl Driver {
     async fn emit_reassembled(
         &self,
         m: ReassembledMessage,
+        msg_id: Option<cmpp_codec::MsgId>,
         service_id: String,
         link_id: String,
         received_at: DateTime<Utc>,
@@ -185,6 +187,7 @@ impl Driver {
             DeliverAck::new(&self.shared, keys, targets)
         };
         self.emit(ClientEvent::UserMessage {
+            msg_id,
             from: m.key.source.clone(),
             to: m.key.destination.clone(),
             service_id,
@@ -205,7 +208,7 @@ impl Driver {
         let expired = lock(&self.shared.reassembler).expire(now.into_std());
         let received_at = self.wall_now();
         for m in expired {
-            self.emit_reassembled(m, String::new(), String::new(), received_at)
+            self.emit_reassembled(m, None, String::new(), String::new(), received_at)
                 .await;
         }
     }
