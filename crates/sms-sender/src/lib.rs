@@ -28,6 +28,7 @@ pub use stats::{LatencySummary, SenderStats};
 
 /// Why [`Sender::send`] or the builder could not do what was asked.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SendError {
     /// A message without destinations.
     #[error("the message has no destination")]

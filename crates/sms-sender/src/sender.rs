@@ -27,6 +27,7 @@ use crate::{lock, SendError};
 
 /// Settings of the send path that are not the session's.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SenderConfig {
     /// Service_Id of every SUBMIT.
     pub service_id: String,
@@ -92,6 +93,7 @@ pub struct OutgoingSms {
 /// What became of one record (one destination, one segment) when `send` returned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RecordStatus {
     /// The gateway accepted it (result 0); a status report may follow.
     Accepted {
@@ -126,6 +128,7 @@ pub enum RecordStatus {
 
 /// One record's outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct RecordOutcome {
     /// Journal local id of the record.
     pub local_id: String,
@@ -142,6 +145,7 @@ pub struct RecordOutcome {
 
 /// The outcome of [`Sender::send`]: one entry per record, by destination then segment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct SendReport {
     /// Links the records of this message.
     pub group_id: String,

@@ -78,6 +78,7 @@ impl Counters {
 
 /// A snapshot of the send path's counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct SenderStats {
     /// Records handed over (one per destination and segment, refused ones included).
     pub records: u64,

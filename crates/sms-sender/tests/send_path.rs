@@ -37,12 +37,13 @@ async fn setup(profile: SimProfile, policy: Policy) -> Setup {
     let sender = Sender::builder(client)
         .policy(policy)
         .journal(JournalWriter::spawn(journal, 1024).unwrap())
-        .config(SenderConfig {
-            service_id: "12123".into(),
-            msg_src: SP.into(),
-            id_prefix: "t-".into(),
-            opt_out_log: None,
-            ..SenderConfig::default()
+        .config({
+            let mut v = SenderConfig::default();
+            v.service_id = "12123".into();
+            v.msg_src = SP.into();
+            v.id_prefix = "t-".into();
+            v.opt_out_log = None;
+            v
         })
         .build()
         .unwrap();
@@ -345,10 +346,11 @@ async fn the_intent_is_durable_before_the_submit_leaves() {
     let journal = Journal::open(dir.path(), JournalOptions::default()).unwrap();
     let sender = Sender::builder(client)
         .journal(JournalWriter::spawn(journal, 1024).unwrap())
-        .config(SenderConfig {
-            registered_delivery: 0,
-            id_prefix: "o-".into(),
-            ..SenderConfig::default()
+        .config({
+            let mut v = SenderConfig::default();
+            v.registered_delivery = 0;
+            v.id_prefix = "o-".into();
+            v
         })
         .build()
         .unwrap();

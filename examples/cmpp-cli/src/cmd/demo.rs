@@ -294,12 +294,13 @@ async fn demo(args: &Args, out: &Path, profile: SimProfile) -> Result<Summary, C
     let sender = sms_sender::Sender::builder(client)
         .policy(sms_policy::Policy::new())
         .journal(writer)
-        .config(sms_sender::SenderConfig {
-            service_id: "12123".into(),
-            msg_src: SP_ID.into(),
-            id_prefix: format!("demo{}-", args.seed),
-            opt_out_log: Some(journal_dir.join("opt-out.jsonl")),
-            ..sms_sender::SenderConfig::default()
+        .config({
+            let mut v = sms_sender::SenderConfig::default();
+            v.service_id = "12123".into();
+            v.msg_src = SP_ID.into();
+            v.id_prefix = format!("demo{}-", args.seed);
+            v.opt_out_log = Some(journal_dir.join("opt-out.jsonl"));
+            v
         })
         .build()
         .map_err(|e| CliError::failure(e.to_string()))?;

@@ -427,23 +427,22 @@ async fn send(
     let client = Client::connect(config)
         .await
         .map_err(|e| wiring::login_error(e, gateway))?;
-    let mut builder = Sender::builder(client).config(SenderConfig {
-        service_id: args
-            .service_id
-            .clone()
-            .or_else(|| g.service_id.clone())
-            .unwrap_or_default(),
-        msg_src: sp_id,
-        // Unsubscribe replies are journaled next to the journal's month files.
-        opt_out_log: journal_dir.as_ref().map(|d| d.join("opt-out.jsonl")),
-        before_report_commit: args
-            .fault_exit_before_report_commit
-            .then_some(fault_exit as fn()),
-        before_inbound_commit: args
-            .fault_exit_before_inbound_commit
-            .then_some(fault_exit as fn()),
-        ..SenderConfig::default()
-    });
+    let mut sender_config = SenderConfig::default();
+    sender_config.service_id = args
+        .service_id
+        .clone()
+        .or_else(|| g.service_id.clone())
+        .unwrap_or_default();
+    sender_config.msg_src = sp_id;
+    // Unsubscribe replies are journaled next to the journal's month files.
+    sender_config.opt_out_log = journal_dir.as_ref().map(|d| d.join("opt-out.jsonl"));
+    sender_config.before_report_commit = args
+        .fault_exit_before_report_commit
+        .then_some(fault_exit as fn());
+    sender_config.before_inbound_commit = args
+        .fault_exit_before_inbound_commit
+        .then_some(fault_exit as fn());
+    let mut builder = Sender::builder(client).config(sender_config);
     let journaled = journal.is_some();
     if let Some((writer, _)) = journal {
         builder = builder.journal(writer);
@@ -586,6 +585,8 @@ async fn send(
                     s.not_sent += 1;
                     s.without_outcome += 1
                 }
+                // A status a later library adds: not counted as an outcome (exit 8).
+                _ => s.without_outcome += 1,
             }
         }
     }
