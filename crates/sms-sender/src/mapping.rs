@@ -194,10 +194,11 @@ impl Fnv {
 
 /// What a status report says about its message: the destination, and the Submit_time
 /// (`YYMMDDHHMM`, Beijing time) when it is a valid time.
-pub fn report_origin(dest: &str, submit_time: &str) -> ReportOrigin {
+pub fn report_origin(dest: &str, src_id: &str, submit_time: &str) -> ReportOrigin {
+    let src = src_id.trim_end_matches(['\0', ' ']);
     ReportOrigin {
         dest: dest.trim_end_matches(['\0', ' ']).to_string(),
-        src: None,
+        src: (!src.is_empty()).then(|| src.to_string()),
         submitted_at: beijing_minute(submit_time),
     }
 }
@@ -300,8 +301,10 @@ mod tests {
         for bad in ["", "26120410", "2613041000", "26120410xx", "2602301000"] {
             assert_eq!(beijing_minute(bad), None, "{bad}");
         }
-        let o = report_origin("13800138000\0\0", "2612041000");
+        let o = report_origin("13800138000\0\0", "121231100\0", "2612041000");
         assert_eq!(o.dest, "13800138000");
+        assert_eq!(o.src.as_deref(), Some("121231100"));
+        assert_eq!(report_origin("13800138000", "", "2612041000").src, None);
         assert_eq!(o.submitted_at, Some(t(2026, 12, 4, 10, 0, 0)));
         // A Msg_Id of 31 Dec read early on 1 Jan belongs to the year before.
         let id = MsgId::from_parts(12, 31, 23, 59, 58, 1, 7).unwrap();

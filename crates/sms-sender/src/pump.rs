@@ -70,6 +70,7 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
             received_at,
             ack,
             dest,
+            src_id,
             submit_time,
             ..
         } => {
@@ -99,7 +100,7 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
             if let Some(hook) = state.config.before_report_commit {
                 hook();
             }
-            let origin = mapping::report_origin(&dest, &submit_time);
+            let origin = mapping::report_origin(&dest, &src_id, &submit_time);
             let event = mapping::report_event(received_at, record_id, msg_id, &stat, Some(origin));
             // At-least-once: the DELIVER is answered only once the report is durable.
             push(state, inflight, vec![event], None, Some(ack));

@@ -264,7 +264,13 @@ fn matches(l: &Limbo, o: &Orphan<'_>, skew: Duration) -> bool {
     if national(&o.origin.dest) != national(&r.dest) {
         return false;
     }
-    if o.origin.src.as_deref().is_some_and(|s| s != r.src) {
+    // A gateway may cut the SP's extension from the Dest_Id it reports: one number
+    // extending the other is the same calling number.
+    if o.origin
+        .src
+        .as_deref()
+        .is_some_and(|s| !(r.src.starts_with(s) || s.starts_with(r.src.as_str())))
+    {
         return false;
     }
     if o.event.at < l.at - skew {

@@ -256,3 +256,42 @@ fn accepted_records_without_a_report_past_the_deadline_close_as_the_sla_counts_t
     );
     assert_eq!(record(&mut j, "NEW").final_state, FinalState::Pending);
 }
+
+/// `orphan_report` with the SP number the report's Dest_Id names.
+fn orphan_report_from(src: &str, dest: &str, at: DateTime<Utc>, seq: u16) -> Event {
+    let (mut e, _) = orphan_report(dest, at, seq);
+    if let EventKind::Reported {
+        origin: Some(o), ..
+    } = &mut e.kind
+    {
+        o.src = Some(src.into());
+    }
+    e
+}
+
+#[test]
+fn a_report_from_another_sp_number_is_not_matched_and_a_cut_extension_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = journal(dir.path());
+    let t = bj(11, 9, 0, 12);
+    j.append_batch(&[
+        sending("X", "13800000011", t),
+        sending("Y", "13800000012", t),
+        // Another SP number: not this record's report.
+        orphan_report_from("1065999", "13800000011", t, 11),
+        // The access number without the record's extension: the same calling number.
+        orphan_report_from("10658", "13800000012", t, 12),
+    ])
+    .unwrap();
+    let out = reconcile(
+        &mut j,
+        t + Duration::hours(1),
+        &ReconcileSettings::default(),
+        false,
+    )
+    .unwrap();
+    let matched: Vec<&str> = out.matched.iter().map(|m| m.local_id.as_str()).collect();
+    assert_eq!(matched, ["Y"], "{out:?}");
+    assert_eq!(record(&mut j, "X").final_state, FinalState::Unknown);
+    assert_eq!(record(&mut j, "Y").final_state, FinalState::Delivered);
+}

@@ -27,6 +27,8 @@ pub enum ClientEvent {
         done_time: String,
         /// The destination number of the original SUBMIT.
         dest: String,
+        /// The SP number the original SUBMIT was sent from (the report DELIVER's Dest_Id).
+        src_id: String,
         /// SMSC_sequence.
         smsc_sequence: u32,
         /// Caller's id for the SUBMIT, when still known.

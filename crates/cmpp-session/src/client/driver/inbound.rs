@@ -82,6 +82,7 @@ impl Driver {
                     submit_time: r.submit_time.to_str_lossy().into_owned(),
                     done_time: r.done_time.to_str_lossy().into_owned(),
                     dest,
+                    src_id: d.dest_id.to_str_lossy().into_owned(),
                     smsc_sequence: r.smsc_sequence,
                     local_id,
                     dest_index: found.map(|(_, i)| i),
