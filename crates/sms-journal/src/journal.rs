@@ -528,23 +528,7 @@ impl Journal {
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<Event>, JournalError> {
-        let mut out = Vec::new();
-        for month in self.months()? {
-            if month.next().start() <= from || month.start() >= until {
-                continue;
-            }
-            let path = self.path_of(month);
-            let Some(conn) = self.conn(month, false)? else {
-                continue;
-            };
-            out.extend(store::orphans_between(
-                conn,
-                &path,
-                store::ms(from),
-                store::ms(until),
-            )?);
-        }
-        Ok(out)
+        self.across_months(from, until, store::orphans_between)
     }
 
     /// Records still `pending` first journaled in `[from, until)` (open ends when `None`),
@@ -618,21 +602,27 @@ impl Journal {
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<InboundMessage>, JournalError> {
+        self.across_months(from, until, store::inbound_between)
+    }
+
+    /// Runs a time-range query `read(conn, path, from_ms, until_ms)` on every existing month
+    /// file that overlaps `[from, until)`, in month order, and joins the results.
+    fn across_months<T>(
+        &mut self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        read: impl Fn(&Connection, &Path, i64, i64) -> Result<Vec<T>, JournalError>,
+    ) -> Result<Vec<T>, JournalError> {
         let mut out = Vec::new();
         for month in self.months()? {
-            if month.next().start() <= from || month.start() >= until {
+            if month.end() <= from || month.start() >= until {
                 continue;
             }
             let path = self.path_of(month);
             let Some(conn) = self.conn(month, false)? else {
                 continue;
             };
-            out.extend(store::inbound_between(
-                conn,
-                &path,
-                store::ms(from),
-                store::ms(until),
-            )?);
+            out.extend(read(conn, &path, store::ms(from), store::ms(until))?);
         }
         Ok(out)
     }
