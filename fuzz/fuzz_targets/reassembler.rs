@@ -83,11 +83,10 @@ fn check_push(result: &PushResult) {
 
 fuzz_target!(|data: &[u8]| {
     let mut s = Script { data };
-    let config = ReassemblerConfig {
-        max_pending_messages: usize::from(s.byte() % 8),
-        max_pending_bytes: usize::from(s.byte()) * 4,
-        timeout: Duration::from_secs(u64::from(s.byte() % 32)),
-    };
+    let config = ReassemblerConfig::default()
+        .with_max_pending_messages(usize::from(s.byte() % 8))
+        .with_max_pending_bytes(usize::from(s.byte()) * 4)
+        .with_timeout(Duration::from_secs(u64::from(s.byte() % 32)));
     let mut r = Reassembler::new(config);
     let start = Instant::now();
     let mut elapsed = Duration::ZERO;
