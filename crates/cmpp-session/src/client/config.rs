@@ -133,16 +133,16 @@ impl ClientConfig {
     }
 
     pub(crate) fn session_config(&self) -> SessionConfig {
-        SessionConfig {
-            version: self.version,
-            window: self.window.max(1),
-            response_timeout: self.response_timeout,
-            max_tries: self.max_tries.max(1),
-            heartbeat: self.heartbeat,
-            flow_control_max_resends: self.flow_control_max_resends,
-            flow_control_backoff: self.flow_control_backoff,
-            flow_control_backoff_max: self.flow_control_backoff_max,
-        }
+        SessionConfig::default()
+            .with_window(self.window.max(1))
+            .with_response_timeout(self.response_timeout)
+            .with_max_tries(self.max_tries.max(1))
+            .with_heartbeat(self.heartbeat)
+            .with_flow_control(
+                self.flow_control_max_resends,
+                self.flow_control_backoff,
+                self.flow_control_backoff_max,
+            )
     }
 }
 

@@ -25,7 +25,8 @@ use super::request::SubmitOutcome;
 use super::{lock, ControlReply, Shared};
 use crate::io::FrameReader;
 use crate::proto::{
-    ClientSession, RequestId, RequestOutcome, ResendReason, SessionEvent, TokenBucket,
+    ClientSession, CmppSp, RequestId, RequestOutcome, ResendReason, Response, SessionEvent,
+    TokenBucket,
 };
 
 mod inbound;
@@ -316,7 +317,11 @@ impl Driver {
         let cfg = self.shared.config.clone();
         let (mut rd, mut wr) = stream.into_split();
         let mut now = Instant::now();
-        let mut session = ClientSession::new(cfg.session_config(), self.next_seq, now);
+        let mut session = ClientSession::new(
+            cfg.session_config(),
+            CmppSp::new(cfg.version, self.next_seq),
+            now,
+        );
         self.link += 1;
         // Answers still queued were meant for an earlier link.
         while self.ack_rx.try_recv().is_ok() {}
@@ -478,7 +483,7 @@ impl Driver {
 
     fn apply_ack(&self, session: &mut ClientSession, ack: AckMsg) {
         if ack.link == self.link {
-            session.ack_deliver(ack.sequence_id, ack.result);
+            session.answer(ack.sequence_id, ack.result);
         }
     }
 
@@ -529,7 +534,7 @@ impl Driver {
         // Before any caller hears of the loss: new requests must not pick this link.
         self.shared.up[self.idx].store(false, Ordering::Release);
         self.wall = None;
-        self.next_seq = session.next_sequence_id();
+        self.next_seq = session.protocol().next_sequence_id();
         let now = Instant::now();
         self.process_events(&mut session, now).await;
         for lost in session.link_lost() {
@@ -590,7 +595,7 @@ impl Driver {
             match ev {
                 SessionEvent::Transmitted {
                     id,
-                    sequence_id,
+                    seq: sequence_id,
                     attempt,
                     reason,
                 } => {
@@ -629,7 +634,7 @@ impl Driver {
                 }
                 SessionEvent::Completed {
                     id,
-                    sequence_id,
+                    seq: sequence_id,
                     outcome,
                 } => {
                     let Some(p) = self.pending.remove(&id) else {
@@ -637,12 +642,12 @@ impl Driver {
                     };
                     self.complete(p, sequence_id, outcome, now).await;
                 }
-                SessionEvent::Deliver {
-                    sequence_id,
-                    deliver,
+                SessionEvent::Inbound {
+                    seq: sequence_id,
+                    inbound: deliver,
                 } => self.on_deliver(session, sequence_id, deliver, now).await,
                 SessionEvent::UnmatchedResponse {
-                    sequence_id,
+                    seq: sequence_id,
                     command,
                 } => {
                     tracing::debug!(
@@ -661,6 +666,7 @@ impl Driver {
                 SessionEvent::Terminated { by_peer } => {
                     tracing::debug!(connection = self.idx, by_peer, "session terminated")
                 }
+                other => tracing::debug!(connection = self.idx, event = ?other, "session event"),
             }
         }
     }
@@ -668,17 +674,26 @@ impl Driver {
     async fn complete(&mut self, p: Pending, seq: u32, outcome: RequestOutcome, now: Instant) {
         let tries_before = p.cmd_meta.tries_before;
         match outcome {
-            RequestOutcome::Queried { resp, .. } => {
+            RequestOutcome::Response {
+                resp: Response::Query(resp),
+                ..
+            } => {
                 if let Reply::Control(tx) = p.reply {
                     let _ = tx.send(Ok(ControlReply::Query(resp)));
                 }
             }
-            RequestOutcome::Cancelled { resp, .. } => {
+            RequestOutcome::Response {
+                resp: Response::Cancel(resp),
+                ..
+            } => {
                 if let Reply::Control(tx) = p.reply {
                     let _ = tx.send(Ok(ControlReply::Cancel(resp)));
                 }
             }
-            RequestOutcome::Response { resp, tries } => {
+            RequestOutcome::Response {
+                resp: Response::Submit(resp),
+                tries,
+            } => {
                 let Reply::Submit(reply) = p.reply else {
                     return;
                 };
@@ -745,6 +760,17 @@ impl Driver {
             RequestOutcome::Abandoned { maybe_accepted, .. } => {
                 self.fail(p, seq, SubmitError::LinkLost { maybe_accepted })
                     .await
+            }
+            // An outcome this client does not know: treated as possibly accepted.
+            _ => {
+                self.fail(
+                    p,
+                    seq,
+                    SubmitError::LinkLost {
+                        maybe_accepted: true,
+                    },
+                )
+                .await
             }
         }
     }

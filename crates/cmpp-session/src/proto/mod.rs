@@ -4,23 +4,20 @@
 //! polls for packets to send, the next wake-up time and events (the `quinn-proto` pattern).
 //! The async shells in [`crate::client`] and [`crate::server`] move bytes and time in and out.
 
-pub mod backoff;
-pub mod bucket;
 pub mod client;
 pub mod keepalive;
 pub mod login;
 pub mod server;
 pub mod submit_check;
 
-pub use backoff::Backoff;
-pub use bucket::TokenBucket;
 pub use client::{
-    ClientSession, LostRequest, RejectReason, RequestId, RequestOutcome, ResendReason,
-    SessionConfig, SessionEvent, SubmitRejected,
+    ClientSession, CmppSp, LostRequest, RejectReason, RequestId, RequestOutcome, ResendReason,
+    Response, SessionConfig, SessionEvent, SubmitRejected,
 };
 pub use keepalive::{Keepalive, KeepaliveAction};
 pub use login::{LoginGuard, LoginPolicy, LoginRefusal};
 pub use server::{CloseReason, SendDeliver, ServerEvent, ServerSession, ServerSessionConfig};
+pub use sms_session::{backoff, bucket, Backoff, TokenBucket};
 pub use submit_check::{SubmitChecks, SubmitFault};
 
 /// Writes `sequence_id` into bytes 8..12 of an encoded packet.

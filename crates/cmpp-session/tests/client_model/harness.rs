@@ -19,7 +19,7 @@ use cmpp_codec::{
     decode, encode, split_frame, Deliver, DeliverContent, DeliverResult, FrameStatus, MsgFmt,
     MsgId, OctetString, Packet, Pdu, Submit, SubmitResp, SubmitResult, Version,
 };
-use cmpp_session::proto::{ClientSession, RejectReason, SessionConfig, SessionEvent};
+use cmpp_session::proto::{ClientSession, CmppSp, RejectReason, SessionConfig, SessionEvent};
 use tokio::time::Instant;
 
 const WINDOW: usize = 4;
@@ -124,7 +124,9 @@ impl Model {
         while let Some(ev) = s.poll_event() {
             match ev {
                 SessionEvent::Completed {
-                    id, sequence_id, ..
+                    id,
+                    seq: sequence_id,
+                    ..
                 } => {
                     let c = self
                         .completed
@@ -137,7 +139,9 @@ impl Model {
                     self.written.remove(&sequence_id);
                     self.done_seqs.push(sequence_id);
                 }
-                SessionEvent::Deliver { sequence_id, .. } => {
+                SessionEvent::Inbound {
+                    seq: sequence_id, ..
+                } => {
                     *self.received.entry(sequence_id).or_default() += 1;
                     self.unaccepted.push(sequence_id);
                 }
@@ -163,7 +167,6 @@ pub fn run(script: &[u8]) -> Result<(), String> {
     let mut sc = Script(script);
     let mut now = Instant::now();
     let mut config = SessionConfig::default();
-    config.version = Version::V30;
     config.window = WINDOW;
     config.response_timeout = Duration::from_secs(10);
     config.max_tries = 3;
@@ -171,7 +174,7 @@ pub fn run(script: &[u8]) -> Result<(), String> {
     config.flow_control_max_resends = 2;
     config.flow_control_backoff = Duration::from_secs(1);
     config.flow_control_backoff_max = Duration::from_secs(4);
-    let mut s = ClientSession::new(config, 1, now);
+    let mut s = ClientSession::new(config, CmppSp::new(Version::V30, 1), now);
     let mut m = Model::default();
     while let Some(op) = sc.next() {
         match op % 10 {
@@ -231,7 +234,7 @@ pub fn run(script: &[u8]) -> Result<(), String> {
                 let k = usize::from(sc.arg());
                 if !m.unaccepted.is_empty() {
                     let seq = m.unaccepted.remove(k % m.unaccepted.len());
-                    if s.ack_deliver(seq, DeliverResult::Ok) {
+                    if s.answer(seq, DeliverResult::Ok) {
                         *m.accepted.entry(seq).or_default() += 1;
                         if m.accepted[&seq] > m.received[&seq] {
                             return Err(format!("DELIVER {seq} accepted more often than received"));
@@ -284,7 +287,7 @@ pub fn run(script: &[u8]) -> Result<(), String> {
     }
     // After the drop nothing more is answered.
     for seq in m.unaccepted.clone() {
-        if s.ack_deliver(seq, DeliverResult::Ok) {
+        if s.answer(seq, DeliverResult::Ok) {
             return Err(format!("DELIVER {seq} answered on a dropped link"));
         }
     }

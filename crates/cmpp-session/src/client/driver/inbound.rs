@@ -25,7 +25,7 @@ impl Driver {
         // `Some` when the application answers (manual mode).
         let manual = if self.shared.config.auto_ack {
             // Opted in: answered on receipt; a crash before the application holds it loses it.
-            session.ack_deliver(sequence_id, DeliverResult::Ok);
+            session.answer(sequence_id, DeliverResult::Ok);
             if !lock(&self.shared.recent).first_time(key, now) {
                 return;
             }
@@ -43,7 +43,7 @@ impl Driver {
                     return;
                 }
                 Seen::Accepted => {
-                    session.ack_deliver(sequence_id, DeliverResult::Ok);
+                    session.answer(sequence_id, DeliverResult::Ok);
                     tracing::debug!(
                         connection = self.idx,
                         ?key,

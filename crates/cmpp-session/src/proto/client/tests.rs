@@ -1,20 +1,20 @@
 use super::*;
+use std::time::Duration;
+
+use bytes::Bytes;
 use cmpp_codec::{decode, split_frame, FrameStatus, MsgId, OctetString, Submit};
+use tokio::time::Instant;
 
 const T: Duration = Duration::from_secs(60);
 const C: Duration = Duration::from_secs(180);
 
 fn config() -> SessionConfig {
-    SessionConfig {
-        version: Version::V30,
-        window: 2,
-        response_timeout: T,
-        max_tries: 3,
-        heartbeat: C,
-        flow_control_max_resends: 2,
-        flow_control_backoff: Duration::from_secs(1),
-        flow_control_backoff_max: Duration::from_secs(10),
-    }
+    SessionConfig::default()
+        .with_window(2)
+        .with_response_timeout(T)
+        .with_max_tries(3)
+        .with_heartbeat(C)
+        .with_flow_control(2, Duration::from_secs(1), Duration::from_secs(10))
 }
 
 fn submit_frame() -> BytesMut {
@@ -77,7 +77,7 @@ fn run_timers(s: &mut ClientSession, until: Instant) {
 #[test]
 fn submit_is_written_and_matched_by_sequence_id() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 100, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 100), t0);
     let (id, seq) = s.submit(submit_frame(), t0).unwrap();
     assert_eq!(seq, 100);
     let pkts = sent(&mut s, t0);
@@ -88,7 +88,7 @@ fn submit_is_written_and_matched_by_sequence_id() {
         events(&mut s),
         vec![SessionEvent::Transmitted {
             id,
-            sequence_id: 100,
+            seq: 100,
             attempt: 1,
             reason: None
         }]
@@ -101,10 +101,10 @@ fn submit_is_written_and_matched_by_sequence_id() {
         done[0].1,
         RequestOutcome::Response {
             tries: 1,
-            resp: SubmitResp {
+            resp: Response::Submit(SubmitResp {
                 result: SubmitResult::Ok,
                 ..
-            }
+            })
         }
     ));
     assert_eq!(s.in_flight(), 0);
@@ -113,7 +113,7 @@ fn submit_is_written_and_matched_by_sequence_id() {
     assert_eq!(
         events(&mut s),
         vec![SessionEvent::UnmatchedResponse {
-            sequence_id: 100,
+            seq: 100,
             command: "SUBMIT_RESP"
         }]
     );
@@ -122,7 +122,7 @@ fn submit_is_written_and_matched_by_sequence_id() {
 #[test]
 fn window_full_then_released() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     s.submit(submit_frame(), t0).unwrap();
     s.submit(submit_frame(), t0).unwrap();
     assert!(!s.can_submit(t0));
@@ -140,11 +140,8 @@ fn window_full_then_released() {
 fn timeout_resends_same_sequence_then_fails_after_n_tries() {
     let t0 = Instant::now();
     // Heartbeat out of the way: 3T would otherwise coincide with C.
-    let cfg = SessionConfig {
-        heartbeat: Duration::from_secs(3600),
-        ..config()
-    };
-    let mut s = ClientSession::new(cfg, 7, t0);
+    let cfg = config().with_heartbeat(Duration::from_secs(3600));
+    let mut s = ClientSession::new(cfg, CmppSp::new(Version::V30, 7), t0);
     let (id, _) = s.submit(submit_frame(), t0).unwrap();
     let first = sent(&mut s, t0);
     events(&mut s);
@@ -164,7 +161,7 @@ fn timeout_resends_same_sequence_then_fails_after_n_tries() {
             events(&mut s),
             vec![SessionEvent::Transmitted {
                 id,
-                sequence_id: 7,
+                seq: 7,
                 attempt,
                 reason: Some(ResendReason::Timeout)
             }]
@@ -183,7 +180,7 @@ fn timeout_resends_same_sequence_then_fails_after_n_tries() {
 fn response_arriving_exactly_when_timer_fires_resolves_once() {
     let t0 = Instant::now();
     // Response handled first at the deadline: no resend.
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     let (id, _) = s.submit(submit_frame(), t0).unwrap();
     sent(&mut s, t0);
     s.handle_packet(resp(1, SubmitResult::Ok), t0 + T);
@@ -196,7 +193,7 @@ fn response_arriving_exactly_when_timer_fires_resolves_once() {
     // Timer handled first: a resend is queued, then the response to the first transmission
     // arrives before it is written; it still resolves the request, and the queued resend is
     // dropped.
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     let (id, _) = s.submit(submit_frame(), t0).unwrap();
     sent(&mut s, t0);
     s.handle_timeout(t0 + T);
@@ -214,14 +211,7 @@ fn response_arriving_exactly_when_timer_fires_resolves_once() {
     ));
 
     // Final timeout first: the request fails; the late response is unmatched.
-    let mut s = ClientSession::new(
-        SessionConfig {
-            max_tries: 1,
-            ..config()
-        },
-        1,
-        t0,
-    );
+    let mut s = ClientSession::new(config().with_max_tries(1), CmppSp::new(Version::V30, 1), t0);
     let (id, _) = s.submit(submit_frame(), t0).unwrap();
     sent(&mut s, t0);
     events(&mut s);
@@ -232,11 +222,11 @@ fn response_arriving_exactly_when_timer_fires_resolves_once() {
         vec![
             SessionEvent::Completed {
                 id,
-                sequence_id: 1,
+                seq: 1,
                 outcome: RequestOutcome::NoResponse { tries: 1 }
             },
             SessionEvent::UnmatchedResponse {
-                sequence_id: 1,
+                seq: 1,
                 command: "SUBMIT_RESP"
             }
         ]
@@ -246,7 +236,7 @@ fn response_arriving_exactly_when_timer_fires_resolves_once() {
 #[test]
 fn flow_control_backs_off_pauses_and_resends_then_succeeds() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     let (id, _) = s.submit(submit_frame(), t0).unwrap();
     sent(&mut s, t0);
     events(&mut s);
@@ -269,7 +259,7 @@ fn flow_control_backs_off_pauses_and_resends_then_succeeds() {
         events(&mut s),
         vec![SessionEvent::Transmitted {
             id,
-            sequence_id: 1,
+            seq: 1,
             attempt: 2,
             reason: Some(ResendReason::FlowControl)
         }]
@@ -287,10 +277,10 @@ fn flow_control_backs_off_pauses_and_resends_then_succeeds() {
         done[0].1,
         RequestOutcome::Response {
             tries: 3,
-            resp: SubmitResp {
+            resp: Response::Submit(SubmitResp {
                 result: SubmitResult::Ok,
                 ..
-            }
+            })
         }
     ));
 }
@@ -298,7 +288,7 @@ fn flow_control_backs_off_pauses_and_resends_then_succeeds() {
 #[test]
 fn flow_control_fails_after_bounded_resends() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     let (id, _) = s.submit(submit_frame(), t0).unwrap();
     let mut now = t0;
     sent(&mut s, now);
@@ -319,7 +309,7 @@ fn flow_control_fails_after_bounded_resends() {
 #[test]
 fn non_retryable_error_result_is_final() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     s.submit(submit_frame(), t0).unwrap();
     sent(&mut s, t0);
     s.handle_packet(resp(1, SubmitResult::BadServiceId), t0);
@@ -327,10 +317,10 @@ fn non_retryable_error_result_is_final() {
     assert!(matches!(
         done[0].1,
         RequestOutcome::Response {
-            resp: SubmitResp {
+            resp: Response::Submit(SubmitResp {
                 result: SubmitResult::BadServiceId,
                 ..
-            },
+            }),
             ..
         }
     ));
@@ -339,7 +329,7 @@ fn non_retryable_error_result_is_final() {
 #[test]
 fn heartbeat_after_idle_and_link_dead_after_n_unanswered() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     assert_eq!(s.poll_timeout(), Some(t0 + C));
     s.handle_timeout(t0 + C);
     let hb = sent(&mut s, t0 + C);
@@ -363,7 +353,7 @@ fn heartbeat_after_idle_and_link_dead_after_n_unanswered() {
 #[test]
 fn answered_heartbeat_keeps_link_alive() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     s.handle_timeout(t0 + C);
     let hb = sent(&mut s, t0 + C);
     let t1 = t0 + C + Duration::from_secs(5);
@@ -379,7 +369,7 @@ fn answered_heartbeat_keeps_link_alive() {
 #[test]
 fn answers_active_test_and_deliver_even_with_full_window() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     s.submit(submit_frame(), t0).unwrap();
     s.submit(submit_frame(), t0).unwrap();
     sent(&mut s, t0);
@@ -406,14 +396,14 @@ fn answers_active_test_and_deliver_even_with_full_window() {
     );
     assert_eq!(
         events(&mut s),
-        vec![SessionEvent::Deliver {
-            sequence_id: 901,
-            deliver
+        vec![SessionEvent::Inbound {
+            seq: 901,
+            inbound: deliver
         }]
     );
-    assert_eq!(s.unanswered_delivers(), 1);
-    assert!(s.ack_deliver(901, DeliverResult::Ok));
-    assert!(!s.ack_deliver(901, DeliverResult::Ok), "answered once only");
+    assert_eq!(s.unanswered_inbound(), 1);
+    assert!(s.answer(901, DeliverResult::Ok));
+    assert!(!s.answer(901, DeliverResult::Ok), "answered once only");
     assert_eq!(
         sent(&mut s, t0),
         vec![Packet::new(
@@ -424,7 +414,7 @@ fn answers_active_test_and_deliver_even_with_full_window() {
             }
         )]
     );
-    assert_eq!(s.unanswered_delivers(), 0);
+    assert_eq!(s.unanswered_inbound(), 0);
 }
 
 fn mo(msg_id: u64) -> Deliver {
@@ -445,15 +435,15 @@ fn mo(msg_id: u64) -> Deliver {
 #[test]
 fn unacked_delivers_are_forgotten_with_the_link_and_never_answered() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     s.handle_packet(Packet::new(7, mo(1)), t0);
     s.handle_packet(Packet::new(8, mo(2)), t0);
     events(&mut s);
-    assert!(s.ack_deliver(8, DeliverResult::Ok));
-    assert!(!s.ack_deliver(99, DeliverResult::Ok), "unknown Sequence_Id");
+    assert!(s.answer(8, DeliverResult::Ok));
+    assert!(!s.answer(99, DeliverResult::Ok), "unknown Sequence_Id");
     s.link_lost();
     assert!(
-        !s.ack_deliver(7, DeliverResult::Ok),
+        !s.answer(7, DeliverResult::Ok),
         "the gateway re-sends it on the next link; this link cannot answer it"
     );
     assert!(sent(&mut s, t0).is_empty());
@@ -462,12 +452,12 @@ fn unacked_delivers_are_forgotten_with_the_link_and_never_answered() {
 #[test]
 fn a_copy_answered_earlier_can_be_answered_again() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     s.handle_packet(Packet::new(7, mo(1)), t0);
-    assert!(s.ack_deliver(7, DeliverResult::Ok));
+    assert!(s.answer(7, DeliverResult::Ok));
     // The gateway did not get the answer and sent the DELIVER again (same Sequence_Id).
     s.handle_packet(Packet::new(7, mo(1)), t0);
-    assert!(s.ack_deliver(7, DeliverResult::Ok));
+    assert!(s.answer(7, DeliverResult::Ok));
     assert_eq!(sent(&mut s, t0).len(), 2);
 }
 
@@ -480,7 +470,7 @@ fn control_frame(pdu: Pdu) -> BytesMut {
 #[test]
 fn query_and_cancel_are_matched_to_their_own_kind_of_response() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 10, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 10), t0);
     let query = cmpp_codec::Query {
         time: OctetString::try_from("20261204").unwrap(),
         query_type: 0,
@@ -511,11 +501,17 @@ fn query_and_cancel_are_matched_to_their_own_kind_of_response() {
     assert_eq!(
         completions(&mut s),
         vec![
-            (qid, RequestOutcome::Queried { resp: qr, tries: 1 }),
+            (
+                qid,
+                RequestOutcome::Response {
+                    resp: Response::Query(qr),
+                    tries: 1
+                }
+            ),
             (
                 cid,
-                RequestOutcome::Cancelled {
-                    resp: CancelResp { success_id: 0 },
+                RequestOutcome::Response {
+                    resp: Response::Cancel(CancelResp { success_id: 0 }),
                     tries: 1
                 }
             ),
@@ -528,14 +524,7 @@ fn query_and_cancel_are_matched_to_their_own_kind_of_response() {
 #[test]
 fn link_lost_with_full_window_resolves_every_request_once() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(
-        SessionConfig {
-            window: 4,
-            ..config()
-        },
-        1,
-        t0,
-    );
+    let mut s = ClientSession::new(config().with_window(4), CmppSp::new(Version::V30, 1), t0);
     let (a, _) = s.submit(submit_frame(), t0).unwrap();
     let (b, _) = s.submit(submit_frame(), t0).unwrap();
     let (c, _) = s.submit(submit_frame(), t0).unwrap();
@@ -566,7 +555,7 @@ fn link_lost_with_full_window_resolves_every_request_once() {
 #[test]
 fn graceful_drain_waits_then_terminates() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     let (id, _) = s.submit(submit_frame(), t0).unwrap();
     sent(&mut s, t0);
     events(&mut s);
@@ -596,7 +585,7 @@ fn graceful_drain_waits_then_terminates() {
 #[test]
 fn drain_deadline_abandons_unanswered_and_terminate_times_out() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     let (id, _) = s.submit(submit_frame(), t0).unwrap();
     sent(&mut s, t0);
     events(&mut s);
@@ -626,7 +615,7 @@ fn drain_deadline_abandons_unanswered_and_terminate_times_out() {
 #[test]
 fn peer_terminate_is_answered_and_closes() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     s.handle_packet(Packet::new(77, Pdu::Terminate), t0);
     assert_eq!(sent(&mut s, t0), vec![Packet::new(77, Pdu::TerminateResp)]);
     assert!(s.is_closed());
@@ -639,7 +628,7 @@ fn peer_terminate_is_answered_and_closes() {
 #[test]
 fn non_submit_frame_is_rejected() {
     let t0 = Instant::now();
-    let mut s = ClientSession::new(config(), 1, t0);
+    let mut s = ClientSession::new(config(), CmppSp::new(Version::V30, 1), t0);
     let mut b = BytesMut::new();
     encode(&Packet::new(1, Pdu::ActiveTest), Version::V30, &mut b).unwrap();
     assert_eq!(
