@@ -102,11 +102,9 @@ fn fields(pdu: &Pdu) -> Map<String, Value> {
             add_result(&mut f, "result", m.result);
             f.insert("reserve".into(), text_value(&m.reserve));
         }
-        Pdu::Unbind(m) | Pdu::UnbindResp(m) => {
-            // The spec gives these no body; some SMGs append one (kept, shown raw).
-            if !m.extra.is_empty() {
-                f.insert("extra".into(), json!(hex::encode(&m.extra)));
-            }
+        // The spec gives these no body; some SMGs append one (kept, shown raw).
+        Pdu::Unbind(m) | Pdu::UnbindResp(m) if !m.extra.is_empty() => {
+            f.insert("extra".into(), json!(hex::encode(&m.extra)));
         }
         Pdu::Submit(m) => {
             f.insert("sp_number".into(), text_value(&m.sp_number));
@@ -197,7 +195,8 @@ fn fields(pdu: &Pdu) -> Map<String, Value> {
             f.insert("command_id".into(), json!(command_id.0));
             f.insert("body".into(), json!(hex::encode(body)));
         }
-        // A PDU kind added to the codec later: its name and id are in the header fields.
+        // Header-only PDUs as the spec has them, and kinds added to the codec later: the
+        // header fields say all there is.
         _ => {}
     }
     f

@@ -173,11 +173,11 @@ fn fields(pdu: &Pdu) -> Map<String, Value> {
             f.insert("reserve".into(), text_value(&m.reserve));
             f.insert("tlvs".into(), tlvs(&m.tlvs));
         }
-        Pdu::ActiveTest(m) | Pdu::ActiveTestResp(m) | Pdu::Exit(m) | Pdu::ExitResp(m) => {
-            // Header-only by the spec; some peers append a byte (kept, shown raw).
-            if !m.extra.is_empty() {
-                f.insert("extra".into(), json!(hex::encode(&m.extra)));
-            }
+        // Header-only by the spec; some peers append a byte (kept, shown raw).
+        Pdu::ActiveTest(m) | Pdu::ActiveTestResp(m) | Pdu::Exit(m) | Pdu::ExitResp(m)
+            if !m.extra.is_empty() =>
+        {
+            f.insert("extra".into(), json!(hex::encode(&m.extra)));
         }
         Pdu::Query(m) => {
             f.insert("query_time".into(), text_value(&m.query_time));
@@ -202,7 +202,8 @@ fn fields(pdu: &Pdu) -> Map<String, Value> {
             f.insert("command_id".into(), json!(command_id.0));
             f.insert("body".into(), json!(hex::encode(body)));
         }
-        // A PDU kind added to the codec later: its name and id are in the header fields.
+        // Header-only PDUs as the spec has them, and kinds added to the codec later: the
+        // header fields say all there is.
         _ => {}
     }
     f
