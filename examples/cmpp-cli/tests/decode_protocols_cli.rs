@@ -779,4 +779,13 @@ fn cmpp_stays_the_default_and_says_so() {
     let v: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["protocol"], "cmpp");
     assert_eq!(v["version"], "3.0");
+    // A 3.0 SUBMIT_RESP with Result 9: meaning and neutral class, as for SGIP and SMGP.
+    let v = one("cmpp", "00000018800000040000000100000000000000010000000 9");
+    assert_eq!(v["command"], "SUBMIT_RESP");
+    assert_eq!(v["fields"]["result"], 9);
+    assert_eq!(
+        v["fields"]["result_meaning"],
+        "gateway does not serve this charged number"
+    );
+    assert_eq!(v["fields"]["cause_class"], "carrier");
 }

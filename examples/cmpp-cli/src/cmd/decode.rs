@@ -358,10 +358,14 @@ fn describe(packet: &Packet, version: Version, index: usize, offset: usize, len:
         Pdu::Submit(m) => add_submit(&mut fields, m),
         Pdu::Deliver(m) => add_deliver(&mut fields, m),
         Pdu::SubmitResp(m) => {
-            add_code(&mut fields, "result", m.result.to_u32(), m.result.meaning())
+            add_code(&mut fields, "result", m.result.to_u32(), m.result.meaning());
+            let class = m.result.cause_class().as_str();
+            fields.insert("cause_class".into(), json!(class));
         }
         Pdu::DeliverResp(m) => {
-            add_code(&mut fields, "result", m.result.to_u32(), m.result.meaning())
+            add_code(&mut fields, "result", m.result.to_u32(), m.result.meaning());
+            let class = m.result.cause_class().as_str();
+            fields.insert("cause_class".into(), json!(class));
         }
         Pdu::ConnectResp(m) => {
             add_code(&mut fields, "status", m.status.to_u32(), m.status.meaning())
