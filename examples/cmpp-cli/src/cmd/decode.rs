@@ -579,6 +579,87 @@ mod tests {
         assert!(of(Protocol::Smgp, Some(V12)).is_err());
     }
 
+    /// Decodes `input` with `decode` and checks the outcome is JSON for each PDU or an input
+    /// error (exit code 3) — never a panic.
+    fn decodes_or_refuses(
+        input: &[u8],
+        decode: impl Fn(
+            &[u8],
+            &mut dyn FnMut(&Value) -> Result<(), CliError>,
+        ) -> Result<usize, CliError>,
+    ) {
+        let mut emitted = 0;
+        let result = decode(input, &mut |v| {
+            serde_json::to_string(v).expect("JSON renders");
+            emitted += 1;
+            Ok(())
+        });
+        match result {
+            Ok(n) => assert_eq!(n, emitted),
+            Err(e) => assert_eq!(e.code(), 3, "{e}"),
+        }
+    }
+
+    /// Every prefix of `packets`, and `packets` with each byte set to 0x00 and to 0xff.
+    fn damaged(packets: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+        let prefixes = (0..packets.len()).map(|n| packets[..n].to_vec());
+        let flips = (0..packets.len()).flat_map(move |at| {
+            [0x00, 0xff].map(|b| {
+                let mut v = packets.to_vec();
+                v[at] = b;
+                v
+            })
+        });
+        prefixes.chain(flips)
+    }
+
+    #[test]
+    fn damaged_sgip_input_never_panics() {
+        // TV-7's Submit and TV-9's Report.
+        let packets = parse_hex(
+            "000000ae00000003b36924b947c4899d00000002313036393030393000000000\
+             0000000000000000003030303030303030303030303030303030303030300138\
+             3631373630303030303030300000000000000000313233343554455354000000\
+             0000000130000000000030000000000000020000000000000000000000000000\
+             000000000000000000000000000000000000000100000f000000000a68656c6c\
+             6f20736769700000000000000000\
+             000000400000000500018a8911f333fe000000010000000011f333f26ebb10dd\
+             0038363138363537313138363336000000000000000000000000000000000000",
+        )
+        .unwrap();
+        for input in damaged(&packets) {
+            decodes_or_refuses(&input, |i, emit| sgip::decode_all(i, emit));
+        }
+    }
+
+    #[test]
+    fn damaged_smgp_input_never_panics() {
+        // TV-3's Submit (with its TLV tail) and TV-8's report Deliver.
+        let packets = parse_hex(
+            "000000d100000002000000020601010000000000000000000030303000000000\
+             003000000000000f000000000000000000000000000000000000000000000000\
+             0000000000000000000031303639303030000000000000000000000000000000\
+             0000000000000000000000000000000000000000013137363030303030303030\
+             000000000000000000000a68656c6c6f20736d67700000000000000000000200\
+             01000010000831323334350000000009000100000a0001000012001500000000\
+             0000000000000000000000000000000000\
+             000000d300000003000000070000630822213242797301003230323530383232\
+             3231333230303836313338303031333830303000000000000000003130363930\
+             303000000000000000000000000000007a69643a000063082221324279732073\
+             75623a30303120646c7672643a303031207375626d697420646174653a323530\
+             3832323231333220646f6e6520646174653a3235303832323231333220737461\
+             743a44454c49565244206572723a30303020746578743a000000000000000000\
+             00000000000000000000000000000000000000",
+        )
+        .unwrap();
+        // 2.0 reads the same fixed layout as 3.0; 1.3 the one without FixedFee.
+        for version in [smgp_codec::Version::V30, smgp_codec::Version::V13] {
+            for input in damaged(&packets) {
+                decodes_or_refuses(&input, |i, emit| smgp::decode_all(i, version, emit));
+            }
+        }
+    }
+
     #[test]
     fn incomplete_frame_names_missing_bytes() {
         let e = decode_all(&[0, 0, 0, 20, 0, 0, 0, 8, 0, 0, 0, 1], Version::V30, |_| {
