@@ -275,6 +275,43 @@ mod sgip {
     }
 
     #[test]
+    fn long_message_udh_and_mislabelled_text() {
+        // Part 1 of 2 of a concatenated UCS-2 message, reference 42.
+        let mut content = vec![0x05, 0x00, 0x03, 0x2a, 0x02, 0x01];
+        content.extend("你好".encode_utf16().flat_map(u16::to_be_bytes));
+        let submit = sgip_codec::Submit {
+            user_numbers: vec![text("8617600000000")],
+            tp_udhi: 1,
+            message_coding: 8,
+            message_content: content.into(),
+            ..sgip_codec::Submit::default()
+        };
+        let f = &sgip(&encoded(Pdu::Submit(submit)))["fields"];
+        assert_eq!(f["udh"]["hex"], "0003 2a0201".replace(' ', ""));
+        let concat = &f["udh"]["concat"];
+        assert_eq!(
+            [&concat["reference"], &concat["total"], &concat["number"]],
+            [42, 2, 1]
+        );
+        assert_eq!(f["text"], "你好");
+        assert!(f.get("text_warning").is_none());
+
+        // MessageCoding 0 (ASCII) with GBK bytes: read leniently, and said so.
+        let deliver = sgip_codec::Deliver {
+            user_number: text("8617600000000"),
+            message_coding: 0,
+            message_content: vec![0xc4, 0xe3, 0xba, 0xc3].into(),
+            ..sgip_codec::Deliver::default()
+        };
+        let f = &sgip(&encoded(Pdu::Deliver(deliver)))["fields"];
+        assert_eq!(f["text"], "你好");
+        assert!(f["text_warning"]
+            .as_str()
+            .unwrap()
+            .contains("do not fit MessageCoding 0"));
+    }
+
+    #[test]
     fn a_whole_session_in_one_input() {
         let input = [
             TV7_C_BIND,
@@ -492,6 +529,27 @@ mod smgp {
         assert_eq!(tlvs[1]["length"], 8);
         assert_eq!(tlvs[4]["length"], 21);
         assert_eq!(tlvs[4]["text"], "");
+    }
+
+    #[test]
+    fn submit_with_a_udh_flagged_by_its_tp_udhi_tlv() {
+        let mut content = vec![0x05, 0x00, 0x03, 0x07, 0x03, 0x03];
+        content.extend_from_slice(b"end");
+        let mut submit = smgp_codec::Submit {
+            dest_term_ids: vec![text("17600000000")],
+            msg_content: content.into(),
+            ..smgp_codec::Submit::default()
+        };
+        submit.tlvs.set(smgp_codec::tlv::tag::TP_UDHI, vec![1]);
+        let f = &smgp(&encoded(Pdu::Submit(submit)))["fields"];
+        let concat = &f["udh"]["concat"];
+        assert_eq!(
+            [&concat["reference"], &concat["total"], &concat["number"]],
+            [7, 3, 3]
+        );
+        assert_eq!(f["text"], "end");
+        assert_eq!(f["tlvs"][0]["name"], "TP_udhi");
+        assert_eq!(f["tlvs"][0]["number"], 1);
     }
 
     #[test]

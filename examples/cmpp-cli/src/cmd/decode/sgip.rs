@@ -66,7 +66,7 @@ fn describe(packet: &Packet, index: usize, offset: usize, len: usize) -> Value {
 
 /// A sequence number: its 12 bytes as hex, its three parts, the time part read as a date
 /// when it is one, and the `node-MMDDhhmmss-counter` text.
-pub(super) fn sequence(s: SequenceNumber) -> Value {
+fn sequence(s: SequenceNumber) -> Value {
     let time = s.time_parts().map(|(month, day, hour, minute, second)| {
         json!({"month": month, "day": day, "hour": hour, "minute": minute, "second": second})
     });
