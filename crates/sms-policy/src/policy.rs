@@ -605,6 +605,7 @@ pub fn refusal_event(
                 segment: 1,
                 segments: 1,
                 group_id: None,
+                carrier: sms_records::Carrier::ChinaMobile,
             },
             check: refusal.check.as_str().to_string(),
             reason: refusal.reason.clone(),
