@@ -743,3 +743,42 @@ prefixes = ["155"]
         "{err}"
     );
 }
+
+#[test]
+fn a_dry_run_tells_each_accepted_message_its_carrier() {
+    use sms_policy::dryrun::{dry_run, NumberedMessage};
+    use sms_policy::Carrier;
+    let mut p = Policy::new().with_contract(Carrier::ChinaTelecom);
+    let messages: Vec<NumberedMessage> =
+        ["13800138000", "18912345678", "13012345678", "13300000000"]
+            .iter()
+            .enumerate()
+            .map(|(i, d)| NumberedMessage {
+                line: i + 2,
+                message: msg("121231100", d, Category::Notice, "hi"),
+            })
+            .collect();
+    let (verdicts, summary) = dry_run(&mut p, &messages, now());
+    let carriers: Vec<Option<Carrier>> = verdicts.iter().map(|v| v.carrier).collect();
+    assert_eq!(
+        carriers,
+        [
+            Some(Carrier::ChinaMobile),
+            Some(Carrier::ChinaTelecom),
+            None,
+            Some(Carrier::ChinaTelecom)
+        ]
+    );
+    assert_eq!(summary.accepted, 3);
+    assert_eq!(summary.refused.get(&Check::Carrier), Some(&1));
+    assert_eq!(
+        summary.accepted_by_carrier.into_iter().collect::<Vec<_>>(),
+        [(Carrier::ChinaMobile, 1), (Carrier::ChinaTelecom, 2)]
+    );
+    let json = serde_json::to_value(&verdicts[1]).unwrap();
+    assert_eq!(json["carrier"], "telecom");
+    assert!(serde_json::to_value(&verdicts[2])
+        .unwrap()
+        .get("carrier")
+        .is_none());
+}
