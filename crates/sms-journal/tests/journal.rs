@@ -303,8 +303,10 @@ fn trace_report_lists_found_and_missing() {
         "{md}"
     );
     assert!(md.contains("- M404: not in the journal"), "{md}");
+    assert!(md.contains("- carrier: China Mobile (`mobile`)"), "{md}");
     let js = r.to_json();
     assert_eq!(js["messages"][0]["final_state"], "delivered");
+    assert_eq!(js["messages"][0]["carrier"], "mobile");
     assert_eq!(js["messages"][0]["report_latency_ms"], 2500);
     assert_eq!(js["messages"][0]["events"].as_array().unwrap().len(), 3);
     assert_eq!(

@@ -315,7 +315,7 @@ impl Policy {
         ported_in: NumberSet,
         ported_out: NumberSet,
     ) -> Self {
-        let mut routes = std::mem::take(&mut self.routes)
+        let mut routes = std::mem::replace(&mut self.routes, Routes::empty())
             .with_prefixes(Carrier::ChinaMobile, prefixes)
             .with_ported_out(ported_out);
         routes.port_all(&ported_in, Carrier::ChinaMobile);
