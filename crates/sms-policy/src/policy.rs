@@ -358,7 +358,7 @@ impl Policy {
     }
 
     /// The carriers with a contract, in [`Carrier::ALL`] order (empty when the carrier
-    /// check is off: then every routed number is accepted).
+    /// check is off: then no number is refused for its route).
     pub fn contracts(&self) -> &[Carrier] {
         self.carrier.as_ref().map_or(&[], |r| &r.contracts)
     }

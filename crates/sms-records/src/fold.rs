@@ -599,14 +599,14 @@ mod tests {
     fn arb_event() -> impl Strategy<Value = Event> {
         let at = 0i64..40;
         prop_oneof![
-            (at.clone(), 0u8..3).prop_map(|(ms, g)| {
-                let mut i = info();
+            (at.clone(), 0u8..3, 0usize..3).prop_map(|(ms, g, c)| {
+                let mut i = info().with_carrier(crate::Carrier::ALL[c]);
                 i.group_id = (g > 0).then(|| format!("g{g}"));
                 ev(ms, EventKind::Submitted { info: i })
             }),
             (at.clone(), 2u32..5).prop_map(|(ms, a)| ev(ms, EventKind::Resent { attempt: a })),
-            (at.clone(), 0u8..3).prop_map(|(ms, g)| {
-                let mut i = info();
+            (at.clone(), 0u8..3, 0usize..3).prop_map(|(ms, g, c)| {
+                let mut i = info().with_carrier(crate::Carrier::ALL[c]);
                 i.group_id = (g > 0).then(|| format!("g{g}"));
                 ev(ms, EventKind::Sending { info: i })
             }),
