@@ -1,0 +1,32 @@
+//! sgip-session: SGIP 1.2 (China Unicom) sessions on the protocol-neutral `sms-session` core.
+//!
+//! SGIP splits a carrier connection into two client→server links: the SP opens the MT link
+//! to the SMG (Bind type 1) to send Submit, and the SMG opens the MO link to the SP's own
+//! listener (Bind type 2) to push Deliver (MO), Report (status reports) and UserRpt. This
+//! crate supplies what the core needs for each end of each link:
+//!
+//! * [`proto`]: the four [`sms_session::Protocol`] implementations ([`SpMt`], [`SpMo`],
+//!   [`SmgMt`], [`SmgMo`]), clock-free, and [`Numbering`] (the 12-byte sequence number from a
+//!   node id, an injected time source and a shared counter);
+//! * [`login`]: the Bind / Bind_Resp handshake for the side that opens a link ([`bind`],
+//!   typed [`LoginError`] with permanent vs transient failures) and for the side that accepts
+//!   it ([`accept_bind`] against [`Accounts`]).
+//!
+//! A status report names its Submit by all 12 bytes of the Submit's sequence number
+//! ([`sgip_codec::Report::submit_sequence`]), which is the `seq` the core reports for the
+//! Submit; result codes and report states map to neutral cause classes in
+//! [`sgip_codec::codes`].
+#![forbid(unsafe_code)]
+
+pub mod login;
+pub mod proto;
+
+pub use login::{
+    accept_bind, bind, read_packet, AcceptError, Accounts, BoundPeer, Credentials, LoginError,
+    ReadError,
+};
+pub use proto::{
+    Numbering, SmgMo, SmgMoSession, SmgMt, SmgMtSession, SpInbound, SpMo, SpMoSession, SpMt,
+    SpMtSession, SpResponse, TimeSource,
+};
+pub use sgip_codec::pdu::bind::{LOGIN_SMG_TO_SP, LOGIN_SP_TO_SMG};
