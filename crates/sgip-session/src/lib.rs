@@ -10,7 +10,16 @@
 //!   node id, an injected time source and a shared counter);
 //! * [`login`]: the Bind / Bind_Resp handshake for the side that opens a link ([`bind`],
 //!   typed [`LoginError`] with permanent vs transient failures) and for the side that accepts
-//!   it ([`accept_bind`] against [`Accounts`]).
+//!   it ([`accept_bind`] against [`Accounts`]);
+//! * [`Client`]: the SP — a pool of MT links ([`Client::submit`] → [`SubmitOutcome`] with
+//!   the Submit's sequence number) and the MO listener, whose reports and MO messages come
+//!   on one event stream ([`ClientEvent`]) with an [`Ack`] each (answered only on accept);
+//! * [`Server`]: the gateway — accepts MT links, asks a [`SubmitHandler`] about each Submit,
+//!   and pushes Deliver / Report / UserRpt to the SP's listener ([`ServerHandle::push`]).
+//!
+//! Window, T/N re-sends, flow-control back-off, drain, reconnects, the event stream and the
+//! at-least-once answer of inbound requests are the core's (`sms_session::link`); this crate
+//! only says how SGIP logs in, numbers, sorts and answers packets.
 //!
 //! A status report names its Submit by all 12 bytes of the Submit's sequence number
 //! ([`sgip_codec::Report::submit_sequence`]), which is the `seq` the core reports for the
@@ -18,9 +27,13 @@
 //! [`sgip_codec::codes`].
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod login;
 pub mod proto;
+pub mod server;
+pub mod wire;
 
+pub use client::{Ack, Client, ClientConfig, ClientEvent, SubmitError, SubmitOutcome};
 pub use login::{
     accept_bind, bind, read_packet, AcceptError, Accounts, BoundPeer, Credentials, LoginError,
     ReadError,
@@ -28,5 +41,9 @@ pub use login::{
 pub use proto::{
     Numbering, SmgMo, SmgMoSession, SmgMt, SmgMtSession, SpInbound, SpMo, SpMoSession, SpMt,
     SpMtSession, SpResponse, TimeSource,
+};
+pub use server::{
+    PeerInfo, PushError, PushTarget, Server, ServerConfig, ServerHandle, SubmitDecision,
+    SubmitHandler,
 };
 pub use sgip_codec::pdu::bind::{LOGIN_SMG_TO_SP, LOGIN_SP_TO_SMG};

@@ -66,6 +66,16 @@ async fn write_packet<W: AsyncWrite + Unpin>(w: &mut W, packet: &Packet) -> std:
     w.flush().await
 }
 
+impl sms_session::link::LoginFailure for LoginError {
+    fn is_permanent(&self) -> bool {
+        LoginError::is_permanent(self)
+    }
+
+    fn closed() -> Self {
+        LoginError::Closed
+    }
+}
+
 /// A LoginName / LoginPassword pair.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
@@ -128,6 +138,18 @@ pub enum LoginError {
     /// The answer was not a Bind_Resp, or could not be read.
     #[error("unexpected reply to Bind: {0}")]
     UnexpectedPacket(String),
+    /// The SP's MO listener could not be opened (the SMG could never deliver).
+    #[error("cannot listen on {addr} for the SMG's MO link: {source}")]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The client was closed while logging in.
+    #[error("client closed")]
+    Closed,
 }
 
 impl LoginError {
@@ -138,7 +160,9 @@ impl LoginError {
         match self {
             LoginError::IllegalLogin { .. }
             | LoginError::WrongLoginType { .. }
-            | LoginError::BadCredentials(_) => true,
+            | LoginError::BadCredentials(_)
+            | LoginError::Listen { .. }
+            | LoginError::Closed => true,
             // 5 parameter format, 93 wrong node id, 94 no account: configuration errors.
             LoginError::Refused(code) => matches!(code.0, 5 | 93 | 94),
             _ => false,
