@@ -47,3 +47,5 @@ pub use server::{
     SubmitHandler,
 };
 pub use sgip_codec::pdu::bind::{LOGIN_SMG_TO_SP, LOGIN_SP_TO_SMG};
+/// The reconnect policy type of [`ClientConfig`] and [`ServerConfig`].
+pub use sms_session::Backoff;
