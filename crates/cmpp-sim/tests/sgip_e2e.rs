@@ -339,3 +339,40 @@ async fn nothing_is_lost_across_dropped_links() {
     client.close(Duration::from_secs(1)).await;
     run.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_drop_link_fault_costs_one_submit_and_the_client_reconnects() {
+    let profile = SimProfile::from_toml("[faults]\ndrop_link_every = 3\n").unwrap();
+    let sp_addr = free_addr().await;
+    let run = simulator(&profile, sp_addr).await;
+    let client = client(run.local_addr(), sp_addr, 1).await;
+    let mut results = Vec::new();
+    for i in 0..7 {
+        results.push(
+            client
+                .submit(&format!("m{i}"), submit("8617600000000", 2))
+                .await,
+        );
+    }
+    for (i, r) in results.iter().enumerate() {
+        if (i + 1) % 3 == 0 {
+            // The SMG closed the link without answering: possibly accepted, not re-sent.
+            assert!(
+                matches!(
+                    r,
+                    Err(SubmitError::LinkLost {
+                        maybe_accepted: true
+                    })
+                ),
+                "submit {i}: {r:?}"
+            );
+        } else {
+            assert_eq!(r.as_ref().unwrap().result, ResultCode::OK, "submit {i}");
+        }
+    }
+    let s = run.stats();
+    assert_eq!((s.submits, s.links_dropped), (7, 2));
+    assert_eq!(client.live_connections(), 1);
+    client.close(Duration::from_secs(1)).await;
+    run.shutdown().await;
+}
