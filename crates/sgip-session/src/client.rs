@@ -781,7 +781,9 @@ async fn accept_loop(
         )));
         served.retain(|t: &JoinHandle<()>| !t.is_finished());
     }
-    // Links still logging in are abandoned; logged-in ones are closed by `Client::close`.
+    // Closing: forwarding stops. What the SMG pushed and the application has not accepted
+    // stays unanswered and comes again on the SMG's next link; `Client::close` unbinds the
+    // logged-in links.
     for t in served {
         t.abort();
     }

@@ -260,3 +260,46 @@ async fn wrong_credentials_are_a_permanent_login_error_and_pushes_need_a_listene
     assert!(matches!(err, PushError::NotAPush("SUBMIT")), "{err}");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn close_drains_submits_in_flight_then_unbinds() {
+    let script = Arc::new(Script::default());
+    *script.results.lock().unwrap() = vec![
+        SubmitDecision::RespondAfter {
+            delay: Duration::from_millis(200),
+            result: ResultCode::OK,
+        },
+        SubmitDecision::Ignore,
+    ];
+    let (server, client) = setup(script.clone()).await;
+    let client = Arc::new(client);
+    let answered = tokio::spawn({
+        let c = client.clone();
+        async move { c.submit("slow", submit("8617600000000")).await }
+    });
+    while script.calls.load(Ordering::Relaxed) < 1 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let ignored = tokio::spawn({
+        let c = client.clone();
+        async move { c.submit("never", submit("8617600000000")).await }
+    });
+    while script.calls.load(Ordering::Relaxed) < 2 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The drain waits for the late answer, not for the one that never comes.
+    client.close(Duration::from_millis(600)).await;
+    assert!(answered.await.unwrap().unwrap().result.is_ok());
+    let err = ignored.await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SubmitError::LinkLost {
+                maybe_accepted: true
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(client.live_connections(), 0);
+    server.shutdown().await;
+}
