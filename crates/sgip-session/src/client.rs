@@ -22,13 +22,13 @@ use sgip_codec::{
 use sms_session::link::{
     Connected, Failure, Hooks, InboundAck, LinkCtx, LinkLoss, Pending, Pool, PoolConfig, Settled,
 };
-use sms_session::{Backoff, RequestOutcome, ResendReason, SessionConfig};
+use sms_session::{Backoff, Clock, RequestOutcome, ResendReason, SessionConfig, SystemClock};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::login::{accept_bind, bind, Accounts, Credentials, LoginError};
-use crate::proto::{Numbering, SpInbound, SpMo, SpMt, SpResponse, TimeSource};
+use crate::proto::{Numbering, SpInbound, SpMo, SpMt, SpResponse};
 use crate::wire::frame_reader;
 
 /// The answer handle of a status report, MO message or user report.
@@ -67,7 +67,7 @@ pub struct ClientConfig {
     /// Submits remembered for matching their reports to `local_id`s.
     pub report_index_capacity: usize,
     /// Wall clock (sequence-number time part, outcome times).
-    pub clock: TimeSource,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -108,7 +108,7 @@ impl ClientConfig {
             reconnect: Backoff::default(),
             event_capacity: 1024,
             report_index_capacity: 100_000,
-            clock: Arc::new(Utc::now),
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -150,8 +150,8 @@ impl ClientConfig {
     }
 
     /// Sets the clock.
-    pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -377,7 +377,7 @@ impl Hooks for MtHooks {
     }
 
     fn now_utc(&self) -> DateTime<Utc> {
-        (self.0.config.clock)()
+        self.0.config.clock.now_utc()
     }
 
     fn transmitted(
@@ -511,7 +511,7 @@ impl Hooks for MoHooks {
     }
 
     fn now_utc(&self) -> DateTime<Utc> {
-        (self.0.config.clock)()
+        self.0.config.clock.now_utc()
     }
 
     fn transmitted(
@@ -627,9 +627,8 @@ impl Client {
             addr: config.listen,
             source,
         })?;
-        let clock = config.clock.clone();
         let shared = Arc::new(Shared {
-            numbering: Numbering::new(config.node_id, move || clock()),
+            numbering: Numbering::new(config.node_id, config.clock.clone()),
             index: Mutex::new(ReportIndex {
                 capacity: config.report_index_capacity.max(1),
                 ..ReportIndex::default()

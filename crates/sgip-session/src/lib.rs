@@ -40,12 +40,12 @@ pub use login::{
 };
 pub use proto::{
     Numbering, SmgMo, SmgMoSession, SmgMt, SmgMtSession, SpInbound, SpMo, SpMoSession, SpMt,
-    SpMtSession, SpResponse, TimeSource,
+    SpMtSession, SpResponse,
 };
 pub use server::{
     PeerInfo, PushError, PushTarget, Server, ServerConfig, ServerHandle, SubmitDecision,
     SubmitHandler,
 };
 pub use sgip_codec::pdu::bind::{LOGIN_SMG_TO_SP, LOGIN_SP_TO_SMG};
-/// The reconnect policy type of [`ClientConfig`] and [`ServerConfig`].
-pub use sms_session::Backoff;
+/// The reconnect policy of [`ClientConfig`] and [`ServerConfig`], and their clock.
+pub use sms_session::{Backoff, Clock, SystemClock};

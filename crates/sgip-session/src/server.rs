@@ -16,13 +16,13 @@ use sgip_codec::{encode, EncodeError, Packet, Pdu, Resp, ResultCode, SequenceNum
 use sms_session::link::{
     Connected, Failure, Hooks, LinkCtx, LinkLoss, Pending, Pool, PoolConfig, Settled,
 };
-use sms_session::{Backoff, RequestOutcome, ResendReason, SessionConfig};
+use sms_session::{Backoff, Clock, RequestOutcome, ResendReason, SessionConfig, SystemClock};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::login::{accept_bind, bind, Accounts, Credentials, LoginError};
-use crate::proto::{Numbering, SmgMo, SmgMt, TimeSource};
+use crate::proto::{Numbering, SmgMo, SmgMt};
 use crate::wire::frame_reader;
 
 /// An SP logged in on an MT link.
@@ -99,7 +99,7 @@ pub struct ServerConfig {
     /// The SP's listener, if pushes are wanted.
     pub push: Option<PushTarget>,
     /// Wall clock (sequence-number time part).
-    pub clock: TimeSource,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -124,7 +124,7 @@ impl ServerConfig {
             login_timeout: Duration::from_secs(10),
             reconnect: Backoff::default(),
             push: None,
-            clock: Arc::new(Utc::now),
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -154,8 +154,8 @@ impl ServerConfig {
     }
 
     /// Sets the clock.
-    pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -254,7 +254,7 @@ impl Hooks for MtHooks {
     }
 
     fn now_utc(&self) -> DateTime<Utc> {
-        (self.shared.config.clock)()
+        self.shared.config.clock.now_utc()
     }
 
     fn transmitted(
@@ -368,7 +368,7 @@ impl Hooks for PushHooks {
     }
 
     fn now_utc(&self) -> DateTime<Utc> {
-        (self.0.config.clock)()
+        self.0.config.clock.now_utc()
     }
 
     fn transmitted(
@@ -545,9 +545,8 @@ impl Server {
     ) -> std::io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
-        let clock = config.clock.clone();
         let shared = Arc::new(ServerShared {
-            numbering: Numbering::new(config.node_id, move || clock()),
+            numbering: Numbering::new(config.node_id, config.clock.clone()),
             config,
             handler,
             links: Mutex::new(HashMap::new()),

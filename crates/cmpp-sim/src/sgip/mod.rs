@@ -342,7 +342,7 @@ impl Running {
         clock: Arc<dyn Clock>,
     ) -> Result<Running, RunError> {
         let sim = SgipSimulator::new(profile, clock.clone())?;
-        config.clock = Arc::new(move || clock.now_utc());
+        config.clock = clock;
         let server = Server::bind(addr, config, sim.clone())
             .await
             .map_err(|source| RunError::Bind { addr, source })?;

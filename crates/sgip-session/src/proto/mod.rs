@@ -20,9 +20,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use chrono::{DateTime, Utc};
 use sgip_codec::{encode, CommandId, Packet, Pdu, Resp, ResultCode, SequenceNumber, Unbind};
-use sms_session::{Control, Incoming, Protocol};
+use sms_session::{Clock, Control, Incoming, Protocol};
 
 mod smg;
 mod sp;
@@ -39,10 +38,6 @@ pub type SmgMtSession = sms_session::Session<SmgMt>;
 /// The gateway's push session on the MO link it opened to an SP (after Bind type 2).
 pub type SmgMoSession = sms_session::Session<SmgMo>;
 
-/// Where the time part of a sequence number comes from (wall clock in production, a fixed
-/// or stepped time in tests). The sans-IO code never reads a clock itself.
-pub type TimeSource = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
 /// Numbers the packets one node creates: `node id ‖ MMDDhhmmss ‖ counter`.
 ///
 /// Clones share the counter, so every link of a pool (and every reconnect) numbers from one
@@ -53,7 +48,9 @@ pub type TimeSource = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub struct Numbering {
     node_id: u32,
     counter: Arc<AtomicU32>,
-    clock: TimeSource,
+    /// Where the time part comes from (the system clock in production, a fixed or stepped
+    /// one in tests): the sans-IO code never reads a clock itself.
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for Numbering {
@@ -68,11 +65,11 @@ impl fmt::Debug for Numbering {
 impl Numbering {
     /// Numbers packets of node `node_id` (an SP: `3AAAAQQQQQ`, see [`sgip_codec::sp_node_id`];
     /// 0 is accepted, as many SPs send it), stamped with `clock`'s time; the counter starts at 0.
-    pub fn new(node_id: u32, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Self {
+    pub fn new(node_id: u32, clock: Arc<dyn Clock>) -> Self {
         Numbering {
             node_id,
             counter: Arc::new(AtomicU32::new(0)),
-            clock: Arc::new(clock),
+            clock,
         }
     }
 
@@ -95,7 +92,7 @@ impl Numbering {
     /// The next sequence number (the counter wraps after `u32::MAX`).
     pub fn next(&self) -> SequenceNumber {
         let counter = self.counter.fetch_add(1, Ordering::Relaxed);
-        SequenceNumber::at(self.node_id, (self.clock)(), counter)
+        SequenceNumber::at(self.node_id, self.clock.now_utc(), counter)
     }
 }
 

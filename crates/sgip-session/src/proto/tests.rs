@@ -3,7 +3,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::TimeZone;
+use chrono::{DateTime, TimeZone, Utc};
 use sgip_codec::{
     decode, split_frame, Deliver, FrameStatus, Report, ReportState, Submit, Text, TraceResp,
     UserRpt,
@@ -31,21 +31,39 @@ fn at(secs: i64) -> DateTime<Utc> {
 }
 
 /// A clock the test moves by hand.
-fn stepped_clock() -> (Arc<Mutex<DateTime<Utc>>>, Numbering, Numbering) {
-    let now = Arc::new(Mutex::new(at(0)));
-    let c = now.clone();
-    let sp = Numbering::new(SP_NODE, move || *c.lock().unwrap());
-    let c = now.clone();
-    let smg = Numbering::new(SMG_NODE, move || *c.lock().unwrap());
+#[derive(Debug)]
+struct Stepped(Mutex<DateTime<Utc>>);
+
+impl Clock for Stepped {
+    fn now_utc(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl Stepped {
+    fn set(&self, t: DateTime<Utc>) {
+        *self.0.lock().unwrap() = t;
+    }
+}
+
+fn fixed(t: DateTime<Utc>) -> Arc<Stepped> {
+    Arc::new(Stepped(Mutex::new(t)))
+}
+
+/// An SP and an SMG numbering on one clock the test moves by hand.
+fn stepped_clock() -> (Arc<Stepped>, Numbering, Numbering) {
+    let now = fixed(at(0));
+    let sp = Numbering::new(SP_NODE, now.clone());
+    let smg = Numbering::new(SMG_NODE, now.clone());
     (now, sp, smg)
 }
 
 fn sp_numbering() -> Numbering {
-    Numbering::new(SP_NODE, || at(0)).starting_at(1)
+    Numbering::new(SP_NODE, fixed(at(0))).starting_at(1)
 }
 
 fn smg_numbering() -> Numbering {
-    Numbering::new(SMG_NODE, || at(5)).starting_at(1)
+    Numbering::new(SMG_NODE, fixed(at(5))).starting_at(1)
 }
 
 fn frame(pdu: impl Into<Pdu>) -> BytesMut {
@@ -137,13 +155,13 @@ fn numbering_stamps_node_time_and_a_counter_shared_by_clones() {
     let other_link = sp.clone();
     let a = sp.next();
     assert_eq!(a, SequenceNumber::new(SP_NODE, 1_204_062_621, 0));
-    *now.lock().unwrap() = at(61);
+    now.set(at(61));
     // A second link of the same pool continues the counter: no two packets share 12 bytes.
     let b = other_link.next();
     assert_eq!(b, SequenceNumber::new(SP_NODE, 1_204_062_722, 1));
     assert_eq!(sp.next_counter(), 2);
     // The counter wraps instead of overflowing.
-    let wrapped = Numbering::new(0, || at(0)).starting_at(u32::MAX);
+    let wrapped = Numbering::new(0, fixed(at(0))).starting_at(u32::MAX);
     assert_eq!(wrapped.next().counter, u32::MAX);
     assert_eq!(wrapped.next().counter, 0);
     assert!(format!("{sp:?}").contains("3010012345"));
@@ -291,7 +309,7 @@ fn sp_timeout_resends_the_same_twelve_bytes_then_fails_after_n_tries() {
     assert!(sent(&mut s, t0 + T - Duration::from_millis(1)).is_empty());
     for attempt in 2..=3u32 {
         // The wall clock moves on; a re-send keeps the original time part.
-        *now.lock().unwrap() = at(i64::from(attempt) * 30);
+        now.set(at(i64::from(attempt) * 30));
         let when = t0 + T * (attempt - 1);
         s.handle_timeout(when);
         assert_eq!(sent(&mut s, when), first, "re-send is byte-identical");
@@ -608,7 +626,7 @@ fn report_names_its_submit_by_all_twelve_bytes() {
     let t0 = Instant::now();
     let mut mt = SpMtSession::new(config(), SpMt::new(sp_num.clone()), t0);
     let (_, early) = mt.submit(frame(submit_pdu()), t0).unwrap();
-    *now.lock().unwrap() = at(1);
+    now.set(at(1));
     let (_, late) = mt.submit(frame(submit_pdu()), t0).unwrap();
     assert_eq!(early.node_id, late.node_id);
     assert_ne!(early.time, late.time);
