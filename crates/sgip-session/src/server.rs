@@ -493,12 +493,36 @@ impl ServerHandle {
         encode(&Packet::new(SequenceNumber::default(), pdu), &mut frame)?;
         let pool = self.push_pool().await?;
         let (reply, rx) = oneshot::channel();
-        pool.dispatch(frame, reply)
-            .await
-            .map_err(|_| PushError::Closed)?;
-        rx.await.unwrap_or(Err(PushError::LinkLost {
+        if pool.dispatch(frame, reply).await.is_err() {
+            // The push link gave up (its reconnects were refused for good): forget it, so
+            // that the next push opens a new one.
+            self.forget_push_pool(&pool).await;
+            return Err(PushError::Closed);
+        }
+        let result = rx.await.unwrap_or(Err(PushError::LinkLost {
             maybe_accepted: true,
-        }))
+        }));
+        let gone = matches!(result, Err(PushError::Closed | PushError::LinkLost { .. }))
+            && pool.live_connections() == 0;
+        if gone && !*self.0.closed.borrow() {
+            self.forget_push_pool(&pool).await;
+        }
+        result
+    }
+
+    /// Closes `pool` and clears the slot if it still holds it: the next push opens a new
+    /// link instead of queueing behind one that gave up (or keeps failing to log in).
+    async fn forget_push_pool(&self, pool: &Pool<PushHooks>) {
+        {
+            let mut slot = self.0.push.lock().await;
+            if slot
+                .as_ref()
+                .is_some_and(|p| Arc::ptr_eq(p.hooks(), pool.hooks()))
+            {
+                *slot = None;
+            }
+        }
+        pool.close(Duration::ZERO).await;
     }
 
     async fn push_pool(&self) -> Result<Pool<PushHooks>, PushError> {

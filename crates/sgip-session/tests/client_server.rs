@@ -303,3 +303,76 @@ async fn close_drains_submits_in_flight_then_unbinds() {
     assert_eq!(client.live_connections(), 0);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_push_link_refused_for_good_is_reopened_by_the_next_push() {
+    use sgip_codec::Resp;
+    use sgip_session::{accept_bind, read_packet, LOGIN_SMG_TO_SP};
+    use tokio::io::AsyncWriteExt;
+
+    // A hand-made SP listener: answers one push per link, then hangs up; while `refuse` is
+    // set it refuses every Bind.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sp_addr = listener.local_addr().unwrap();
+    let refuse = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let r = refuse.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let r = r.clone();
+            tokio::spawn(async move {
+                let accounts = if r.load(Ordering::SeqCst) {
+                    Accounts::new()
+                } else {
+                    Accounts::new().with("smg", "pw")
+                };
+                let wait = Duration::from_secs(2);
+                if accept_bind(&mut s, &accounts, LOGIN_SMG_TO_SP, wait)
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                let p = read_packet(&mut s, 2048).await.unwrap();
+                // From now on, Binds are refused (Result 1: permanent for the gateway).
+                r.store(true, Ordering::SeqCst);
+                let answer = sgip_codec::Packet::new(p.sequence, Pdu::ReportResp(Resp::default()));
+                s.write_all(&answer.to_bytes().unwrap()).await.unwrap();
+            });
+        }
+    });
+    let server = Server::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        ServerConfig::new(Accounts::new())
+            .with_reconnect(fast_backoff())
+            .with_push(sp_addr, sgip_session::Credentials::new("smg", "pw")),
+        Arc::new(Script::default()),
+    )
+    .await
+    .unwrap();
+    let report = Report {
+        submit_sequence: SequenceNumber::default(),
+        report_type: 0,
+        user_number: Text::EMPTY,
+        state: ReportState::Delivered,
+        error_code: ResultCode::OK,
+        reserve: Text::EMPTY,
+    };
+    let handle = server.handle();
+    assert_eq!(
+        handle.push(Pdu::Report(report)).await.unwrap(),
+        ResultCode::OK
+    );
+    // The SP hung up and refuses the reconnect for good: the push link gives up.
+    let err = handle.push(Pdu::Report(report)).await.unwrap_err();
+    assert!(
+        matches!(err, PushError::Closed | PushError::LinkLost { .. }),
+        "{err:?}"
+    );
+    // Once the SP accepts again, the next push opens a new link.
+    refuse.store(false, Ordering::SeqCst);
+    assert_eq!(
+        handle.push(Pdu::Report(report)).await.unwrap(),
+        ResultCode::OK
+    );
+    server.shutdown().await;
+}
