@@ -16,12 +16,14 @@ pub mod mapping;
 mod pump;
 pub mod reconcile;
 mod registry;
+mod router;
 mod sender;
 mod stats;
 
 use std::sync::{Mutex, MutexGuard};
 
 pub use link::{IntoLink, Link};
+pub use router::{RoutedReport, Router};
 pub use reconcile::{reconcile, ReconcileSettings, Reconciliation};
 pub use sender::{
     OutgoingSms, RecordOutcome, RecordStatus, SendReport, Sender, SenderBuilder, SenderConfig,
@@ -35,6 +37,9 @@ pub enum SendError {
     /// A message without destinations.
     #[error("the message has no destination")]
     NoDestination,
+    /// A router without any carrier's sender.
+    #[error("no carrier's sender is configured")]
+    NoRoute,
     /// A group send to more than 99 destinations.
     #[error("a group send takes at most 99 destinations, {0} given")]
     TooManyDestinations(usize),

@@ -13,7 +13,7 @@ use cmpp_codec::text::TextEncoding;
 use serde::Serialize;
 use sms_journal::{JournalError, JournalWriter};
 use sms_policy::{OutgoingMessage, Policy};
-use sms_records::{Category, Event, EventKind, MessageInfo};
+use sms_records::{Carrier, Category, Event, EventKind, MessageInfo};
 use sms_session::Clock;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
@@ -53,6 +53,8 @@ pub struct SenderConfig {
     /// Fault injection for crash tests: called when an MO message has been received (and
     /// its opt-out applied) and before its journal write. `None` in production.
     pub before_inbound_commit: Option<fn()>,
+    /// The carrier whose gateway this sender's client speaks to (stamped on every record).
+    pub carrier: Carrier,
 }
 
 impl Default for SenderConfig {
@@ -69,6 +71,7 @@ impl Default for SenderConfig {
             opt_out_log: None,
             before_report_commit: None,
             before_inbound_commit: None,
+            carrier: Carrier::ChinaMobile,
         }
     }
 }
@@ -378,7 +381,7 @@ impl Sender {
                         at: now,
                         local_id: Some(local_id.clone()),
                         kind: EventKind::Refused {
-                            info: info(&sms, dest, 1, 1, &group_id),
+                            info: info(&sms, dest, 1, 1, &group_id, self.carrier_of(dest)),
                             check: refusal.check.as_str().to_string(),
                             reason: refusal.reason.clone(),
                         },
@@ -415,6 +418,16 @@ impl Sender {
             group_id,
             records: records.into_iter().flatten().collect(),
         })
+    }
+
+    /// The carrier a refused destination is recorded under: the one it routes to, else
+    /// this sender's.
+    fn carrier_of(&self, dest: &str) -> Carrier {
+        self.state
+            .policy
+            .as_ref()
+            .and_then(|p| lock(p).route_dest(dest))
+            .unwrap_or(self.state.config.carrier)
     }
 
     /// Runs the policy for one destination; the normalised number when it may be sent.
@@ -494,7 +507,10 @@ impl Sender {
             .collect();
         let infos = batch
             .iter()
-            .map(|(_, d)| info(sms, d, seg.pk_number, segments, group_id))
+            .map(|(_, d)| {
+                let carrier = self.state.config.carrier;
+                info(sms, d, seg.pk_number, segments, group_id, carrier)
+            })
             .collect();
         let submit_id = if batch.len() == 1 {
             record_ids[0].clone()
@@ -740,7 +756,14 @@ fn dest_index(record_id: &str) -> usize {
         .map_or(0, |d| d.saturating_sub(1))
 }
 
-fn info(sms: &OutgoingSms, dest: &str, segment: u8, segments: u8, group_id: &str) -> MessageInfo {
+fn info(
+    sms: &OutgoingSms,
+    dest: &str,
+    segment: u8,
+    segments: u8,
+    group_id: &str,
+    carrier: Carrier,
+) -> MessageInfo {
     MessageInfo {
         src: sms.src.clone(),
         dest: dest.to_string(),
@@ -748,7 +771,7 @@ fn info(sms: &OutgoingSms, dest: &str, segment: u8, segments: u8, group_id: &str
         segment,
         segments,
         group_id: Some(group_id.to_string()),
-        carrier: sms_records::Carrier::ChinaMobile,
+        carrier,
     }
 }
 
