@@ -1,0 +1,28 @@
+//! smgp-session: SMGP 3.0 (China Telecom) sessions on the protocol-neutral core of
+//! [`sms_session`].
+//!
+//! * [`proto::SmgpSp`]: the SP side of a link as an [`sms_session::Protocol`] — Submit and
+//!   Query are requests with a window slot; Deliver (MO messages and status reports) is
+//!   inbound, answered with Deliver_Resp only once the application holds it; Active_Test is
+//!   the heartbeat; Exit the close. Submit_Resp Status 1 ("system busy") is flow control.
+//! * [`proto::SmgpGateway`]: the gateway side — Deliver pushes are the requests; Submit and
+//!   Query are inbound, answered with the gateway's decision.
+//! * [`login`]: the Login / Login_Resp handshake over a TCP stream, for both sides.
+//!
+//! Window, T/N re-sends, flow-control back-off, heartbeats and drain are the core's; this
+//! crate supplies SMGP's numbering, packet sorting and control packets.
+#![forbid(unsafe_code)]
+
+pub mod io;
+pub mod login;
+pub mod proto;
+
+pub use io::{FrameReader, StreamError};
+pub use login::{
+    accept_login, connect, login, Accepted, Account, Accounts, GatewayLoginConfig, LoggedIn,
+    LoginError, LoginMode, LoginRefusal, SpLoginConfig,
+};
+pub use proto::{
+    GatewayAnswer, GatewayInbound, GatewaySession, InboundKind, SmgpGateway, SmgpSp, SpResponse,
+    SpSession,
+};
