@@ -5,6 +5,9 @@
 //! * [`Session`]: one logged-in link as a clock-free state machine — window, response
 //!   matching, T/N re-sends, flow-control back-off, heartbeats, drain, and the at-least-once
 //!   answer of inbound requests (answered only when the application says it holds them).
+//! * [`link`]: the async shell — one task per link (login, reconnect with back-off, the
+//!   event stream with back-pressure, ack handles for inbound requests), plugged into a
+//!   protocol by its [`link::Hooks`].
 //! * [`Backoff`] (reconnects) and [`TokenBucket`] (send rate), both clock-free.
 
 //!
@@ -14,6 +17,7 @@
 
 pub mod backoff;
 pub mod bucket;
+pub mod link;
 pub mod protocol;
 pub mod session;
 

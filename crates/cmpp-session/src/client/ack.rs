@@ -4,54 +4,31 @@
 //! DELIVER_RESP is written only when the application calls [`DeliverAck::accept`], typically
 //! after its own durable write. Dropping the handle without accepting leaves the DELIVER
 //! unanswered: the gateway sends it again (after T on the same link, or on the next link),
-//! and the copy is handed over again.
+//! and the copy is handed over again. The answers travel on the session core's
+//! [`AckRouter`]; what is CMPP's here is the duplicate bookkeeping (copies of one DELIVER
+//! received on several links are all answered by one accept).
 
 use std::sync::{Arc, Weak};
 
 use cmpp_codec::DeliverResult;
-use tokio::sync::mpsc;
+use sms_session::link::AckRouter;
 
 use super::dedupe::DeliverKey;
 use super::{lock, Shared};
+use crate::proto::CmppSp;
 
-/// Where one received DELIVER copy must be answered: the pool connection, the link
-/// generation on it (a Sequence_Id means nothing on a later link) and the Sequence_Id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct AckTarget {
-    pub(crate) connection: usize,
-    pub(crate) link: u64,
-    pub(crate) sequence_id: u32,
-}
+/// Where the answer to one DELIVER goes.
+pub(crate) type AckTarget = sms_session::link::AckTarget<u32>;
 
-/// One answer travelling from a [`DeliverAck`] to the connection's driver.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct AckMsg {
-    pub(crate) link: u64,
-    pub(crate) sequence_id: u32,
-    pub(crate) result: DeliverResult,
-}
-
-/// Per-connection queues of answers. Unbounded, but holds at most one entry per DELIVER
-/// the gateway has outstanding towards us, which its own window bounds.
-pub(crate) type AckSenders = Vec<mpsc::UnboundedSender<AckMsg>>;
-
-pub(crate) fn send_acks(shared: &Shared, targets: &[AckTarget]) {
+/// Answers every DELIVER at `targets` with result 0.
+pub(crate) fn send_acks(router: &AckRouter<CmppSp>, targets: &[AckTarget]) {
     for t in targets {
-        if let Some(tx) = shared.ack_tx.get(t.connection) {
-            // A closed queue means the connection is gone; the gateway re-sends.
-            let _ = tx.send(AckMsg {
-                link: t.link,
-                sequence_id: t.sequence_id,
-                result: DeliverResult::Ok,
-            });
-        }
+        router.send(*t, DeliverResult::Ok);
     }
 }
 
-/// The handle that answers the DELIVER(s) behind one event (several for a long MO message).
-///
-/// Cloning shares the handle: the first [`accept`](Self::accept) answers, and the DELIVERs
-/// count as refused only once every clone is dropped without accepting.
+/// The handle that answers one status report or MO message (all its DELIVERs, including
+/// copies the gateway sent again meanwhile).
 #[derive(Clone)]
 pub struct DeliverAck {
     inner: Option<Arc<AckInner>>,
@@ -59,6 +36,7 @@ pub struct DeliverAck {
 
 struct AckInner {
     shared: Weak<Shared>,
+    router: Arc<AckRouter<CmppSp>>,
     keys: Vec<DeliverKey>,
     targets: Vec<AckTarget>,
     done: std::sync::atomic::AtomicBool,
@@ -67,12 +45,14 @@ struct AckInner {
 impl DeliverAck {
     pub(crate) fn new(
         shared: &Arc<Shared>,
+        router: &Arc<AckRouter<CmppSp>>,
         keys: Vec<DeliverKey>,
         targets: Vec<AckTarget>,
     ) -> Self {
         DeliverAck {
             inner: Some(Arc::new(AckInner {
                 shared: Arc::downgrade(shared),
+                router: router.clone(),
                 keys,
                 targets,
                 done: std::sync::atomic::AtomicBool::new(false),
@@ -80,36 +60,33 @@ impl DeliverAck {
         }
     }
 
-    /// A handle for a DELIVER that was answered on receipt (auto-ack mode).
+    /// A handle for a DELIVER that was answered on receipt (`auto_ack`).
     pub(crate) fn already_answered() -> Self {
         DeliverAck { inner: None }
     }
 
-    /// True when accepting still has an effect (manual mode, not yet accepted).
+    /// True until accepted (false for a DELIVER answered on receipt).
     pub fn is_pending(&self) -> bool {
         self.inner
             .as_ref()
             .is_some_and(|i| !i.done.load(std::sync::atomic::Ordering::Acquire))
     }
 
-    /// The application holds the event: answer its DELIVER(s) with DELIVER_RESP result 0.
-    /// Later copies of the same report or message are answered at once and not handed over.
+    /// Answers the DELIVER(s) with result 0: the application holds the message. Only the
+    /// first call (of any clone) answers.
     pub fn accept(&self) {
         let Some(inner) = &self.inner else { return };
         if inner.done.swap(true, std::sync::atomic::Ordering::AcqRel) {
             return;
         }
-        let Some(shared) = inner.shared.upgrade() else {
-            return;
-        };
         let mut targets = inner.targets.clone();
-        {
+        if let Some(shared) = inner.shared.upgrade() {
             let mut recent = lock(&shared.recent);
             for key in &inner.keys {
                 targets.extend(recent.accept(*key));
             }
         }
-        send_acks(&shared, &targets);
+        send_acks(&inner.router, &targets);
     }
 }
 
@@ -137,7 +114,6 @@ impl std::fmt::Debug for DeliverAck {
 }
 
 impl PartialEq for DeliverAck {
-    /// Two handles are equal when they answer the same DELIVERs.
     fn eq(&self, other: &Self) -> bool {
         match (&self.inner, &other.inner) {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),

@@ -118,7 +118,7 @@ impl RecentDelivers {
         let target = AckTarget {
             connection: usize::MAX,
             link: 0,
-            sequence_id: 0,
+            seq: 0,
         };
         let seen = self.observe(key, target, now);
         self.accept(key);
@@ -212,7 +212,7 @@ mod tests {
         AckTarget {
             connection: 0,
             link: 1,
-            sequence_id: seq,
+            seq,
         }
     }
 

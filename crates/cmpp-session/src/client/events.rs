@@ -91,58 +91,7 @@ pub enum ClientEvent {
 }
 
 /// Why a connection went down ([`ClientEvent::LinkDown`]).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum LinkLoss {
-    /// The application closed the client (or the drain deadline passed).
-    #[error("closed")]
-    Closed,
-    /// The gateway closed the connection.
-    #[error("connection closed by peer")]
-    PeerClosed,
-    /// Reading from the socket failed.
-    #[error("I/O error: {message}")]
-    Read {
-        /// The I/O error's kind, to react on.
-        kind: std::io::ErrorKind,
-        /// The I/O error, for people.
-        message: String,
-    },
-    /// Writing to the socket failed.
-    #[error("write failed: {message}")]
-    Write {
-        /// The I/O error's kind, to react on.
-        kind: std::io::ErrorKind,
-        /// The I/O error, for people.
-        message: String,
-    },
-    /// The gateway sent a frame whose Total_Length is impossible; the stream cannot be
-    /// resynchronised.
-    #[error("bad frame: {0}")]
-    Frame(cmpp_codec::FrameError),
-    /// The gateway sent a header naming no CMPP command: the stream is out of step.
-    #[error("stream desynchronised: unknown Command_Id 0x{0:08x}")]
-    Desync(u32),
-    /// The session ended on its own: the gateway sent TERMINATE, or stopped answering
-    /// ACTIVE_TEST (N heartbeats unanswered).
-    #[error("session ended")]
-    SessionEnded,
-}
-
-impl From<crate::io::StreamError> for LinkLoss {
-    fn from(e: crate::io::StreamError) -> Self {
-        use crate::io::StreamError as S;
-        match e {
-            S::Io(e) => LinkLoss::Read {
-                kind: e.kind(),
-                message: e.to_string(),
-            },
-            S::Eof => LinkLoss::PeerClosed,
-            S::Frame(f) => LinkLoss::Frame(f),
-            S::Desync(c) => LinkLoss::Desync(c),
-        }
-    }
-}
+pub use sms_session::link::LinkLoss;
 
 /// One step in a SUBMIT's life.
 #[derive(Debug, Clone, PartialEq, Eq)]

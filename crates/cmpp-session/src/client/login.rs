@@ -80,7 +80,7 @@ async fn login_inner(
         .write_all(&buf)
         .await
         .map_err(LoginError::Unreachable)?;
-    let mut reader = FrameReader::new(cfg.max_frame_len);
+    let mut reader = crate::io::reader(cfg.max_frame_len);
     let frame = loop {
         match reader.next_frame() {
             Ok(Some(f)) => break f,

@@ -4,15 +4,15 @@
 mod ack;
 mod config;
 mod dedupe;
-mod driver;
 mod error;
 mod events;
+mod hooks;
 mod index;
 mod login;
 mod request;
 
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -23,9 +23,8 @@ use cmpp_codec::long::{
 };
 use cmpp_codec::{encode, Cancel, MsgId, OctetString, Packet, Pdu, Query, Submit};
 use futures::Stream;
-use tokio::sync::{mpsc, oneshot, watch};
-use tokio::task::JoinHandle;
-use tokio::time::Instant;
+use sms_session::link::{Events, Pool, PoolConfig};
+use tokio::sync::oneshot;
 
 pub use ack::DeliverAck;
 pub use config::{ClientConfig, ClientConfigBuilder};
@@ -33,35 +32,27 @@ pub use error::{LoginError, QueryError, SubmitError};
 pub use events::{ClientEvent, LifecycleEvent, LifecycleKind, LinkLoss};
 pub use request::{SubmitOutcome, SubmitRequest, TextOptions};
 
-use ack::{AckSenders, AckTarget};
+use ack::AckTarget;
 use dedupe::DeliverKey;
 use dedupe::RecentDelivers;
-use driver::{Cmd, Driver, Reply};
+use hooks::{CmppHooks, Meta, Reply};
 use index::ReportIndex;
 
 /// The DELIVERs (key and answer target) behind each long MO message, by sender/receiver and
 /// concatenation reference.
 type MoParts = std::collections::HashMap<(MessageKey, u16), Vec<(DeliverKey, AckTarget)>>;
 
+/// The client's state shared by its links (behind the session core's hooks).
 pub(crate) struct Shared {
     config: ClientConfig,
-    events_tx: mpsc::Sender<ClientEvent>,
     index: Mutex<ReportIndex>,
     /// Shared by the pool: a re-sent DELIVER may arrive on another connection.
     recent: Mutex<RecentDelivers>,
     reassembler: Mutex<Reassembler>,
     /// DELIVERs behind each long MO message being reassembled, answered when it is accepted.
     mo_parts: Mutex<MoParts>,
-    up: Vec<AtomicBool>,
-    /// Set by [`Client::events`]: before that, nothing is queued on the event stream.
-    subscribed: AtomicBool,
-    /// Times an event waited for room on the stream (the subscriber is slow).
-    stalls: AtomicU64,
-    /// DELIVERs left unanswered because nobody subscribed to the event stream.
-    unsubscribed_delivers: AtomicU64,
     /// SUBMIT_RESPs whose Msg_Id the gateway had already given to another request.
     repeated_msg_ids: AtomicU64,
-    ack_tx: AckSenders,
     /// The last CONNECT timestamp of this client's pool (see [`login::LoginClock`]).
     pub(crate) login_clock: login::LoginClock,
 }
@@ -131,13 +122,7 @@ pub struct Client {
 }
 
 struct Inner {
-    shared: Arc<Shared>,
-    senders: Vec<mpsc::Sender<Cmd>>,
-    rr: AtomicUsize,
-    closed: AtomicBool,
-    close_tx: watch::Sender<Option<Instant>>,
-    tasks: Mutex<Vec<JoinHandle<()>>>,
-    events_rx: Mutex<Option<mpsc::Receiver<ClientEvent>>>,
+    pool: Pool<CmppHooks>,
     references: SharedReferences,
 }
 
@@ -145,10 +130,13 @@ impl Client {
     /// Connects and logs in every pool connection. Fails if the first connection's login
     /// fails; other connections that fail keep retrying per the reconnect policy.
     pub async fn connect(config: ClientConfig) -> Result<Client, LoginError> {
-        let k = config.connections.max(1);
-        let (events_tx, events_rx) = mpsc::channel(config.event_capacity.max(1));
-        let (ack_tx, mut ack_rx): (AckSenders, Vec<_>) =
-            (0..k).map(|_| mpsc::unbounded_channel()).unzip();
+        let pool_config = PoolConfig::default()
+            .with_connections(config.connections.max(1))
+            .with_queue(config.window.max(1))
+            .with_event_capacity(config.event_capacity.max(1))
+            .with_rate_limit(config.rate_limit)
+            .with_reconnect(Some(config.reconnect))
+            .with_resend_unanswered_on_reconnect(config.resend_unanswered_on_reconnect);
         let shared = Arc::new(Shared {
             index: Mutex::new(ReportIndex::new(
                 config.report_index_ttl,
@@ -162,72 +150,31 @@ impl Client {
                 ReassemblerConfig::default().with_timeout(config.reassembly_timeout),
             )),
             mo_parts: Mutex::new(std::collections::HashMap::new()),
-            up: (0..k).map(|_| AtomicBool::new(false)).collect(),
-            subscribed: AtomicBool::new(false),
-            stalls: AtomicU64::new(0),
-            unsubscribed_delivers: AtomicU64::new(0),
             repeated_msg_ids: AtomicU64::new(0),
             login_clock: login::LoginClock::default(),
-            ack_tx,
-            events_tx,
             config,
         });
-        let (close_tx, close_rx) = watch::channel(None);
-        let mut senders = Vec::with_capacity(k);
-        let mut tasks = Vec::with_capacity(k);
-        let mut logins = Vec::with_capacity(k);
-        for (idx, acks) in ack_rx.drain(..).enumerate() {
-            let (tx, rx) = mpsc::channel(shared.config.window.max(1));
-            let (first_tx, first_rx) = oneshot::channel();
-            let driver = Driver::new(idx, shared.clone(), rx, acks, close_rx.clone());
-            tasks.push(tokio::spawn(driver.run(first_tx)));
-            senders.push(tx);
-            logins.push(first_rx);
-        }
-        let client = Client {
+        let pool = Pool::connect(Arc::new(CmppHooks(shared)), pool_config).await?;
+        Ok(Client {
             inner: Arc::new(Inner {
-                shared,
-                senders,
-                rr: AtomicUsize::new(0),
-                closed: AtomicBool::new(false),
-                close_tx,
-                tasks: Mutex::new(tasks),
-                events_rx: Mutex::new(Some(events_rx)),
+                pool,
                 references: SharedReferences::new(AllocatorConfig::default()),
             }),
-        };
-        let mut first_result = None;
-        for (i, rx) in logins.into_iter().enumerate() {
-            let r = rx.await.unwrap_or(Err(LoginError::Closed));
-            if i == 0 {
-                first_result = Some(r);
-                if first_result.as_ref().is_some_and(|r| r.is_err()) {
-                    break;
-                }
-            }
-        }
-        match first_result {
-            Some(Err(e)) => {
-                client.close(Duration::ZERO).await;
-                Err(e)
-            }
-            _ => Ok(client),
-        }
+        })
     }
 
-    /// The configuration.
+    /// The settings the client was built with.
     pub fn config(&self) -> &ClientConfig {
-        &self.inner.shared.config
+        &self.shared().config
+    }
+
+    fn shared(&self) -> &Shared {
+        &self.inner.pool.hooks().0
     }
 
     /// Connections currently logged in.
     pub fn live_connections(&self) -> usize {
-        self.inner
-            .shared
-            .up
-            .iter()
-            .filter(|u| u.load(Ordering::Acquire))
-            .count()
+        self.inner.pool.live_connections()
     }
 
     /// Subscribes to the event stream (reports, MO messages, lifecycle, link changes).
@@ -246,29 +193,25 @@ impl Client {
     /// application does not read, links stop reading from the gateway (nothing is dropped);
     /// each such wait is counted ([`Client::event_stalls`]) and the first is logged.
     pub fn events(&self) -> Option<ClientEvents> {
-        let rx = lock(&self.inner.events_rx).take()?;
-        self.inner.shared.subscribed.store(true, Ordering::Release);
+        let rx = self.inner.pool.events()?;
         Some(ClientEvents { rx })
     }
 
     /// Times an event had to wait for room on the stream because the subscriber was slow.
     pub fn event_stalls(&self) -> u64 {
-        self.inner.shared.stalls.load(Ordering::Relaxed)
+        self.inner.pool.event_stalls()
     }
 
     /// DELIVERs that found the stream full before anyone subscribed (left unanswered, or
     /// dropped in [`ClientConfig::auto_ack`] mode).
     pub fn unsubscribed_delivers(&self) -> u64 {
-        self.inner
-            .shared
-            .unsubscribed_delivers
-            .load(Ordering::Relaxed)
+        self.inner.pool.unsubscribed_inbound()
     }
 
     /// SUBMIT_RESPs that repeated a Msg_Id already given to another request (a known
     /// gateway bug; warned once). Their reports are matched by Msg_Id and destination.
     pub fn repeated_msg_ids(&self) -> u64 {
-        self.inner.shared.repeated_msg_ids.load(Ordering::Relaxed)
+        self.shared().repeated_msg_ids.load(Ordering::Relaxed)
     }
 
     /// The concatenation reference allocator of this client, to share with other senders
@@ -322,23 +265,24 @@ impl Client {
     }
 
     async fn control(&self, pdu: Pdu, local_id: &str) -> Result<ControlReply, QueryError> {
-        if self.inner.closed.load(Ordering::Acquire) {
+        if self.inner.pool.is_closed() {
             return Err(QueryError::Request(SubmitError::Closed));
         }
-        let version = self.inner.shared.config.version;
+        let version = self.shared().config.version;
         let mut frame = BytesMut::new();
         encode(&Packet::new(0, pdu), version, &mut frame)
             .map_err(|e| QueryError::Request(SubmitError::Encode(e)))?;
         let (reply, rx) = oneshot::channel();
-        let cmd = Cmd {
-            frame,
+        let meta = Meta {
             local_id: Arc::from(local_id),
             dests: 0,
             first_dest: Arc::from(""),
             segment: (1, 1),
             reply: Reply::Control(reply),
         };
-        self.dispatch(cmd).await.map_err(QueryError::Request)?;
+        self.dispatch(frame, meta)
+            .await
+            .map_err(QueryError::Request)?;
         rx.await
             .unwrap_or(Err(SubmitError::LinkLost {
                 maybe_accepted: true,
@@ -357,7 +301,7 @@ impl Client {
         request: SubmitRequest,
         segment: (u8, u8),
     ) -> Result<SubmitOutcome, SubmitError> {
-        if self.inner.closed.load(Ordering::Acquire) {
+        if self.inner.pool.is_closed() {
             return Err(SubmitError::Closed);
         }
         let n = request.submit.dest_terminal_ids.len();
@@ -366,7 +310,7 @@ impl Client {
                 "{n} destinations given, must be 1 to 99"
             )));
         }
-        let version = self.inner.shared.config.version;
+        let version = self.shared().config.version;
         let first_dest: Arc<str> = request
             .submit
             .dest_terminal_ids
@@ -376,66 +320,26 @@ impl Client {
         let mut frame = BytesMut::with_capacity(packet.encoded_len(version));
         encode(&packet, version, &mut frame)?;
         let (reply, rx) = oneshot::channel();
-        let cmd = Cmd {
-            frame,
+        let meta = Meta {
             local_id: Arc::from(request.local_id),
             dests: n as u16,
             first_dest,
             segment,
             reply: Reply::Submit(reply),
         };
-        self.dispatch(cmd).await?;
+        self.dispatch(frame, meta).await?;
         // The driver always answers; a vanished driver is treated conservatively.
         rx.await.unwrap_or(Err(SubmitError::LinkLost {
             maybe_accepted: true,
         }))
     }
 
-    /// Hands `cmd` to a connection: a live one with room first, else waits for room.
-    async fn dispatch(&self, mut cmd: Cmd) -> Result<(), SubmitError> {
-        let senders = &self.inner.senders;
-        let k = senders.len();
-        let start = self.inner.rr.fetch_add(1, Ordering::Relaxed) % k;
-        let up = &self.inner.shared.up;
-        // First choice: a live connection with room right now.
-        let mut pending = Some(cmd);
-        for i in 0..k {
-            let idx = (start + i) % k;
-            let Some(c) = pending.take() else { break };
-            if !up[idx].load(Ordering::Acquire) {
-                pending = Some(c);
-                continue;
-            }
-            match senders[idx].try_send(c) {
-                Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(c) | mpsc::error::TrySendError::Closed(c)) => {
-                    pending = Some(c)
-                }
-            }
-        }
-        let mut sent = pending.is_none();
-        if let Some(c) = pending {
-            cmd = c;
-            // Wait for room, preferring live connections, then any that may reconnect.
-            let order: Vec<usize> = (0..k)
-                .map(|i| (start + i) % k)
-                .filter(|&i| up[i].load(Ordering::Acquire))
-                .chain((0..k).map(|i| (start + i) % k))
-                .collect();
-            for idx in order {
-                match senders[idx].send(cmd).await {
-                    Ok(()) => {
-                        sent = true;
-                        break;
-                    }
-                    Err(mpsc::error::SendError(c)) => cmd = c,
-                }
-            }
-        }
-        if !sent {
-            return Err(SubmitError::Closed);
-        }
-        Ok(())
+    async fn dispatch(&self, frame: BytesMut, meta: Meta) -> Result<(), SubmitError> {
+        self.inner
+            .pool
+            .dispatch(frame, meta)
+            .await
+            .map_err(|_| SubmitError::Closed)
     }
 
     /// Encodes `text`, splits it into segments (one reference per destination) and submits
@@ -465,7 +369,7 @@ impl Client {
                 match self
                     .inner
                     .references
-                    .allocate(dest, Instant::now().into_std())
+                    .allocate(dest, tokio::time::Instant::now().into_std())
                 {
                     Ok(r) => r,
                     Err(e) => {
@@ -519,14 +423,7 @@ impl Client {
     /// still queued get [`SubmitError::Closed`]; unanswered ones
     /// [`SubmitError::LinkLost`].
     pub async fn close(&self, deadline: Duration) {
-        self.inner.closed.store(true, Ordering::Release);
-        self.inner
-            .close_tx
-            .send_replace(Some(Instant::now() + deadline));
-        let tasks: Vec<JoinHandle<()>> = std::mem::take(&mut *lock(&self.inner.tasks));
-        for t in tasks {
-            let _ = t.await;
-        }
+        self.inner.pool.close(deadline).await;
     }
 }
 
@@ -548,7 +445,7 @@ impl Clone for Client {
 /// Stream of [`ClientEvent`]s (see [`Client::events`]).
 #[derive(Debug)]
 pub struct ClientEvents {
-    rx: mpsc::Receiver<ClientEvent>,
+    rx: Events<ClientEvent>,
 }
 
 impl ClientEvents {
@@ -561,6 +458,6 @@ impl ClientEvents {
 impl Stream for ClientEvents {
     type Item = ClientEvent;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ClientEvent>> {
-        self.rx.poll_recv(cx)
+        Pin::new(&mut self.rx).poll_next(cx)
     }
 }

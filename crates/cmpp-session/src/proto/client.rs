@@ -147,5 +147,17 @@ impl Protocol for CmppSp {
     }
 }
 
+impl sms_session::link::Wire for CmppSp {
+    const HEADER_LEN: usize = cmpp_codec::frame::HEADER_LEN;
+
+    fn decode(&self, frame: bytes::Bytes) -> Result<Packet, String> {
+        cmpp_codec::decode(frame, self.version).map_err(|e| e.to_string())
+    }
+
+    fn plausible_command(command: u32) -> bool {
+        crate::io::is_plausible(command)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -45,7 +45,7 @@ pub(super) async fn run(
     slot: PreLoginSlot,
 ) {
     let (mut rd, mut wr) = stream.into_split();
-    let mut reader = FrameReader::new(shared.config.max_frame_len);
+    let mut reader = crate::io::reader(shared.config.max_frame_len);
     let mut shutdown = shared.shutdown.subscribe();
     let first = tokio::select! {
         r = tokio::time::timeout(shared.config.login_timeout, first_frame(&mut reader, &mut rd)) => r,

@@ -3,49 +3,48 @@
 
 use super::*;
 
-impl Driver {
-    pub(super) async fn on_deliver(
-        &mut self,
-        session: &mut ClientSession,
+impl CmppHooks {
+    pub(super) fn on_deliver(
+        &self,
+        ctx: &Ctx<'_>,
+        answer_now: &mut dyn FnMut(DeliverResult),
         sequence_id: u32,
         d: Deliver,
-        now: Instant,
+        out: &mut Vec<ClientEvent>,
     ) {
+        let shared = &self.0;
+        let now = ctx.now;
         let key = match &d.content {
             DeliverContent::Report(r) => {
                 DeliverKey::report(r.msg_id, r.stat.raw(), r.dest_terminal_id.as_bytes())
             }
             DeliverContent::Message(_) => DeliverKey::message(d.msg_id),
         };
-        let target = AckTarget {
-            connection: self.idx,
-            link: self.link,
-            sequence_id,
-        };
+        let target: AckTarget = ctx.ack_target(sequence_id);
         // `Some` when the application answers (manual mode).
-        let manual = if self.shared.config.auto_ack {
+        let manual = if shared.config.auto_ack {
             // Opted in: answered on receipt; a crash before the application holds it loses it.
-            session.answer(sequence_id, DeliverResult::Ok);
-            if !lock(&self.shared.recent).first_time(key, now) {
+            answer_now(DeliverResult::Ok);
+            if !lock(&shared.recent).first_time(key, now) {
                 return;
             }
             None
         } else {
-            let seen = lock(&self.shared.recent).observe(key, target, now);
+            let seen = lock(&shared.recent).observe(key, target, now);
             match seen {
                 Seen::New => {}
                 Seen::Pending => {
                     tracing::debug!(
-                        connection = self.idx,
+                        connection = ctx.connection,
                         ?key,
                         "copy of a DELIVER not yet accepted"
                     );
                     return;
                 }
                 Seen::Accepted => {
-                    session.answer(sequence_id, DeliverResult::Ok);
+                    answer_now(DeliverResult::Ok);
                     tracing::debug!(
-                        connection = self.idx,
+                        connection = ctx.connection,
                         ?key,
                         "duplicate DELIVER answered and suppressed"
                     );
@@ -54,19 +53,19 @@ impl Driver {
             }
             Some((key, target))
         };
-        let shared = self.shared.clone();
-        let ack = move || match manual {
-            Some((k, t)) => DeliverAck::new(&shared, vec![k], vec![t]),
+        let ack = || match manual {
+            Some((k, t)) => DeliverAck::new(shared, ctx.acks(), vec![k], vec![t]),
             None => DeliverAck::already_answered(),
         };
-        let received_at = self.wall_now();
+        let received_at = ctx.wall();
         let udhi = d.has_udh();
         match d.content {
             DeliverContent::Report(r) => {
                 let dest = r.dest_terminal_id.to_str_lossy().into_owned();
-                let found = lock(&self.shared.index).lookup(r.msg_id, &dest, now);
+                let found = lock(&shared.index).lookup(r.msg_id, &dest, now);
                 let local_id = found.as_ref().map(|(l, _)| l.clone());
-                self.lifecycle(
+                out.extend(self.lifecycle(
+                    ctx,
                     local_id.clone(),
                     0,
                     LifecycleKind::Reported {
@@ -74,9 +73,8 @@ impl Driver {
                         stat: r.stat,
                         dest: dest.clone(),
                     },
-                )
-                .await;
-                self.emit(ClientEvent::Report {
+                ));
+                out.push(ClientEvent::Report {
                     msg_id: r.msg_id,
                     stat: r.stat,
                     submit_time: r.submit_time.to_str_lossy().into_owned(),
@@ -86,11 +84,10 @@ impl Driver {
                     smsc_sequence: r.smsc_sequence,
                     local_id,
                     dest_index: found.map(|(_, i)| i),
-                    connection: self.idx,
+                    connection: ctx.connection,
                     received_at,
                     ack: ack(),
-                })
-                .await;
+                });
             }
             DeliverContent::Message(content) => {
                 let from = d.src_terminal_id.to_str_lossy().into_owned();
@@ -104,12 +101,12 @@ impl Driver {
                     .and_then(|(_, info)| info)
                     .map(|info| info.reference);
                 if let (Some(reference), Some(part)) = (part_ref, manual) {
-                    lock(&self.shared.mo_parts)
+                    lock(&shared.mo_parts)
                         .entry((mkey.clone(), reference))
                         .or_default()
                         .push(part);
                 }
-                let pushed = lock(&self.shared.reassembler).push_content(
+                let pushed = lock(&shared.reassembler).push_content(
                     mkey,
                     &content,
                     udhi,
@@ -124,10 +121,10 @@ impl Driver {
                     // Not a concatenated part, or a UDH that cannot be read: one whole message.
                     single => {
                         if let Err(e) = single {
-                            tracing::warn!(connection = self.idx, error = %e, "bad UDH in MO message; delivering raw content");
+                            tracing::warn!(connection = ctx.connection, error = %e, "bad UDH in MO message; delivering raw content");
                         }
                         if let (Some(reference), Some(part)) = (part_ref, manual) {
-                            let mut parts = lock(&self.shared.mo_parts);
+                            let mut parts = lock(&shared.mo_parts);
                             let k = (MessageKey::new(from.clone(), to.clone()), reference);
                             if let Some(list) = parts.get_mut(&k) {
                                 list.retain(|p| *p != part);
@@ -137,7 +134,7 @@ impl Driver {
                             }
                         }
                         let c = text::decode_lossy(d.msg_fmt, &content);
-                        self.emit(ClientEvent::UserMessage {
+                        out.push(ClientEvent::UserMessage {
                             msg_id: Some(d.msg_id),
                             from,
                             to,
@@ -148,46 +145,43 @@ impl Driver {
                             parts: 1,
                             complete: true,
                             missing: Vec::new(),
-                            connection: self.idx,
+                            connection: ctx.connection,
                             received_at,
                             ack: ack(),
-                        })
-                        .await;
+                        });
                         return;
                     }
                 };
                 for m in evicted {
-                    self.emit_reassembled(m, None, String::new(), String::new(), received_at)
-                        .await;
+                    out.push(self.reassembled(ctx, m, None, String::new(), String::new()));
                 }
                 if let Some(m) = done {
-                    self.emit_reassembled(m, Some(d.msg_id), service_id, link_id, received_at)
-                        .await;
+                    out.push(self.reassembled(ctx, m, Some(d.msg_id), service_id, link_id));
                 }
             }
         }
     }
 
-    async fn emit_reassembled(
+    pub(super) fn reassembled(
         &self,
+        ctx: &Ctx<'_>,
         m: ReassembledMessage,
         msg_id: Option<cmpp_codec::MsgId>,
         service_id: String,
         link_id: String,
-        received_at: DateTime<Utc>,
-    ) {
+    ) -> ClientEvent {
         let content = match m.decode() {
             Ok(c) => c,
             Err(_) => m.decode_lossy(),
         };
-        let parts = lock(&self.shared.mo_parts).remove(&(m.key.clone(), m.reference));
-        let ack = if self.shared.config.auto_ack {
+        let parts = lock(&self.0.mo_parts).remove(&(m.key.clone(), m.reference));
+        let ack = if self.0.config.auto_ack {
             DeliverAck::already_answered()
         } else {
             let (keys, targets) = parts.unwrap_or_default().into_iter().unzip();
-            DeliverAck::new(&self.shared, keys, targets)
+            DeliverAck::new(&self.0, ctx.acks(), keys, targets)
         };
-        self.emit(ClientEvent::UserMessage {
+        ClientEvent::UserMessage {
             msg_id,
             from: m.key.source.clone(),
             to: m.key.destination.clone(),
@@ -198,19 +192,9 @@ impl Driver {
             parts: m.total,
             content,
             link_id,
-            connection: self.idx,
-            received_at,
+            connection: ctx.connection,
+            received_at: ctx.wall(),
             ack,
-        })
-        .await;
-    }
-
-    pub(super) async fn expire_reassembly(&mut self, now: Instant) {
-        let expired = lock(&self.shared.reassembler).expire(now.into_std());
-        let received_at = self.wall_now();
-        for m in expired {
-            self.emit_reassembled(m, None, String::new(), String::new(), received_at)
-                .await;
         }
     }
 }
