@@ -13,11 +13,9 @@
 //! crate supplies SMGP's numbering, packet sorting and control packets.
 #![forbid(unsafe_code)]
 
-pub mod io;
 pub mod login;
 pub mod proto;
 
-pub use io::{FrameReader, StreamError};
 pub use login::{
     accept_login, connect, login, Accepted, Account, Accounts, GatewayLoginConfig, LoggedIn,
     LoginError, LoginMode, LoginRefusal, SpLoginConfig,

@@ -12,7 +12,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use smgp_codec::auth::AuthForm;
 use smgp_codec::{
@@ -22,7 +22,9 @@ use smgp_codec::{
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::io::{FrameReader, StreamError};
+use sms_session::link::{FrameReader, StreamError};
+
+use crate::proto::reader;
 
 /// LoginMode: which traffic a link carries (§1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -308,9 +310,8 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     write_packet(stream, &Packet::new(sequence_id, login), cfg.version)
         .await
         .map_err(LoginError::Stream)?;
-    let mut reader = FrameReader::new(cfg.max_frame_len);
-    let frame = reader
-        .read_frame(stream)
+    let mut reader = reader(cfg.max_frame_len);
+    let frame = read_frame(&mut reader, stream)
         .await
         .map_err(LoginError::Stream)?;
     let resp = match decode(frame, cfg.version) {
@@ -353,6 +354,19 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
         server_authenticated,
         reader,
     })
+}
+
+/// Reads until one whole frame is buffered and returns it.
+async fn read_frame<S: AsyncRead + Unpin>(
+    reader: &mut FrameReader,
+    stream: &mut S,
+) -> Result<Bytes, StreamError> {
+    loop {
+        if let Some(frame) = reader.next_frame()? {
+            return Ok(frame);
+        }
+        reader.fill(stream).await?;
+    }
 }
 
 async fn write_packet<S: AsyncWrite + Unpin>(
@@ -574,8 +588,8 @@ pub async fn accept_login<S: AsyncRead + AsyncWrite + Unpin>(
     accounts: &Accounts,
     cfg: &GatewayLoginConfig,
 ) -> Result<Accepted, LoginRefusal> {
-    let mut reader = FrameReader::new(cfg.max_frame_len);
-    let frame = match tokio::time::timeout(cfg.timeout, reader.read_frame(stream)).await {
+    let mut reader = reader(cfg.max_frame_len);
+    let frame = match tokio::time::timeout(cfg.timeout, read_frame(&mut reader, stream)).await {
         Err(_) => return Err(LoginRefusal::Timeout),
         Ok(Err(e)) => return Err(LoginRefusal::Stream(e)),
         Ok(Ok(f)) => f,

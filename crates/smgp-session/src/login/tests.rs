@@ -1,6 +1,5 @@
 use super::*;
 
-use bytes::Bytes;
 use chrono::TimeZone;
 use smgp_codec::auth::{client_authenticator, client_authenticator_padded};
 use tokio::net::TcpListener;
@@ -41,8 +40,8 @@ fn gateway(
 async fn raw_exchange(addr: SocketAddr, raw: &[u8]) -> Option<Packet> {
     let mut s = TcpStream::connect(addr).await.unwrap();
     s.write_all(raw).await.unwrap();
-    let mut r = FrameReader::new(4096);
-    let frame = r.read_frame(&mut s).await.ok()?;
+    let mut r = reader(4096);
+    let frame = read_frame(&mut r, &mut s).await.ok()?;
     Some(decode(frame, Version::V30).unwrap())
 }
 
@@ -85,7 +84,7 @@ async fn sp_login_is_accepted_by_the_gateway_over_loopback() {
     write_packet(&mut gw_stream, &hb, Version::V30)
         .await
         .unwrap();
-    let frame = done.reader.read_frame(&mut stream).await.unwrap();
+    let frame = read_frame(&mut done.reader, &mut stream).await.unwrap();
     assert_eq!(decode(frame, Version::V30).unwrap(), hb);
 }
 
@@ -264,14 +263,14 @@ async fn both_sides_time_out_on_a_silent_peer() {
 fn fake_gateway(l: TcpListener, reply: LoginResp) -> tokio::task::JoinHandle<Vec<Packet>> {
     tokio::spawn(async move {
         let (mut s, _) = l.accept().await.unwrap();
-        let mut r = FrameReader::new(4096);
-        let first = r.read_frame(&mut s).await.unwrap();
+        let mut r = reader(4096);
+        let first = read_frame(&mut r, &mut s).await.unwrap();
         let seq = decode(first, Version::V30).unwrap().sequence_id;
         write_packet(&mut s, &Packet::new(seq, reply), Version::V30)
             .await
             .unwrap();
         let mut after = Vec::new();
-        while let Ok(f) = r.read_frame(&mut s).await {
+        while let Ok(f) = read_frame(&mut r, &mut s).await {
             after.push(decode(f, Version::V30).unwrap());
         }
         after

@@ -190,5 +190,17 @@ impl Protocol for SmgpGateway {
     }
 }
 
+impl sms_session::link::Wire for SmgpGateway {
+    const HEADER_LEN: usize = smgp_codec::HEADER_LEN;
+
+    fn decode(&self, frame: bytes::Bytes) -> Result<Packet, String> {
+        smgp_codec::decode(frame, self.version).map_err(|e| e.to_string())
+    }
+
+    fn plausible_command(command: u32) -> bool {
+        super::is_plausible(command)
+    }
+}
+
 #[cfg(test)]
 mod tests;
