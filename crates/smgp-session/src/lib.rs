@@ -13,9 +13,12 @@
 //! crate supplies SMGP's numbering, packet sorting and control packets.
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod login;
 pub mod proto;
+pub mod server;
 
+pub use client::{Client, ClientConfig, ClientEvent, DeliverAck, SubmitError, SubmitOutcome};
 pub use login::{
     accept_login, connect, login, Accepted, Account, Accounts, GatewayLoginConfig, LoggedIn,
     LoginError, LoginMode, LoginRefusal, SpLoginConfig,
@@ -23,4 +26,8 @@ pub use login::{
 pub use proto::{
     GatewayAnswer, GatewayInbound, GatewaySession, InboundKind, SmgpGateway, SmgpSp, SpResponse,
     SpSession,
+};
+pub use server::{
+    ConnInfo, DeliverError, Handler, Server, ServerConfig, ServerHandle, ServerStats,
+    SubmitDecision,
 };

@@ -227,6 +227,9 @@ pub enum LoginError {
     /// The reply was not a Login_Resp, or could not be read.
     #[error("unexpected reply to LOGIN: {0}")]
     UnexpectedPacket(String),
+    /// The client was closed while logging in.
+    #[error("client closed")]
+    Closed,
 }
 
 impl LoginError {
@@ -241,6 +244,7 @@ impl LoginError {
                 | LoginError::VersionTooHigh { .. }
                 | LoginError::AccountExpired { .. }
                 | LoginError::BadAuthenticatorServer
+                | LoginError::Closed
         )
     }
 
@@ -382,6 +386,16 @@ async fn write_packet<S: AsyncWrite + Unpin>(
     stream.write_all(&buf).await?;
     stream.flush().await?;
     Ok(())
+}
+
+impl sms_session::link::LoginFailure for LoginError {
+    fn is_permanent(&self) -> bool {
+        LoginError::is_permanent(self)
+    }
+
+    fn closed() -> Self {
+        LoginError::Closed
+    }
 }
 
 // ---------------------------------------------------------------------------------------
