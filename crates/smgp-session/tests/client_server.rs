@@ -458,3 +458,45 @@ async fn a_dropped_link_is_reconnected_and_its_unanswered_push_comes_again() {
     client.close(Duration::from_secs(1)).await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_2_0_account_speaks_the_2_0_layout() {
+    let handler = Arc::new(TestHandler::default());
+    let accounts: Accounts = [Account::new("sp20", "pw").with_version(smgp_codec::Version::V20)]
+        .into_iter()
+        .collect();
+    let server = Server::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        ServerConfig::default().with_session(session()),
+        accounts,
+        handler.clone(),
+    )
+    .await
+    .unwrap();
+    let cfg = ClientConfig::new(server.local_addr(), "sp20", "pw")
+        .with_session(session())
+        .with_login(SpLoginConfig::new("sp20", "pw").with_version(smgp_codec::Version::V20));
+    let client = Client::connect(cfg).await.unwrap();
+    let out = client
+        .submit("v2", submit_to(&["17600000000"]))
+        .await
+        .unwrap();
+    assert!(out.status.is_ok());
+    // The gateway read the 2.0 body (FixedFee, no TLVs) exactly.
+    assert_eq!(
+        handler.submits.lock().unwrap()[0],
+        submit_to(&["17600000000"])
+    );
+    // 2.0 has no TLV section: refused before anything is sent.
+    let mut with_tlv = submit_to(&["17600000000"]);
+    with_tlv.tlvs.set(smgp_codec::tlv::tag::TP_UDHI, vec![1u8]);
+    assert!(matches!(
+        client.submit("tlv", with_tlv).await,
+        Err(SubmitError::Encode(
+            smgp_codec::EncodeError::TlvsNotInVersion { .. }
+        ))
+    ));
+    assert_eq!(handler.submits.lock().unwrap().len(), 1);
+    client.close(Duration::from_secs(1)).await;
+    server.shutdown().await;
+}
