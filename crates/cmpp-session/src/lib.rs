@@ -7,16 +7,19 @@
 //! * [`server`]: the gateway role ([`Server`]) used by the simulator.
 #![forbid(unsafe_code)]
 
-pub mod clock;
 pub mod io;
 pub mod proto;
 pub mod server;
 
-pub use clock::{Clock, SystemClock, TokioClock};
+/// Wall-clock sources (the session core's).
+pub mod clock {
+    pub use sms_session::clock::*;
+}
 pub use server::{
     Account, AccountStore, ConnectionInfo, DeliverError, GatewayHandler, InMemoryAccounts, Server,
     ServerConfig, ServerHandle, ServerStats, SubmitDecision,
 };
+pub use sms_session::{Clock, SystemClock, TokioClock};
 pub mod client;
 
 pub use client::{

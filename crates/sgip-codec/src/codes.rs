@@ -114,7 +114,7 @@ impl ResultCode {
     pub const fn cause_class(self) -> CauseClass {
         match self.0 {
             0 => CauseClass::Delivered,
-            1..=9 | 13 | 14 | 17..=19 | 24 | 33 | 34 | 38..=44 | 54 | 88 | 93..=95 => {
+            1..=9 | 13 | 14 | 17..=19 | 24 | 33 | 34 | 38..=40 | 43 | 44 | 54 | 88 | 93..=95 => {
                 CauseClass::Sp
             }
             10 | 11 | 21..=23 | 30 | 32 => CauseClass::Carrier,
@@ -204,6 +204,23 @@ mod tests {
         assert_eq!(class(33), CauseClass::Sp);
         assert_eq!(class(88), CauseClass::Sp);
         assert_eq!(class(200), CauseClass::Unknown);
+        // 41 and 42 lie between S13's policy codes but no table defines them.
+        assert_eq!(class(40), CauseClass::Sp);
+        assert_eq!(class(41), CauseClass::Unknown);
+        assert_eq!(class(42), CauseClass::Unknown);
+        assert_eq!(class(43), CauseClass::Sp);
+    }
+
+    #[test]
+    fn only_codes_with_a_meaning_have_a_class() {
+        for c in 1..=255u8 {
+            let code = ResultCode(c);
+            if code.meaning() == "other error" {
+                assert_eq!(code.cause_class(), CauseClass::Unknown, "code {c}");
+            } else {
+                assert_ne!(code.cause_class(), CauseClass::Unknown, "code {c}");
+            }
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! This is the one crate that knows both the CMPP vocabulary and the records vocabulary.
 #![forbid(unsafe_code)]
 
+pub mod link;
 pub mod mapping;
 mod pump;
 pub mod reconcile;
@@ -20,6 +21,7 @@ mod stats;
 
 use std::sync::{Mutex, MutexGuard};
 
+pub use link::{IntoLink, Link};
 pub use reconcile::{reconcile, ReconcileSettings, Reconciliation};
 pub use sender::{
     OutgoingSms, RecordOutcome, RecordStatus, SendReport, Sender, SenderBuilder, SenderConfig,

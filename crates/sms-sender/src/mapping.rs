@@ -4,7 +4,8 @@
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use cmpp_codec::text::Content;
 use cmpp_codec::{CauseClass as CmppClass, MsgId, Stat, SubmitResult};
-use cmpp_session::{LifecycleEvent, LifecycleKind};
+
+use crate::link::Lifecycle;
 use sms_records::{CauseClass, Event, EventKind, InboundMessage, MessageInfo, ReportOrigin};
 
 /// The protocol-neutral class of a CMPP cause class.
@@ -29,36 +30,36 @@ pub struct SubmitMeta {
 }
 
 impl SubmitMeta {
-    /// Journal events for one lifecycle event of this SUBMIT.
+    /// Journal events for one lifecycle event of this SUBMIT, at `at`.
     ///
-    /// A group send (n destinations) answered with Msg_Id M gives record i the id
-    /// M + i (spec §3.4, `MsgId::nth`). `Reported` lifecycle events give nothing here:
-    /// reports are journaled from [`report_event`], which knows the destination index.
-    pub fn events_for(&self, ev: &LifecycleEvent) -> Vec<Event> {
+    /// A CMPP group send (n destinations) answered with Msg_Id M gives record i the id
+    /// M + i (spec §3.4, `MsgId::nth`); the other protocols give every record the one id.
+    /// Reports are journaled from [`report_event`], which knows the destination index.
+    pub fn events_for(&self, at: DateTime<Utc>, kind: &Lifecycle) -> Vec<Event> {
         let each = |kind: &dyn Fn(usize) -> EventKind| -> Vec<Event> {
             self.record_ids
                 .iter()
                 .enumerate()
                 .map(|(i, id)| Event {
-                    at: ev.at,
+                    at,
                     local_id: Some(id.clone()),
                     kind: kind(i),
                 })
                 .collect()
         };
-        match &ev.kind {
-            LifecycleKind::Submitted { .. } => each(&|i| EventKind::Submitted {
+        match kind {
+            Lifecycle::Submitted => each(&|i| EventKind::Submitted {
                 info: self.infos[i].clone(),
             }),
-            LifecycleKind::Resent { attempt, .. } => each(&|_| EventKind::Resent {
+            Lifecycle::Resent { attempt } => each(&|_| EventKind::Resent {
                 attempt: (*attempt).max(2),
             }),
-            LifecycleKind::Responded { msg_id, result } => each(&|i| EventKind::Responded {
-                msg_id: Some(nth_id(*msg_id, i)),
-                result: result.to_u32(),
-                class: Some(neutral_class(result.cause_class())),
+            Lifecycle::Responded { ids, result, class } => each(&|i| EventKind::Responded {
+                msg_id: Some(ids.nth(i)),
+                result: *result,
+                class: Some(*class),
             }),
-            LifecycleKind::Failed {
+            Lifecycle::Failed {
                 reason,
                 maybe_accepted,
             } => each(&|_| EventKind::Failed {
@@ -66,7 +67,6 @@ impl SubmitMeta {
                 class: failure_class(*maybe_accepted),
                 maybe_accepted: *maybe_accepted,
             }),
-            LifecycleKind::Reported { .. } => Vec::new(),
         }
     }
 }
@@ -82,27 +82,46 @@ pub fn nth_id(first: MsgId, i: usize) -> String {
 pub fn report_event(
     at: chrono::DateTime<chrono::Utc>,
     record_id: Option<String>,
-    msg_id: MsgId,
-    stat: &Stat,
+    msg_id: &str,
+    stat: &str,
+    class: CauseClass,
     origin: Option<ReportOrigin>,
 ) -> Event {
     Event {
         at,
         local_id: record_id,
         kind: EventKind::Reported {
-            msg_id: msg_id.to_digits(),
-            stat: stat.text().trim_end().to_string(),
-            class: Some(neutral_class(stat.cause_class())),
+            msg_id: msg_id.to_string(),
+            stat: stat.trim_end().to_string(),
+            class: Some(class),
             origin,
         },
     }
 }
 
+/// The journal event for a CMPP status report.
+pub fn cmpp_report_event(
+    at: chrono::DateTime<chrono::Utc>,
+    record_id: Option<String>,
+    msg_id: MsgId,
+    stat: &Stat,
+    origin: Option<ReportOrigin>,
+) -> Event {
+    report_event(
+        at,
+        record_id,
+        &msg_id.to_digits(),
+        &stat.text(),
+        neutral_class(stat.cause_class()),
+        origin,
+    )
+}
+
 /// What the session tells of an MO message, as [`inbound_message`] needs it.
 #[derive(Debug, Clone, Copy)]
 pub struct MoFields<'a> {
-    /// The DELIVER's Msg_Id (`None` for a long message given up incomplete).
-    pub msg_id: Option<MsgId>,
+    /// The gateway's id of the message (`None` for a long message given up incomplete).
+    pub msg_id: Option<&'a str>,
     /// When it was handed over.
     pub received_at: DateTime<Utc>,
     /// The user's number (Src_terminal_Id).
@@ -113,8 +132,8 @@ pub struct MoFields<'a> {
     pub service_id: &'a str,
     /// LinkID.
     pub link_id: &'a str,
-    /// Msg_Fmt.
-    pub msg_fmt: cmpp_codec::MsgFmt,
+    /// The data coding (Msg_Fmt values).
+    pub coding: u8,
     /// The content.
     pub content: &'a Content,
 }
@@ -133,7 +152,7 @@ pub fn inbound_message(mo: &MoFields<'_>) -> InboundMessage {
         to,
         service_id,
         link_id,
-        msg_fmt,
+        coding,
         content,
     } = *mo;
     let (raw, text): (Vec<u8>, Option<String>) = match content {
@@ -141,8 +160,8 @@ pub fn inbound_message(mo: &MoFields<'_>) -> InboundMessage {
         Content::Binary(b) => (b.clone(), None),
     };
     let key = match msg_id {
-        Some(id) => format!("mo:{}", id.to_digits()),
-        None => hashed_key(received_at, from, to, service_id, link_id, msg_fmt, &raw),
+        Some(id) => format!("mo:{id}"),
+        None => hashed_key(received_at, from, to, service_id, link_id, coding, &raw),
     };
     InboundMessage::new(received_at, key, from, to)
         .with_service_id(service_id)
@@ -156,7 +175,7 @@ fn hashed_key(
     to: &str,
     service_id: &str,
     link_id: &str,
-    msg_fmt: cmpp_codec::MsgFmt,
+    coding: u8,
     raw: &[u8],
 ) -> String {
     let day = sms_records::to_beijing(received_at).format("%Y%m%d");
@@ -170,7 +189,7 @@ fn hashed_key(
         h.write(part);
         h.write(&[0xff]);
     }
-    h.write(&[u8::from(msg_fmt)]);
+    h.write(&[coding]);
     h.write(raw);
     format!("mo:{day}:{:016x}", h.0)
 }
@@ -266,15 +285,16 @@ mod tests {
     fn an_mo_is_keyed_on_its_msg_id_so_two_equal_texts_stay_two() {
         let at = Utc.with_ymd_and_hms(2026, 12, 4, 1, 0, 0).unwrap();
         let content = Content::Text("TD".into());
-        let mo = |msg_id| {
+        let mo = |msg_id: Option<MsgId>| {
+            let digits = msg_id.map(|m| m.to_digits());
             inbound_message(&MoFields {
-                msg_id,
+                msg_id: digits.as_deref(),
                 received_at: at,
                 from: "13800138000",
                 to: "121231100",
                 service_id: "12123",
                 link_id: "",
-                msg_fmt: cmpp_codec::MsgFmt::Ascii,
+                coding: u8::from(cmpp_codec::MsgFmt::Ascii),
                 content: &content,
             })
         };
@@ -330,22 +350,21 @@ mod tests {
         }
     }
 
-    fn ev(kind: LifecycleKind) -> LifecycleEvent {
-        LifecycleEvent::new(
-            Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap(),
-            Some("g.g.1".into()),
-            7,
-            kind,
-        )
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()
     }
 
     #[test]
     fn group_send_response_gives_each_record_its_msg_id() {
         let first = MsgId::from_parts(3, 1, 8, 0, 0, 1, 0xFFFE).unwrap();
-        let events = meta(3).events_for(&ev(LifecycleKind::Responded {
-            msg_id: first,
-            result: SubmitResult::from_u32(0),
-        }));
+        let events = meta(3).events_for(
+            at(),
+            &Lifecycle::Responded {
+                ids: crate::link::GroupIds::Consecutive(first),
+                result: 0,
+                class: CauseClass::Delivered,
+            },
+        );
         let ids: Vec<_> = events
             .iter()
             .map(|e| match &e.kind {
@@ -363,10 +382,13 @@ mod tests {
 
     #[test]
     fn failures_are_classified_by_what_may_have_happened() {
-        let lost = meta(1).events_for(&ev(LifecycleKind::Failed {
-            reason: "link lost before SUBMIT_RESP (maybe accepted: true)".into(),
-            maybe_accepted: true,
-        }));
+        let lost = meta(1).events_for(
+            at(),
+            &Lifecycle::Failed {
+                reason: "link lost before SUBMIT_RESP (maybe accepted: true)".into(),
+                maybe_accepted: true,
+            },
+        );
         assert!(matches!(
             lost[0].kind,
             EventKind::Failed {
@@ -375,10 +397,13 @@ mod tests {
                 ..
             }
         ));
-        let throttled = meta(1).events_for(&ev(LifecycleKind::Failed {
-            reason: "flow control (result 8) after 3 transmissions; not accepted".into(),
-            maybe_accepted: false,
-        }));
+        let throttled = meta(1).events_for(
+            at(),
+            &Lifecycle::Failed {
+                reason: "flow control (result 8) after 3 transmissions; not accepted".into(),
+                maybe_accepted: false,
+            },
+        );
         assert!(matches!(
             throttled[0].kind,
             EventKind::Failed {
@@ -425,7 +450,7 @@ mod tests {
     fn report_keeps_the_raw_stat_and_its_class() {
         let stat = Stat::from_text("MK:0024").unwrap();
         let id = MsgId::from_u64(0xb2b9da8000010000);
-        let e = report_event(Utc::now(), None, id, &stat, None);
+        let e = cmpp_report_event(Utc::now(), None, id, &stat, None);
         match e.kind {
             EventKind::Reported {
                 msg_id,

@@ -4,12 +4,13 @@
 use std::pin::Pin;
 use std::sync::Arc;
 
-use cmpp_session::{ClientEvent, ClientEvents, DeliverAck, LifecycleEvent, LifecycleKind};
+use chrono::{DateTime, Utc};
 use futures::stream::FuturesUnordered;
 use futures::{Future, FutureExt, StreamExt};
 use sms_records::Event;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::link::{Ack as DeliverAck, Lifecycle, LinkEvent, LinkEvents, Mo, Report};
 use crate::lock;
 use crate::mapping;
 use crate::sender::{log_opt_out, State};
@@ -20,7 +21,7 @@ type Ack = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// Runs until shutdown is signalled, then drains what the client emitted before it closed.
 pub(crate) async fn run(
     state: Arc<State>,
-    mut events: ClientEvents,
+    mut events: LinkEvents,
     mut sync: mpsc::Receiver<oneshot::Sender<()>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -34,7 +35,7 @@ pub(crate) async fn run(
             // Events first: a sync request is answered only when every event emitted before
             // it has been taken in (see `Sender::await_first_event`).
             biased;
-            ev = events.recv() => match ev {
+            ev = events.next() => match ev {
                 Some(ev) => handle(&state, ev, &mut inflight),
                 None => break,
             },
@@ -43,7 +44,7 @@ pub(crate) async fn run(
             changed = shutdown.changed() => {
                 if changed.is_err() || *shutdown.borrow() {
                     // The client has closed: whatever it emitted is already queued.
-                    while let Some(Some(ev)) = events.recv().now_or_never() {
+                    while let Some(Some(ev)) = events.next().now_or_never() {
                         handle(&state, ev, &mut inflight);
                     }
                     break;
@@ -59,12 +60,15 @@ pub(crate) async fn run(
     }
 }
 
-fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<Ack>) {
+fn handle(state: &Arc<State>, ev: LinkEvent, inflight: &mut FuturesUnordered<Ack>) {
     match ev {
-        ClientEvent::Lifecycle(ev) => lifecycle(state, ev, inflight),
-        ClientEvent::Report {
+        LinkEvent::Lifecycle { at, local_id, kind } => {
+            lifecycle(state, at, local_id, kind, inflight)
+        }
+        LinkEvent::Report(Report {
             msg_id,
             stat,
+            class,
             local_id,
             dest_index,
             received_at,
@@ -72,13 +76,10 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
             dest,
             src_id,
             submit_time,
-            ..
-        } => {
+        }) => {
             let counters = &state.counters;
             Counters::bump(&counters.reports, 1);
-            *lock(&counters.stats)
-                .entry(stat.text().trim_end().to_string())
-                .or_default() += 1;
+            *lock(&counters.stats).entry(stat.clone()).or_default() += 1;
             let record_id = local_id.as_deref().and_then(|key| {
                 let mut reg = lock(&state.registry);
                 let entry = reg.get_mut(key)?;
@@ -101,23 +102,23 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
                 hook();
             }
             let origin = mapping::report_origin(&dest, &src_id, &submit_time);
-            let event = mapping::report_event(received_at, record_id, msg_id, &stat, Some(origin));
+            let event =
+                mapping::report_event(received_at, record_id, &msg_id, &stat, class, Some(origin));
             // At-least-once: the DELIVER is answered only once the report is durable.
             push(state, inflight, vec![event], None, Some(ack));
             state.report_signal.notify_waiters();
         }
-        ClientEvent::UserMessage {
+        LinkEvent::Mo(Mo {
             msg_id,
             from,
             to,
             service_id,
-            msg_fmt,
+            coding,
             content,
             link_id,
             received_at,
             ack,
-            ..
-        } => {
+        }) => {
             Counters::bump(&state.counters.user_messages, 1);
             // The MO's effect (an opt-out) is applied and its log synced first; a failure
             // leaves it unanswered so that the gateway sends it again.
@@ -138,13 +139,13 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
                 }
             }
             let message = mapping::inbound_message(&mapping::MoFields {
-                msg_id,
+                msg_id: msg_id.as_deref(),
                 received_at,
                 from: &from,
                 to: &to,
                 service_id: &service_id,
                 link_id: &link_id,
-                msg_fmt,
+                coding,
                 content: &content,
             });
             if let Some(hook) = state.config.before_inbound_commit {
@@ -153,35 +154,38 @@ fn handle(state: &Arc<State>, ev: ClientEvent, inflight: &mut FuturesUnordered<A
             // Then it is journaled, and answered only once that has committed.
             push_inbound(state, inflight, message, ack);
         }
-        ClientEvent::LinkUp { connection } => tracing::info!(connection, "link up"),
-        ClientEvent::LinkDown { connection, reason } => {
+        LinkEvent::LinkUp { connection } => tracing::info!(connection, "link up"),
+        LinkEvent::LinkDown { connection, reason } => {
             tracing::warn!(connection, %reason, "link down")
         }
     }
 }
 
-fn lifecycle(state: &Arc<State>, ev: LifecycleEvent, inflight: &mut FuturesUnordered<Ack>) {
-    let Some(key) = ev.local_id.clone() else {
-        return;
-    };
+fn lifecycle(
+    state: &Arc<State>,
+    at: DateTime<Utc>,
+    key: Arc<str>,
+    kind: Lifecycle,
+    inflight: &mut FuturesUnordered<Ack>,
+) {
     let meta = {
         let mut reg = lock(&state.registry);
         let Some(entry) = reg.get_mut(&key) else {
             tracing::debug!(local_id = %key, "lifecycle event for an untracked submit");
             return;
         };
-        if matches!(ev.kind, LifecycleKind::Submitted { .. }) && entry.submitted_ms.is_none() {
-            entry.submitted_ms = Some(ev.at.timestamp_millis());
+        if matches!(kind, Lifecycle::Submitted) && entry.submitted_ms.is_none() {
+            entry.submitted_ms = Some(at.timestamp_millis());
         }
         entry.meta.clone()
     };
-    let events = meta.events_for(&ev);
+    let events = meta.events_for(at, &kind);
     if events.is_empty() {
         return;
     }
     let waiter = lock(&state.waiters)
         .remove(&key)
-        .map(|tx| (tx, matches!(ev.kind, LifecycleKind::Submitted { .. })));
+        .map(|tx| (tx, matches!(kind, Lifecycle::Submitted)));
     push(state, inflight, events, waiter, None);
 }
 

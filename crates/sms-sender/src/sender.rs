@@ -10,16 +10,16 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use cmpp_codec::long::{split_text, Segment, UdhRef};
 use cmpp_codec::text::TextEncoding;
-use cmpp_codec::{OctetString, Submit};
-use cmpp_session::{Client, Clock, SubmitError, SubmitRequest};
 use serde::Serialize;
 use sms_journal::{JournalError, JournalWriter};
 use sms_policy::{OutgoingMessage, Policy};
 use sms_records::{Category, Event, EventKind, MessageInfo};
+use sms_session::Clock;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
 
-use crate::mapping::{self, SubmitMeta};
+use crate::link::{IntoLink, Link, LinkError, LinkOutcome, SubmitPlan};
+use crate::mapping::SubmitMeta;
 use crate::pump;
 use crate::registry::Registry;
 use crate::stats::{Counters, SenderStats};
@@ -232,7 +232,7 @@ impl State {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Sender {
-    client: Client,
+    link: Arc<dyn Link>,
     clock: Arc<dyn Clock>,
     state: Arc<State>,
     next_group: AtomicU64,
@@ -243,7 +243,7 @@ pub struct Sender {
 
 /// Builds a [`Sender`] around a connected client.
 pub struct SenderBuilder {
-    client: Client,
+    link: Arc<dyn Link>,
     config: SenderConfig,
     policy: Option<Policy>,
     journal: Option<JournalWriter>,
@@ -271,7 +271,7 @@ impl SenderBuilder {
     /// Starts the event pump. Fails if the client's event stream was already taken or the
     /// opt-out log cannot be opened.
     pub fn build(self) -> Result<Sender, SendError> {
-        let events = self.client.events().ok_or(SendError::EventsTaken)?;
+        let events = self.link.take_events().ok_or(SendError::EventsTaken)?;
         let opt_out_log = match &self.config.opt_out_log {
             Some(path) => Some(Mutex::new(
                 std::fs::OpenOptions::new()
@@ -299,8 +299,8 @@ impl SenderBuilder {
         let (sync, sync_rx) = mpsc::channel(1024);
         let pump = tokio::spawn(pump::run(state.clone(), events, sync_rx, shutdown_rx));
         Ok(Sender {
-            clock: self.client.config().clock.clone(),
-            client: self.client,
+            clock: self.link.clock(),
+            link: self.link,
             state,
             next_group: AtomicU64::new(1),
             shutdown,
@@ -312,15 +312,16 @@ impl SenderBuilder {
 
 /// One SUBMIT to make: its request and the records it stands for.
 struct Planned {
-    request: SubmitRequest,
+    request: SubmitPlan,
     meta: Arc<SubmitMeta>,
 }
 
 impl Sender {
-    /// A builder around a connected client (whose event stream the sender takes over).
-    pub fn builder(client: Client) -> SenderBuilder {
+    /// A builder around a connected client (whose event stream the sender takes over): a
+    /// `cmpp_session::Client`, or any protocol's client wrapped as a [`Link`].
+    pub fn builder(client: impl IntoLink) -> SenderBuilder {
         SenderBuilder {
-            client,
+            link: client.into_link(),
             config: SenderConfig::default(),
             policy: None,
             journal: None,
@@ -328,8 +329,8 @@ impl Sender {
     }
 
     /// The underlying client.
-    pub fn client(&self) -> &Client {
-        &self.client
+    pub fn link(&self) -> &Arc<dyn Link> {
+        &self.link
     }
 
     /// Running counts.
@@ -346,11 +347,9 @@ impl Sender {
         if sms.dests.is_empty() {
             return Err(SendError::NoDestination);
         }
-        if sms.group_send && sms.dests.len() > cmpp_codec::pdu::submit::MAX_DESTINATIONS {
+        if sms.group_send && sms.dests.len() > self.link.max_destinations() {
             return Err(SendError::TooManyDestinations(sms.dests.len()));
         }
-        let src = OctetString::<21>::try_from(sms.src.as_str())
-            .map_err(|e| SendError::Field(format!("Src_Id '{}': {e}", sms.src)))?;
         // Split once up front so that text that cannot be sent fails before anything is
         // journaled or written.
         let probe = split_text(
@@ -399,7 +398,7 @@ impl Sender {
         }
         // Plan before journaling anything: a SUBMIT that cannot be built fails the whole call
         // before any record exists, rather than leaving refusals without their siblings.
-        let plans = self.plan(&sms, &src, &group_id, &accepted, segments)?;
+        let plans = self.plan(&sms, &group_id, &accepted, segments)?;
         let counters = &self.state.counters;
         Counters::bump(&counters.refused, refusals.len() as u64);
         Counters::bump(&counters.records, refusals.len() as u64);
@@ -444,19 +443,11 @@ impl Sender {
     fn plan(
         &self,
         sms: &OutgoingSms,
-        src: &OctetString<21>,
         group_id: &str,
         admitted: &[(usize, String)],
         segments: u8,
     ) -> Result<Vec<Planned>, SendError> {
         let cfg = &self.state.config;
-        let template = Submit {
-            registered_delivery: cfg.registered_delivery,
-            service_id: field(&cfg.service_id, "Service_Id")?,
-            msg_src: field(&cfg.msg_src, "Msg_src")?,
-            src_id: *src,
-            ..Submit::default()
-        };
         let batches: Vec<Vec<&(usize, String)>> = if sms.group_send && admitted.len() > 1 {
             vec![admitted.iter().collect()]
         } else {
@@ -469,7 +460,7 @@ impl Sender {
             // one reference, so it must be free for every destination of the batch.
             let reference = if segments > 1 {
                 let dests: Vec<&str> = batch.iter().map(|(_, d)| d.as_str()).collect();
-                self.client
+                self.link
                     .references()
                     .allocate_common(&dests, std::time::Instant::now())
                     .map_err(SendError::References)?
@@ -478,28 +469,24 @@ impl Sender {
             };
             let parts = split_text(&sms.text, cfg.encoding, cfg.udh, reference)
                 .map_err(|e| SendError::Text(e.to_string()))?;
-            let dest_ids = batch
-                .iter()
-                .map(|(_, d)| field::<32>(d, "Dest_terminal_Id"))
-                .collect::<Result<Vec<_>, _>>()?;
             for seg in &parts {
-                plans
-                    .push(self.planned(sms, group_id, &batch, &dest_ids, seg, segments, &template));
+                let planned = self.planned(sms, group_id, &batch, seg, segments);
+                self.link
+                    .validate(&planned.request)
+                    .map_err(SendError::Field)?;
+                plans.push(planned);
             }
         }
         Ok(plans)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn planned(
         &self,
         sms: &OutgoingSms,
         group_id: &str,
         batch: &[&(usize, String)],
-        dest_ids: &[OctetString<32>],
         seg: &Segment,
         segments: u8,
-        template: &Submit,
     ) -> Planned {
         let record_ids: Vec<String> = batch
             .iter()
@@ -514,17 +501,18 @@ impl Sender {
         } else {
             format!("{group_id}.g.{}", seg.pk_number)
         };
-        let submit = Submit {
-            pk_total: seg.pk_total,
-            pk_number: seg.pk_number,
-            tp_udhi: seg.tp_udhi_byte(),
-            msg_fmt: seg.msg_fmt,
-            msg_content: seg.content.clone().into(),
-            dest_terminal_ids: dest_ids.to_vec(),
-            ..template.clone()
+        let cfg = &self.state.config;
+        let request = SubmitPlan {
+            local_id: submit_id,
+            src: sms.src.clone(),
+            dests: batch.iter().map(|(_, d)| d.clone()).collect(),
+            service_id: cfg.service_id.clone(),
+            msg_src: cfg.msg_src.clone(),
+            registered_delivery: cfg.registered_delivery,
+            segment: seg.clone(),
         };
         Planned {
-            request: SubmitRequest::new(submit_id, submit),
+            request,
             meta: Arc::new(SubmitMeta { record_ids, infos }),
         }
     }
@@ -565,10 +553,10 @@ impl Sender {
             lock(&self.state.waiters).insert(key.clone(), tx);
             rx
         });
-        let result = self.client.submit(plan.request).await;
+        let result = self.link.submit(plan.request).await;
         let was_written = match durable {
             Some(rx) => self.await_first_event(&key, rx).await?,
-            None => result.as_ref().map_or_else(written, |_| true),
+            None => result.as_ref().map_or_else(|e| e.written, |_| true),
         };
         if !was_written {
             // Never on the link: record the hand-over as refused by the send step so that the
@@ -647,7 +635,7 @@ impl Sender {
         &self,
         key: &str,
         meta: &SubmitMeta,
-        result: &Result<cmpp_session::SubmitOutcome, SubmitError>,
+        result: &Result<LinkOutcome, LinkError>,
         was_written: bool,
     ) -> Vec<RecordStatus> {
         let counters = &self.state.counters;
@@ -657,26 +645,19 @@ impl Sender {
         Counters::bump(&counters.submits, 1);
         match result {
             Ok(o) => {
-                *lock(&counters.results)
-                    .entry(o.result.to_u32())
-                    .or_default() += n;
+                *lock(&counters.results).entry(o.result).or_default() += n;
                 lock(&counters.response_latency).add(o.responded_at - o.written_at);
-                if o.result.is_ok() {
+                if o.accepted {
                     Counters::bump(&counters.accepted, n);
                     (0..k)
                         .map(|i| RecordStatus::Accepted {
-                            msg_id: mapping::nth_id(o.msg_id, i),
+                            msg_id: o.ids.nth(i),
                         })
                         .collect()
                 } else {
                     Counters::bump(&counters.rejected, n);
                     lock(&self.state.registry).remove(key);
-                    vec![
-                        RecordStatus::Rejected {
-                            result: o.result.to_u32()
-                        };
-                        k
-                    ]
+                    vec![RecordStatus::Rejected { result: o.result }; k]
                 }
             }
             Err(e) => {
@@ -685,7 +666,7 @@ impl Sender {
                     Counters::bump(&counters.failed, n);
                     let status = RecordStatus::Failed {
                         reason: e.to_string(),
-                        maybe_accepted: e.maybe_accepted(),
+                        maybe_accepted: e.maybe_accepted,
                     };
                     vec![status; k]
                 } else {
@@ -732,7 +713,7 @@ impl Sender {
     /// Closes the client gracefully (in-flight requests get until `deadline`), journals what
     /// is left, and saves the policy's rate state.
     pub async fn close(&self, deadline: Duration) -> Result<(), SendError> {
-        self.client.close(deadline).await;
+        self.link.close(deadline).await;
         let _ = self.shutdown.send(true);
         let pump = lock(&self.pump).take();
         if let Some(p) = pump {
@@ -742,21 +723,6 @@ impl Sender {
             lock(policy).save_state().map_err(SendError::Policy)?;
         }
         Ok(())
-    }
-}
-
-/// Whether the session wrote the SUBMIT before the error.
-fn written(e: &SubmitError) -> bool {
-    match e {
-        SubmitError::Closed
-        | SubmitError::Encode(_)
-        | SubmitError::Invalid(_)
-        | SubmitError::References(_) => false,
-        SubmitError::LinkLost { maybe_accepted } => *maybe_accepted,
-        SubmitError::NoResponse { .. } | SubmitError::FlowControl { .. } => true,
-        // An error added later: assume the SUBMIT may have left, so the record ends
-        // `unknown` rather than claiming it was never sent.
-        _ => true,
     }
 }
 
@@ -783,10 +749,6 @@ fn info(sms: &OutgoingSms, dest: &str, segment: u8, segments: u8, group_id: &str
         segments,
         group_id: Some(group_id.to_string()),
     }
-}
-
-fn field<const N: usize>(value: &str, name: &str) -> Result<OctetString<N>, SendError> {
-    OctetString::try_from(value).map_err(|e| SendError::Field(format!("{name} '{value}': {e}")))
 }
 
 #[allow(dead_code)]
@@ -824,22 +786,5 @@ mod tests {
         assert_eq!(record_id("abc-000001", 0, 1), "abc-000001.1.1");
         assert_eq!(dest_index("abc-000001.3.2"), 2);
         assert_eq!(dest_index("x.y.12.1"), 11);
-    }
-
-    #[test]
-    fn which_errors_were_written() {
-        assert!(written(&SubmitError::NoResponse {
-            maybe_accepted: true,
-            tries: 3
-        }));
-        assert!(written(&SubmitError::FlowControl { tries: 3 }));
-        assert!(written(&SubmitError::LinkLost {
-            maybe_accepted: true
-        }));
-        assert!(!written(&SubmitError::LinkLost {
-            maybe_accepted: false
-        }));
-        assert!(!written(&SubmitError::Closed));
-        assert!(!written(&SubmitError::Invalid("x".into())));
     }
 }

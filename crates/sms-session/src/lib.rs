@@ -17,12 +17,14 @@
 
 pub mod backoff;
 pub mod bucket;
+pub mod clock;
 pub mod link;
 pub mod protocol;
 pub mod session;
 
 pub use backoff::Backoff;
 pub use bucket::TokenBucket;
+pub use clock::{Clock, SystemClock, TokioClock};
 pub use protocol::{Control, Incoming, Protocol};
 pub use session::{
     LostRequest, RejectReason, RequestId, RequestOutcome, ResendReason, Session, SessionConfig,

@@ -27,7 +27,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Decode CMPP PDUs given as hex (argument or stdin) or as a raw binary file; prints JSON.
+    /// Decode CMPP, SGIP or SMGP PDUs given as hex (argument or stdin) or as a raw binary file;
+    /// prints JSON.
     Decode(cmd::decode::Args),
     /// Run the ISMG gateway simulator.
     Serve(cmd::serve::Args),

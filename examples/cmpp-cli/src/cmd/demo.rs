@@ -328,7 +328,7 @@ async fn demo(args: &Args, out: &Path, profile: SimProfile) -> Result<Summary, C
     })
     .await;
     wait_until(Duration::from_secs(15), || {
-        handle.connection_count(SP_ID) == 2 && sender.client().live_connections() == 2
+        handle.connection_count(SP_ID) == 2 && sender.link().live_connections() == 2
     })
     .await;
     let rest: Vec<_> = traffic.collect();

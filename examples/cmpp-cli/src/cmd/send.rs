@@ -242,7 +242,7 @@ fn stop_requested(
 }
 
 /// Resolves once no connection has been up for `limit`.
-async fn gateway_gone(client: &Client, limit: Duration) -> String {
+async fn gateway_gone(client: &dyn sms_sender::Link, limit: Duration) -> String {
     let tick = Duration::from_millis(100).min(limit.max(Duration::from_millis(1)));
     let mut down_since: Option<tokio::time::Instant> = None;
     loop {
@@ -480,7 +480,7 @@ async fn send(
     let mut sends =
         futures::stream::iter(feed.map(|m| sender.send(m))).buffer_unordered(in_progress);
     let gone = gateway_gone(
-        sender.client(),
+        sender.link().as_ref(),
         Duration::from_secs(args.give_up_after.max(1)),
     );
     tokio::pin!(gone);
@@ -517,7 +517,7 @@ async fn send(
                 // "maybe accepted" outcome and is journaled as such.
                 let (rest, ()) = tokio::join!(
                     (&mut sends).collect::<Vec<_>>(),
-                    sender.client().close(Duration::ZERO)
+                    sender.link().close(Duration::ZERO)
                 );
                 reports.extend(rest);
                 break;

@@ -1,8 +1,8 @@
-//! Wall-clock source for event timestamps and CONNECT timestamps.
+//! Wall-clock source for event and login timestamps (injectable for tests).
 
 use chrono::{DateTime, Utc};
 
-/// Supplies the current wall-clock time (UTC; convert to Beijing time where CMPP needs it).
+/// Supplies the current wall-clock time (UTC; convert to Beijing time where a protocol needs it).
 pub trait Clock: Send + Sync + 'static {
     /// The current time.
     fn now_utc(&self) -> DateTime<Utc>;
