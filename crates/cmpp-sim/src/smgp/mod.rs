@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset};
+use cmpp_session::Clock;
 use smgp_codec::{MsgId, Submit};
 use smgp_session::{
     Accounts, ConnInfo, DeliverError, Handler, Server, ServerConfig, ServerHandle, SubmitDecision,
@@ -73,7 +74,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct SmgpSimulator {
     state: Mutex<State>,
     start: Instant,
-    clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    clock: Arc<dyn Clock>,
     retention: Duration,
     wake: Notify,
     handle: OnceLock<ServerHandle>,
@@ -94,10 +95,7 @@ impl std::fmt::Debug for SmgpSimulator {
 impl SmgpSimulator {
     /// A simulator reading wall time (MsgIDs, report times) from `clock`. Call inside a
     /// tokio runtime (it notes the start time).
-    pub fn new(
-        profile: &SimProfile,
-        clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
-    ) -> Result<Arc<Self>, ProfileError> {
+    pub fn new(profile: &SimProfile, clock: Arc<dyn Clock>) -> Result<Arc<Self>, ProfileError> {
         let core = SimCore::new(profile)?;
         Ok(Arc::new(SmgpSimulator {
             state: Mutex::new(State {
@@ -135,7 +133,7 @@ impl SmgpSimulator {
     }
 
     fn wall(&self) -> DateTime<FixedOffset> {
-        (self.clock)().with_timezone(&beijing())
+        self.clock.now_utc().with_timezone(&beijing())
     }
 
     /// Starts the report scheduler and MO traffic on `handle`. Call once.

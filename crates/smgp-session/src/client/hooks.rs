@@ -63,7 +63,8 @@ impl Hooks for SmgpHooks {
         let cfg = &self.0.config;
         // SequenceIDs continue across links; the Login takes the next one.
         let login_seq = previous.map_or(1, |p| p.next_sequence_id());
-        let (stream, done) = connect(cfg.gateway, &cfg.login, (cfg.clock)(), login_seq).await?;
+        let (stream, done) =
+            connect(cfg.gateway, &cfg.login, cfg.clock.now_utc(), login_seq).await?;
         Ok(Connected {
             stream,
             reader: done.reader,
@@ -72,7 +73,7 @@ impl Hooks for SmgpHooks {
     }
 
     fn now_utc(&self) -> DateTime<Utc> {
-        (self.0.config.clock)()
+        self.0.config.clock.now_utc()
     }
 
     fn transmitted(

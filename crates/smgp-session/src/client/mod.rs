@@ -14,7 +14,7 @@ use smgp_codec::{
     Deliver, EncodeError, MsgId, Query, QueryResp, ReportError, Status, StatusReport, Submit,
 };
 use sms_session::link::{Events, InboundAck, LinkLoss, Pool, PoolConfig};
-use sms_session::SessionConfig;
+use sms_session::{Clock, SessionConfig, SystemClock};
 use tokio::sync::oneshot;
 
 use crate::login::{LoginError, SpLoginConfig};
@@ -46,7 +46,7 @@ pub struct ClientConfig {
     /// Submits remembered for matching their status reports (oldest forgotten first).
     pub index_capacity: usize,
     /// The wall clock (Login TimeStamps, outcome times); injectable for tests.
-    pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -74,7 +74,7 @@ impl ClientConfig {
             session: SessionConfig::default(),
             pool: PoolConfig::default(),
             index_capacity: 100_000,
-            clock: Arc::new(Utc::now),
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -97,7 +97,7 @@ impl ClientConfig {
     }
 
     /// Sets the wall clock.
-    pub fn with_clock(mut self, clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>) -> Self {
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }

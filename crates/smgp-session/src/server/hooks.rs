@@ -72,7 +72,7 @@ impl Hooks for GatewayHooks {
     }
 
     fn now_utc(&self) -> DateTime<Utc> {
-        (self.shared.config.clock)()
+        self.shared.config.clock.now_utc()
     }
 
     fn transmitted(

@@ -11,10 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use smgp_codec::{Deliver, MsgId, Query, QueryResp, Status, Submit, Version};
 use sms_session::link::{Connected, Pool, PoolConfig};
-use sms_session::SessionConfig;
+use sms_session::{Clock, SessionConfig, SystemClock};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tokio::task::{JoinHandle, JoinSet};
@@ -108,7 +107,7 @@ pub struct ServerConfig {
     /// How long [`Server::shutdown`] lets links drain before Exit.
     pub drain: Duration,
     /// The wall clock; injectable for tests.
-    pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -131,7 +130,7 @@ impl Default for ServerConfig {
             queue: 16,
             outbox_capacity: 100_000,
             drain: Duration::from_secs(5),
-            clock: Arc::new(Utc::now),
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -162,7 +161,7 @@ impl ServerConfig {
     }
 
     /// Sets the wall clock.
-    pub fn with_clock(mut self, clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>) -> Self {
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
