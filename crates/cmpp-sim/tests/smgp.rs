@@ -26,6 +26,7 @@ fn session() -> SessionConfig {
         .with_response_timeout(Duration::from_secs(5))
         .with_max_tries(3)
         .with_heartbeat(Duration::from_secs(60))
+        .with_flow_control(10, Duration::from_millis(100), Duration::from_secs(1))
 }
 
 async fn simulator(profile: &SimProfile) -> Running {
@@ -178,6 +179,34 @@ async fn client_and_simulator_exchange_submits_reports_and_mo() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert!(handle.stats().pushes_answered >= pushed);
+    client.close(Duration::from_secs(1)).await;
+    run.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_simulators_flow_control_is_status_1_and_the_client_backs_off() {
+    let mut p = SimProfile::default();
+    p.flow_control.max_per_second = 4;
+    let run = simulator(&p).await;
+    let (client, _events) = client(run.local_addr()).await;
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let c = client.clone();
+            tokio::spawn(async move { c.submit(format!("f{i}"), submit(1, i)).await })
+        })
+        .collect();
+    let mut resent = 0;
+    for t in tasks {
+        let out = t.await.unwrap().unwrap();
+        assert!(out.status.is_ok(), "accepted in the end: {out:?}");
+        if out.tries > 1 {
+            resent += 1;
+        }
+    }
+    assert!(resent > 0, "some were sent again after Status 1");
+    let s = run.stats();
+    assert!(s.by_result.get(&8).copied().unwrap_or(0) > 0);
+    assert_eq!(s.accepted, 10);
     client.close(Duration::from_secs(1)).await;
     run.shutdown().await;
 }

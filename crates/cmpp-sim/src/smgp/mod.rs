@@ -418,3 +418,110 @@ impl Running {
         self.server.shutdown().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{Late, ResultWeight};
+    use bytes::Bytes;
+    use chrono::{TimeZone, Utc};
+    use smgp_codec::{Status, Text};
+    use smgp_session::login::LoginMode;
+
+    struct Fixed;
+
+    impl Clock for Fixed {
+        fn now_utc(&self) -> chrono::DateTime<Utc> {
+            Utc.with_ymd_and_hms(2026, 12, 4, 10, 30, 5).unwrap()
+        }
+    }
+
+    fn conn() -> ConnInfo {
+        ConnInfo::new(
+            1,
+            "sp",
+            "127.0.0.1:1".parse().unwrap(),
+            LoginMode::Transmit,
+            smgp_codec::Version::V30,
+        )
+    }
+
+    fn submit(dests: usize) -> Submit {
+        Submit {
+            need_report: 1,
+            dest_term_ids: (0..dests)
+                .map(|k| Text::new(format!("1760000000{k}").as_bytes()).unwrap())
+                .collect(),
+            msg_content: Bytes::from_static(b"hi"),
+            ..Submit::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn decisions_become_smgp_answers_with_bcd_ids_and_mapped_reports() {
+        let p = SimProfile {
+            gateway_code: 10_061,
+            ..SimProfile::default()
+        };
+        let sim = SmgpSimulator::new(&p, Arc::new(Fixed)).unwrap();
+        let SubmitDecision::Respond { msg_id, status } = sim.on_submit(&conn(), &submit(3)) else {
+            panic!("not answered");
+        };
+        assert_eq!(status, Status::OK);
+        // Gateway 010061, 12-04 18:30 Beijing, sequence 0; the group send reserves 3 ids.
+        assert_eq!(msg_id.to_string(), "01006112041830000000");
+        let SubmitDecision::Respond { msg_id: next, .. } = sim.on_submit(&conn(), &submit(1))
+        else {
+            panic!("not answered");
+        };
+        assert_eq!(next.to_string(), "01006112041830000003");
+        assert_eq!(sim.pending_reports(), 4);
+        // Each planned report names its recipient's SMGP id.
+        let st = lock(&sim.state);
+        let mut named: Vec<String> = st.reported.values().map(|m| m.to_string()).collect();
+        named.sort();
+        assert_eq!(
+            named,
+            [
+                "01006112041830000000",
+                "01006112041830000001",
+                "01006112041830000002",
+                "01006112041830000003"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn faults_and_flow_control_map_to_smgp() {
+        let mut p = SimProfile::default();
+        p.submit.results = vec![ResultWeight {
+            code: 8,
+            weight: 1.0,
+        }];
+        p.faults.late = Some(Late {
+            every: 2,
+            delay_ms: 700,
+        });
+        p.faults.drop_link_every = 3;
+        let sim = SmgpSimulator::new(&p, Arc::new(Fixed)).unwrap();
+        // CMPP Result 8 is SMGP Status 1 (retry later), with no MsgID and no report.
+        assert_eq!(
+            sim.on_submit(&conn(), &submit(1)),
+            SubmitDecision::Respond {
+                msg_id: MsgId::default(),
+                status: Status(1)
+            }
+        );
+        assert_eq!(
+            sim.on_submit(&conn(), &submit(1)),
+            SubmitDecision::RespondAfter {
+                delay: Duration::from_millis(700),
+                msg_id: MsgId::default(),
+                status: Status(1)
+            }
+        );
+        assert_eq!(sim.on_submit(&conn(), &submit(1)), SubmitDecision::Close);
+        assert_eq!(sim.pending_reports(), 0);
+        assert_eq!(sim.stats().links_dropped, 1);
+    }
+}

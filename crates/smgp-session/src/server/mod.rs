@@ -41,6 +41,25 @@ pub struct ConnInfo {
     pub version: Version,
 }
 
+impl ConnInfo {
+    /// A connection's description (for handlers tested without a socket).
+    pub fn new(
+        id: u64,
+        client_id: impl Into<Arc<str>>,
+        peer: SocketAddr,
+        mode: LoginMode,
+        version: Version,
+    ) -> Self {
+        ConnInfo {
+            id,
+            client_id: client_id.into(),
+            peer,
+            mode,
+            version,
+        }
+    }
+}
+
 /// How to answer one Submit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
