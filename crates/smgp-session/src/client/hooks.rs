@@ -63,8 +63,8 @@ impl Hooks for SmgpHooks {
         let cfg = &self.0.config;
         // SequenceIDs continue across links; the Login takes the next one.
         let login_seq = previous.map_or(1, |p| p.next_sequence_id());
-        let (stream, done) =
-            connect(cfg.gateway, &cfg.login, cfg.clock.now_utc(), login_seq).await?;
+        let stamp = self.0.login_clock.stamp(cfg.clock.now_utc());
+        let (stream, done) = connect(cfg.gateway, &cfg.login, stamp, login_seq).await?;
         Ok(Connected {
             stream,
             reader: done.reader,
