@@ -421,40 +421,76 @@ async fn refused_login_is_permanent_for_connect() {
 }
 
 #[tokio::test]
-async fn a_dropped_link_is_reconnected_and_its_unanswered_push_comes_again() {
+async fn a_dropped_link_is_reconnected_and_the_held_ack_answers_the_copy() {
     let handler = Arc::new(TestHandler::default());
     let (server, handle, addr) = gateway(handler).await;
     let client = Client::connect(config(addr)).await.unwrap();
     let mut events = client.events().unwrap();
     handle.deliver(SP, mo(3, b"first")).unwrap();
-    let ClientEvent::Message { ack: stale, .. } = next_inbound(&mut events).await else {
+    let ClientEvent::Message { ack: held, .. } = next_inbound(&mut events).await else {
         panic!("not an MO message");
     };
-    // The gateway drops the link before the SP answered.
+    // The gateway drops the link before the SP answered; the push goes back to its outbox.
     handle.drop_connections(Some(SP));
-    let mut saw_down = false;
-    let again = loop {
+    let (mut down, mut up) = (false, false);
+    while !(down && up) {
         match tokio::time::timeout(Duration::from_secs(30), events.recv())
             .await
             .unwrap()
             .unwrap()
         {
-            ClientEvent::LinkDown { .. } => saw_down = true,
-            ClientEvent::LinkUp { .. } => {}
-            ev => break ev,
+            ClientEvent::LinkDown { .. } => down = true,
+            ClientEvent::LinkUp { .. } => up = down,
+            ev => panic!("unexpected {ev:?}"),
         }
-    };
-    assert!(saw_down);
-    // An answer meant for the old link goes nowhere.
-    stale.accept();
-    let ClientEvent::Message { deliver, ack } = again else {
+    }
+    // The copy pushed on the new link is not handed over twice while the first is held.
+    until(|| client.duplicates() == 1).await;
+    assert!(handle.stats().pushes_requeued >= 1);
+    assert_eq!(handle.stats().pushes_answered, 0);
+    assert!(events.try_recv().is_none());
+    // One accept answers it on the link it is waiting on.
+    held.accept();
+    until(|| handle.stats().pushes_answered == 1).await;
+    // A copy of an accepted Deliver is answered at once, without an event.
+    handle.deliver(SP, mo(3, b"first")).unwrap();
+    until(|| handle.stats().pushes_answered == 2).await;
+    assert_eq!(client.duplicates(), 2);
+    assert!(events.try_recv().is_none());
+    // Another message under the same MsgID is another message.
+    handle.deliver(SP, mo(3, b"other")).unwrap();
+    let ClientEvent::Message { deliver, ack } = next_inbound(&mut events).await else {
         panic!("not an MO message");
     };
-    assert_eq!(&deliver.msg_content[..], b"first");
-    assert!(handle.stats().pushes_requeued >= 1);
+    assert_eq!(&deliver.msg_content[..], b"other");
+    ack.accept();
+    assert_eq!(client.live_connections(), 1);
+    client.close(Duration::from_secs(1)).await;
+    server.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deliver_answered_busy_comes_again_and_is_handed_over_again() {
+    let handler = Arc::new(TestHandler::default());
+    let (server, handle, addr) = gateway(handler.clone()).await;
+    let client = Client::connect(config(addr)).await.unwrap();
+    let mut events = client.events().unwrap();
+    handle.deliver(SP, mo(5, b"later")).unwrap();
+    let ClientEvent::Message { ack, .. } = next_inbound(&mut events).await else {
+        panic!("not an MO message");
+    };
+    // Status 1: the SP cannot take it now; the gateway backs off and pushes it again.
+    ack.answer(Status(1));
+    let ClientEvent::Message { deliver, ack } = next_inbound(&mut events).await else {
+        panic!("not an MO message");
+    };
+    assert_eq!(&deliver.msg_content[..], b"later");
     ack.accept();
     until(|| handle.stats().pushes_answered == 1).await;
-    assert_eq!(client.live_connections(), 1);
+    assert_eq!(
+        *handler.answered.lock().unwrap(),
+        vec![(MsgId([5; 10]), Status::OK)]
+    );
     client.close(Duration::from_secs(1)).await;
     server.shutdown().await;
 }

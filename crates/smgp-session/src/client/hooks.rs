@@ -1,15 +1,15 @@
 //! What SMGP plugs into the session core's link task on the SP side.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use smgp_codec::{Deliver, QueryResp, Status};
-use sms_session::link::{
-    Connected, Failure, Hooks, InboundAck, LinkCtx, LinkLoss, Pending, Settled,
-};
+use sms_session::link::{Connected, Failure, Hooks, LinkCtx, LinkLoss, Pending, Settled};
 use sms_session::{RequestOutcome, ResendReason, SessionConfig};
 use tokio::sync::oneshot;
 
+use super::ack::{DeliverAck, DeliverKey, Seen};
 use super::{ClientEvent, Shared, SubmitError, SubmitOutcome};
 use crate::login::{connect, LoginError};
 use crate::proto::{SmgpSp, SpResponse};
@@ -168,13 +168,27 @@ impl Hooks for SmgpHooks {
     fn inbound(
         &self,
         ctx: &Ctx<'_>,
-        _answer_now: &mut dyn FnMut(Status),
+        answer_now: &mut dyn FnMut(Status),
         seq: u32,
         deliver: Deliver,
     ) -> Vec<ClientEvent> {
-        // Answered only when the application accepts (at-least-once): a copy the gateway
-        // sends again before that is handed over again.
-        let ack = InboundAck::new(ctx.acks().clone(), vec![ctx.ack_target(seq)], Status::OK);
+        // Answered only when the application accepts (at-least-once). A copy the gateway
+        // sent again is answered with the first (or at once when that was accepted).
+        let key = DeliverKey::of(&deliver);
+        let seen = self.0.recent().observe(key, ctx.ack_target(seq));
+        match seen {
+            Seen::New => {}
+            Seen::Pending => {
+                self.0.duplicates.fetch_add(1, Ordering::Relaxed);
+                return Vec::new();
+            }
+            Seen::Accepted => {
+                self.0.duplicates.fetch_add(1, Ordering::Relaxed);
+                answer_now(Status::OK);
+                return Vec::new();
+            }
+        }
+        let ack = DeliverAck::new(&self.0, ctx.acks().clone(), key);
         let event = match deliver.report() {
             None => ClientEvent::Message { deliver, ack },
             Some(Err(error)) => ClientEvent::UnreadableReport {

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -14,22 +14,19 @@ use chrono::{DateTime, Utc};
 use smgp_codec::{
     Deliver, EncodeError, MsgId, Query, QueryResp, ReportError, Status, StatusReport, Submit,
 };
-use sms_session::link::{Events, InboundAck, LinkLoss, Pool, PoolConfig};
+use sms_session::link::{Events, LinkLoss, Pool, PoolConfig};
 use sms_session::{Clock, SessionConfig, SystemClock};
 use tokio::sync::oneshot;
 
 use crate::login::{LoginError, SpLoginConfig};
 use crate::proto::SmgpSp;
 
+mod ack;
 mod hooks;
 
+pub use ack::DeliverAck;
+use ack::Recent;
 use hooks::{Meta, Reply, SmgpHooks};
-
-/// The handle that answers one Deliver (a status report or an MO message) once the
-/// application holds it: [`InboundAck::accept`] sends Deliver_Resp with Status 0,
-/// [`InboundAck::answer`] another Status (1 asks the gateway to send it again later).
-/// Dropping it unanswered leaves the Deliver to be sent again.
-pub type DeliverAck = InboundAck<SmgpSp>;
 
 /// Settings of a [`Client`].
 #[derive(Clone)]
@@ -46,6 +43,8 @@ pub struct ClientConfig {
     pub pool: PoolConfig,
     /// Submits remembered for matching their status reports (oldest forgotten first).
     pub index_capacity: usize,
+    /// Delivers remembered for recognising the copies a gateway sends again.
+    pub recent_capacity: usize,
     /// The wall clock (Login TimeStamps, outcome times); injectable for tests.
     pub clock: Arc<dyn Clock>,
 }
@@ -58,6 +57,7 @@ impl fmt::Debug for ClientConfig {
             .field("session", &self.session)
             .field("pool", &self.pool)
             .field("index_capacity", &self.index_capacity)
+            .field("recent_capacity", &self.recent_capacity)
             .finish_non_exhaustive()
     }
 }
@@ -75,6 +75,7 @@ impl ClientConfig {
             session: SessionConfig::default(),
             pool: PoolConfig::default(),
             index_capacity: 100_000,
+            recent_capacity: 100_000,
             clock: Arc::new(SystemClock),
         }
     }
@@ -279,9 +280,16 @@ pub(crate) struct Shared {
     pub(crate) config: ClientConfig,
     pub(crate) login_clock: LoginClock,
     index: Mutex<Index>,
+    recent: Mutex<Recent>,
+    /// Copies of Delivers answered without being handed over again.
+    pub(crate) duplicates: AtomicU64,
 }
 
 impl Shared {
+    pub(crate) fn recent(&self) -> MutexGuard<'_, Recent> {
+        self.recent.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn index(&self) -> MutexGuard<'_, Index> {
         // A panicking task must not wedge the client.
         self.index.lock().unwrap_or_else(|e| e.into_inner())
@@ -300,9 +308,11 @@ impl Client {
     pub async fn connect(config: ClientConfig) -> Result<Client, LoginError> {
         let pool_config = config.pool.clone();
         let shared = Arc::new(Shared {
+            recent: Mutex::new(Recent::new(config.recent_capacity)),
             config,
             login_clock: LoginClock::default(),
             index: Mutex::new(Index::default()),
+            duplicates: AtomicU64::new(0),
         });
         let pool = Pool::connect(Arc::new(SmgpHooks(shared)), pool_config).await?;
         Ok(Client { pool })
@@ -320,6 +330,12 @@ impl Client {
     /// Links logged in right now.
     pub fn live_connections(&self) -> usize {
         self.pool.live_connections()
+    }
+
+    /// Copies of Delivers the gateway sent again that were answered without being handed
+    /// over twice (the first was held or already accepted).
+    pub fn duplicates(&self) -> u64 {
+        self.shared().duplicates.load(Ordering::Relaxed)
     }
 
     /// The event stream (reports, MO messages, link changes); `None` after the first call.
