@@ -536,3 +536,40 @@ async fn a_2_0_account_speaks_the_2_0_layout() {
     client.close(Duration::from_secs(1)).await;
     server.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_closes_logged_in_links_and_does_not_wait_for_a_silent_one() {
+    let (server, handle, addr) = gateway(Arc::new(TestHandler::default())).await;
+    let client =
+        Client::connect(config(addr).with_pool(PoolConfig::default().with_reconnect(None)))
+            .await
+            .unwrap();
+    let mut events = client.events().unwrap();
+    // Connected, never logs in (the login timeout is 10 s).
+    let _silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    until(|| handle.connections(None) == 1).await;
+    let started = tokio::time::Instant::now();
+    server.shutdown().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The logged-in link was ended by the gateway's Exit.
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), events.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            ClientEvent::LinkDown { reason, .. } => {
+                assert_eq!(reason, sms_session::link::LinkLoss::SessionEnded);
+                break;
+            }
+            ClientEvent::LinkUp { .. } => {}
+            ev => panic!("unexpected {ev:?}"),
+        }
+    }
+    assert_eq!(client.live_connections(), 0);
+    client.close(Duration::from_secs(1)).await;
+}

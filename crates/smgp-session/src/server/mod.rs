@@ -368,7 +368,15 @@ impl ServerHandle {
 pub struct Server {
     addr: SocketAddr,
     handle: ServerHandle,
-    accept: JoinHandle<()>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl Drop for Server {
+    /// A server dropped without [`Server::shutdown`] still stops accepting and closes its
+    /// links (without waiting for them).
+    fn drop(&mut self) {
+        self.handle.0.shutdown.send_replace(true);
+    }
 }
 
 impl fmt::Debug for Server {
@@ -403,7 +411,7 @@ impl Server {
         Ok(Server {
             addr,
             handle: ServerHandle(shared),
-            accept,
+            accept: Some(accept),
         })
     }
 
@@ -419,9 +427,11 @@ impl Server {
 
     /// Stops accepting, lets every link drain for the configured time, closes it with Exit
     /// and waits for the connections to end. Pushes still waiting stay unsent.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         self.handle.0.shutdown.send_replace(true);
-        let _ = self.accept.await;
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.await;
+        }
     }
 }
 
@@ -450,7 +460,13 @@ async fn accept_loop(shared: Arc<ServerShared>, listener: TcpListener) {
 
 async fn serve_conn(shared: Arc<ServerShared>, mut stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
-    let accepted = match accept_login(&mut stream, &shared.accounts, &shared.config.login).await {
+    let mut stop = shared.shutdown.subscribe();
+    let login = tokio::select! {
+        r = accept_login(&mut stream, &shared.accounts, &shared.config.login) => r,
+        // Shutting down: a connection still logging in is simply closed.
+        _ = signalled(&mut stop) => return,
+    };
+    let accepted = match login {
         Ok(a) => a,
         Err(refusal) => {
             shared
