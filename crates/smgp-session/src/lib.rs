@@ -7,10 +7,16 @@
 //!   the heartbeat; Exit the close. Submit_Resp Status 1 ("system busy") is flow control.
 //! * [`proto::SmgpGateway`]: the gateway side — Deliver pushes are the requests; Submit and
 //!   Query are inbound, answered with the gateway's decision.
-//! * [`login`]: the Login / Login_Resp handshake over a TCP stream, for both sides.
+//! * [`mod@login`]: the Login / Login_Resp handshake over a TCP stream, for both sides.
+//! * [`Client`]: the SP role on the core's async driver — a pool of links, submit → outcome
+//!   with the gateway's MsgID, status reports matched to their submit and MO messages, each
+//!   with a [`DeliverAck`], close with drain.
+//! * [`Server`]: the gateway role — Login check against [`Accounts`], a [`Handler`] per
+//!   Submit, Deliver pushes ([`ServerHandle::deliver`]) re-pushed until the SP answers them.
 //!
-//! Window, T/N re-sends, flow-control back-off, heartbeats and drain are the core's; this
-//! crate supplies SMGP's numbering, packet sorting and control packets.
+//! Window, T/N re-sends, flow-control back-off, heartbeats, reconnects, drain and the event
+//! stream are the core's; this crate supplies SMGP's numbering, packet sorting, control
+//! packets, login and codes. See `docs/smgp.md` ("Session").
 #![forbid(unsafe_code)]
 
 pub mod client;
