@@ -158,8 +158,15 @@ impl Protocol for SmgpSp {
 impl sms_session::link::Wire for SmgpSp {
     const HEADER_LEN: usize = smgp_codec::HEADER_LEN;
 
+    /// Lenient: a packet whose TLV tail is broken keeps its fixed part (and the TLVs before
+    /// the break) instead of being dropped unanswered, which would make the peer send it
+    /// again forever.
     fn decode(&self, frame: bytes::Bytes) -> Result<Packet, String> {
-        smgp_codec::decode(frame, self.version).map_err(|e| e.to_string())
+        let decoded = smgp_codec::decode_lenient(frame, self.version).map_err(|e| e.to_string())?;
+        if let Some(e) = decoded.tlv_error {
+            tracing::warn!(error = %e, "broken TLV tail; the fixed part is used");
+        }
+        Ok(decoded.packet)
     }
 
     fn plausible_command(command: u32) -> bool {

@@ -649,3 +649,32 @@ fn control_packets_are_byte_exact() {
         &[0, 0, 0, 0x1a, 0x80, 0, 0, 3, 0, 0, 0, 0x7b, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 0, 0, 0]
     );
 }
+
+#[test]
+fn a_deliver_with_a_broken_tlv_tail_keeps_its_fixed_part() {
+    use sms_session::link::Wire;
+    let mut d = mo(MsgId([4; 10]), b"hi");
+    d.tlvs.set(smgp_codec::tlv::tag::TP_UDHI, vec![0u8]);
+    let mut raw = Packet::new(9, d.clone())
+        .to_bytes(Version::V30)
+        .unwrap()
+        .to_vec();
+    // A PkTotal TLV that claims 5 bytes but carries 1.
+    raw.extend_from_slice(&[0, 9, 0, 5, 1]);
+    let len = raw.len() as u32;
+    raw[..4].copy_from_slice(&len.to_be_bytes());
+    let raw = Bytes::from(raw);
+    assert!(
+        decode(raw.clone(), Version::V30).is_err(),
+        "strict decoding refuses it"
+    );
+    let p = sp(1).decode(raw).unwrap();
+    assert_eq!(
+        p,
+        Packet::new(9, d),
+        "fixed part and the TLVs before the break"
+    );
+    assert!(sp(1)
+        .decode(Bytes::from_static(&[0, 0, 0, 12, 0, 0, 0, 3, 0, 0, 0, 1]))
+        .is_err());
+}
