@@ -573,3 +573,50 @@ async fn shutdown_closes_logged_in_links_and_does_not_wait_for_a_silent_one() {
     assert_eq!(client.live_connections(), 0);
     client.close(Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn the_outbox_is_bounded_and_only_for_known_accounts() {
+    let accounts: Accounts = [Account::new(SP, "secret")].into_iter().collect();
+    let server = Server::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        ServerConfig::default().with_outbox_capacity(2),
+        accounts,
+        Arc::new(TestHandler::default()),
+    )
+    .await
+    .unwrap();
+    let handle = server.handle();
+    // Nobody is connected: pushes wait.
+    handle.deliver(SP, mo(1, b"a")).unwrap();
+    handle.deliver(SP, mo(2, b"b")).unwrap();
+    assert_eq!(
+        handle.deliver(SP, mo(3, b"c")),
+        Err(smgp_session::DeliverError::QueueFull {
+            client_id: SP.into(),
+            capacity: 2
+        })
+    );
+    assert_eq!(
+        handle.deliver("nobody", mo(4, b"d")),
+        Err(smgp_session::DeliverError::UnknownAccount("nobody".into()))
+    );
+    assert_eq!(handle.pending(SP), 2);
+    // They go out once the SP logs in, in order.
+    let client = Client::connect(config(server.local_addr())).await.unwrap();
+    let mut events = client.events().unwrap();
+    for want in [&b"a"[..], b"b"] {
+        let ClientEvent::Message { deliver, ack } = next_inbound(&mut events).await else {
+            panic!("not an MO message");
+        };
+        assert_eq!(&deliver.msg_content[..], want);
+        ack.accept();
+    }
+    until(|| handle.stats().pushes_answered == 2).await;
+    assert_eq!(handle.pending(SP), 0);
+    client.close(Duration::from_secs(1)).await;
+    server.shutdown().await;
+    assert_eq!(
+        handle.deliver(SP, mo(5, b"e")),
+        Err(smgp_session::DeliverError::ShuttingDown)
+    );
+}
