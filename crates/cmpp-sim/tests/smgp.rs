@@ -154,7 +154,7 @@ async fn client_and_simulator_exchange_submits_reports_and_mo() {
                 }
                 ack.accept();
             }
-            ClientEvent::Message { deliver, ack } => {
+            ClientEvent::Message { deliver, ack, .. } => {
                 assert!(
                     matches!(deliver.text(), smgp_codec::coding::Decoded::Text(t) if t == "TD")
                 );
@@ -311,7 +311,7 @@ async fn nothing_is_lost_across_dropped_links() {
                 ack.accept();
                 accepted += 1;
             }
-            ClientEvent::Message { deliver, ack } => {
+            ClientEvent::Message { deliver, ack, .. } => {
                 mo_delivers.insert(deliver.msg_id);
                 ack.accept();
                 accepted += 1;

@@ -24,7 +24,9 @@ pub mod login;
 pub mod proto;
 pub mod server;
 
-pub use client::{Client, ClientConfig, ClientEvent, DeliverAck, SubmitError, SubmitOutcome};
+pub use client::{
+    Client, ClientConfig, ClientEvent, DeliverAck, LifecycleKind, SubmitError, SubmitOutcome,
+};
 pub use login::{
     accept_login, connect, login, Accepted, Account, Accounts, GatewayLoginConfig, LoggedIn,
     LoginError, LoginMode, LoginRefusal, SpLoginConfig,

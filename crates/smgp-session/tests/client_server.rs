@@ -190,6 +190,7 @@ async fn submit_gets_its_msg_id_and_the_report_matches_it_and_is_answered_after_
         recipient,
         deliver,
         ack,
+        ..
     } = next_inbound(&mut events).await
     else {
         panic!("not a report");
@@ -378,7 +379,7 @@ async fn login_modes_decide_what_a_link_carries() {
         SubmitError::ReceiveOnly
     );
     handle.deliver(SP, mo(1, b"TD")).unwrap();
-    let ClientEvent::Message { deliver, ack } = next_inbound(&mut events).await else {
+    let ClientEvent::Message { deliver, ack, .. } = next_inbound(&mut events).await else {
         panic!("not an MO message");
     };
     assert_eq!(&deliver.msg_content[..], b"TD");
@@ -459,7 +460,7 @@ async fn a_dropped_link_is_reconnected_and_the_held_ack_answers_the_copy() {
     assert!(events.try_recv().is_none());
     // Another message under the same MsgID is another message.
     handle.deliver(SP, mo(3, b"other")).unwrap();
-    let ClientEvent::Message { deliver, ack } = next_inbound(&mut events).await else {
+    let ClientEvent::Message { deliver, ack, .. } = next_inbound(&mut events).await else {
         panic!("not an MO message");
     };
     assert_eq!(&deliver.msg_content[..], b"other");
@@ -481,7 +482,7 @@ async fn a_deliver_answered_busy_comes_again_and_is_handed_over_again() {
     };
     // Status 1: the SP cannot take it now; the gateway backs off and pushes it again.
     ack.answer(Status(1));
-    let ClientEvent::Message { deliver, ack } = next_inbound(&mut events).await else {
+    let ClientEvent::Message { deliver, ack, .. } = next_inbound(&mut events).await else {
         panic!("not an MO message");
     };
     assert_eq!(&deliver.msg_content[..], b"later");
@@ -605,7 +606,7 @@ async fn the_outbox_is_bounded_and_only_for_known_accounts() {
     let client = Client::connect(config(server.local_addr())).await.unwrap();
     let mut events = client.events().unwrap();
     for want in [&b"a"[..], b"b"] {
-        let ClientEvent::Message { deliver, ack } = next_inbound(&mut events).await else {
+        let ClientEvent::Message { deliver, ack, .. } = next_inbound(&mut events).await else {
             panic!("not an MO message");
         };
         assert_eq!(&deliver.msg_content[..], want);
@@ -619,4 +620,83 @@ async fn the_outbox_is_bounded_and_only_for_known_accounts() {
         handle.deliver(SP, mo(5, b"e")),
         Err(smgp_session::DeliverError::ShuttingDown)
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn lifecycle_events_are_queued_before_the_caller_hears() {
+    use smgp_session::client::LifecycleKind;
+    use sms_session::ResendReason;
+    let handler = Arc::new(TestHandler::default());
+    handler.script.lock().unwrap().extend([
+        SubmitDecision::Respond {
+            msg_id: MsgId::default(),
+            status: Status(1),
+        },
+        SubmitDecision::Respond {
+            msg_id: bcd_id(1),
+            status: Status::OK,
+        },
+        SubmitDecision::Ignore,
+        SubmitDecision::Ignore,
+        SubmitDecision::Ignore,
+    ]);
+    let (server, _handle, addr) = gateway(handler).await;
+    let client = Client::connect(config(addr).with_lifecycle_events(true))
+        .await
+        .unwrap();
+    let mut events = client.events().unwrap();
+    let mut lifecycle = move || {
+        let mut out = Vec::new();
+        while let Some(ev) = events.try_recv() {
+            if let ClientEvent::Lifecycle { local_id, kind, .. } = ev {
+                out.push((local_id.to_string(), kind));
+            }
+        }
+        out
+    };
+    let out = client
+        .submit("a", submit_to(&["17600000000"]))
+        .await
+        .unwrap();
+    assert_eq!(out.tries, 2);
+    let a = |kind| ("a".to_string(), kind);
+    assert_eq!(
+        lifecycle(),
+        vec![
+            a(LifecycleKind::Submitted { recipients: 1 }),
+            a(LifecycleKind::Resent {
+                attempt: 2,
+                reason: ResendReason::FlowControl
+            }),
+            a(LifecycleKind::Responded {
+                msg_id: bcd_id(1),
+                status: Status::OK
+            }),
+        ]
+    );
+    let err = client
+        .submit("b", submit_to(&["17600000000"]))
+        .await
+        .unwrap_err();
+    let b = |kind| ("b".to_string(), kind);
+    assert_eq!(
+        lifecycle(),
+        vec![
+            b(LifecycleKind::Submitted { recipients: 1 }),
+            b(LifecycleKind::Resent {
+                attempt: 2,
+                reason: ResendReason::Timeout
+            }),
+            b(LifecycleKind::Resent {
+                attempt: 3,
+                reason: ResendReason::Timeout
+            }),
+            b(LifecycleKind::Failed {
+                reason: err.to_string(),
+                maybe_accepted: true
+            }),
+        ]
+    );
+    client.close(Duration::from_secs(1)).await;
+    server.shutdown().await;
 }

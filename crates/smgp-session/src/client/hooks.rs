@@ -10,7 +10,7 @@ use sms_session::{RequestOutcome, ResendReason, SessionConfig};
 use tokio::sync::oneshot;
 
 use super::ack::{DeliverAck, DeliverKey, Seen};
-use super::{ClientEvent, Shared, SubmitError, SubmitOutcome};
+use super::{ClientEvent, LifecycleKind, Shared, SubmitError, SubmitOutcome};
 use crate::login::{connect, LoginError};
 use crate::proto::{SmgpSp, SpResponse};
 
@@ -45,6 +45,43 @@ pub(crate) struct SmgpHooks(pub(crate) Arc<Shared>);
 
 type Ctx<'a> = LinkCtx<'a, SmgpSp>;
 
+impl SmgpHooks {
+    /// A lifecycle event for a submit, when asked for and someone listens.
+    fn lifecycle(
+        &self,
+        ctx: &Ctx<'_>,
+        meta: &Meta,
+        sequence_id: u32,
+        kind: LifecycleKind,
+    ) -> Option<ClientEvent> {
+        let wanted = self.0.config.lifecycle_events
+            && ctx.subscribed
+            && matches!(meta.reply, Reply::Submit(_));
+        wanted.then(|| ClientEvent::Lifecycle {
+            at: ctx.wall(),
+            local_id: meta.local_id.clone(),
+            sequence_id,
+            kind,
+        })
+    }
+
+    /// A request fails with `err`: its lifecycle event first, then its caller.
+    fn fail(&self, ctx: &Ctx<'_>, meta: Meta, seq: u32, err: SubmitError) -> Settled<ClientEvent> {
+        let event = self.lifecycle(
+            ctx,
+            &meta,
+            seq,
+            LifecycleKind::Failed {
+                reason: err.to_string(),
+                maybe_accepted: err.maybe_accepted(),
+            },
+        );
+        let mut settled = meta.reply.fail(err);
+        settled.event = event;
+        settled
+    }
+}
+
 impl Hooks for SmgpHooks {
     type Proto = SmgpSp;
     type Meta = Meta;
@@ -78,14 +115,21 @@ impl Hooks for SmgpHooks {
 
     fn transmitted(
         &self,
-        _ctx: &Ctx<'_>,
-        _pending: &mut Pending<Meta>,
-        _seq: u32,
-        _first: bool,
-        _attempt: u32,
-        _reason: ResendReason,
+        ctx: &Ctx<'_>,
+        pending: &mut Pending<Meta>,
+        seq: u32,
+        first: bool,
+        attempt: u32,
+        reason: ResendReason,
     ) -> Option<ClientEvent> {
-        None
+        let kind = if first {
+            LifecycleKind::Submitted {
+                recipients: pending.meta.recipients,
+            }
+        } else {
+            LifecycleKind::Resent { attempt, reason }
+        };
+        self.lifecycle(ctx, &pending.meta, seq, kind)
     }
 
     fn completed(
@@ -95,10 +139,12 @@ impl Hooks for SmgpHooks {
         seq: u32,
         outcome: RequestOutcome<SpResponse>,
     ) -> Settled<ClientEvent> {
+        let tries_before = p.tries_before;
+        let written_at = p.written_at;
         let meta = p.meta;
         match outcome {
-            RequestOutcome::Response { resp, tries } => match (resp, meta.reply) {
-                (SpResponse::Submit(r), Reply::Submit(tx)) => {
+            RequestOutcome::Response { resp, tries } => match resp {
+                SpResponse::Submit(r) => {
                     if r.status.is_ok() {
                         let capacity = self.0.config.index_capacity;
                         let mut index = self.0.index();
@@ -110,57 +156,87 @@ impl Hooks for SmgpHooks {
                             }
                         }
                     }
+                    let event = self.lifecycle(
+                        ctx,
+                        &meta,
+                        seq,
+                        LifecycleKind::Responded {
+                            msg_id: r.msg_id,
+                            status: r.status,
+                        },
+                    );
+                    let Reply::Submit(tx) = meta.reply else {
+                        // The core matches responses to the command of their request.
+                        return Settled::nothing();
+                    };
                     let responded_at = ctx.wall();
                     let outcome = SubmitOutcome {
                         local_id: meta.local_id,
                         msg_id: r.msg_id,
                         status: r.status,
                         sequence_id: seq,
-                        tries: tries + p.tries_before,
+                        tries: tries + tries_before,
                         connection: ctx.connection,
-                        written_at: p.written_at.unwrap_or(responded_at),
+                        written_at: written_at.unwrap_or(responded_at),
                         responded_at,
                     };
-                    Settled::new(None, move || {
+                    Settled::new(event, move || {
                         let _ = tx.send(Ok(outcome));
                     })
                 }
-                (SpResponse::Query(r), Reply::Query(tx)) => Settled::new(None, move || {
-                    let _ = tx.send(Ok(r));
-                }),
-                // The core matches responses to the command of their request.
-                (_, reply) => reply.fail(SubmitError::LinkLost {
-                    maybe_accepted: true,
-                }),
+                SpResponse::Query(r) => match meta.reply {
+                    Reply::Query(tx) => Settled::new(None, move || {
+                        let _ = tx.send(Ok(r));
+                    }),
+                    Reply::Submit(_) => Settled::nothing(),
+                },
             },
-            RequestOutcome::FlowControl { tries } => meta.reply.fail(SubmitError::FlowControl {
-                tries: tries + p.tries_before,
-            }),
-            RequestOutcome::NoResponse { tries } => meta.reply.fail(SubmitError::NoResponse {
-                tries: tries + p.tries_before,
-            }),
+            RequestOutcome::FlowControl { tries } => self.fail(
+                ctx,
+                meta,
+                seq,
+                SubmitError::FlowControl {
+                    tries: tries + tries_before,
+                },
+            ),
+            RequestOutcome::NoResponse { tries } => self.fail(
+                ctx,
+                meta,
+                seq,
+                SubmitError::NoResponse {
+                    tries: tries + tries_before,
+                },
+            ),
             RequestOutcome::Abandoned { maybe_accepted, .. } => {
-                meta.reply.fail(SubmitError::LinkLost { maybe_accepted })
+                self.fail(ctx, meta, seq, SubmitError::LinkLost { maybe_accepted })
             }
             // An outcome this client does not know: possibly accepted.
-            _ => meta.reply.fail(SubmitError::LinkLost {
-                maybe_accepted: true,
-            }),
+            _ => self.fail(
+                ctx,
+                meta,
+                seq,
+                SubmitError::LinkLost {
+                    maybe_accepted: true,
+                },
+            ),
         }
     }
 
     fn failed(
         &self,
-        _ctx: &Ctx<'_>,
+        ctx: &Ctx<'_>,
         p: Pending<Meta>,
-        _seq: Option<u32>,
+        seq: Option<u32>,
         failure: Failure,
     ) -> Settled<ClientEvent> {
         match failure {
-            Failure::LinkLost { maybe_accepted } => {
-                p.meta.reply.fail(SubmitError::LinkLost { maybe_accepted })
-            }
-            // Never taken by a link.
+            Failure::LinkLost { maybe_accepted } => self.fail(
+                ctx,
+                p.meta,
+                seq.unwrap_or(0),
+                SubmitError::LinkLost { maybe_accepted },
+            ),
+            // Never taken by a link: nothing happened to it but the refusal.
             _ => p.meta.reply.fail(SubmitError::Closed),
         }
     }
@@ -189,8 +265,13 @@ impl Hooks for SmgpHooks {
             }
         }
         let ack = DeliverAck::new(&self.0, ctx.acks().clone(), key);
+        let received_at = ctx.wall();
         let event = match deliver.report() {
-            None => ClientEvent::Message { deliver, ack },
+            None => ClientEvent::Message {
+                deliver,
+                received_at,
+                ack,
+            },
             Some(Err(error)) => ClientEvent::UnreadableReport {
                 deliver,
                 error,
@@ -207,6 +288,7 @@ impl Hooks for SmgpHooks {
                     local_id,
                     recipient,
                     deliver,
+                    received_at,
                     ack,
                 }
             }

@@ -15,7 +15,7 @@ use smgp_codec::{
     Deliver, EncodeError, MsgId, Query, QueryResp, ReportError, Status, StatusReport, Submit,
 };
 use sms_session::link::{Events, LinkLoss, Pool, PoolConfig};
-use sms_session::{Clock, SessionConfig, SystemClock};
+use sms_session::{Clock, ResendReason, SessionConfig, SystemClock};
 use tokio::sync::oneshot;
 
 use crate::login::{LoginError, SpLoginConfig};
@@ -45,6 +45,9 @@ pub struct ClientConfig {
     pub index_capacity: usize,
     /// Delivers remembered for recognising the copies a gateway sends again.
     pub recent_capacity: usize,
+    /// Emit [`ClientEvent::Lifecycle`] for every submit (written, re-sent, answered,
+    /// failed); off by default.
+    pub lifecycle_events: bool,
     /// The wall clock (Login TimeStamps, outcome times); injectable for tests.
     pub clock: Arc<dyn Clock>,
 }
@@ -58,6 +61,7 @@ impl fmt::Debug for ClientConfig {
             .field("pool", &self.pool)
             .field("index_capacity", &self.index_capacity)
             .field("recent_capacity", &self.recent_capacity)
+            .field("lifecycle_events", &self.lifecycle_events)
             .finish_non_exhaustive()
     }
 }
@@ -76,6 +80,7 @@ impl ClientConfig {
             pool: PoolConfig::default(),
             index_capacity: 100_000,
             recent_capacity: 100_000,
+            lifecycle_events: false,
             clock: Arc::new(SystemClock),
         }
     }
@@ -101,6 +106,12 @@ impl ClientConfig {
     /// Sets the wall clock.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Turns lifecycle events on or off.
+    pub fn with_lifecycle_events(mut self, on: bool) -> Self {
+        self.lifecycle_events = on;
         self
     }
 }
@@ -173,10 +184,54 @@ impl SubmitError {
     }
 }
 
+/// What happened to a submit on the link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LifecycleKind {
+    /// First written.
+    Submitted {
+        /// Its recipients.
+        recipients: u32,
+    },
+    /// Written again.
+    Resent {
+        /// Transmission number, from 2, on every link.
+        attempt: u32,
+        /// Why.
+        reason: ResendReason,
+    },
+    /// Its Submit_Resp arrived.
+    Responded {
+        /// The MsgID given.
+        msg_id: MsgId,
+        /// The Status.
+        status: Status,
+    },
+    /// No answer: given up (the caller gets the same as a [`SubmitError`]).
+    Failed {
+        /// Why.
+        reason: String,
+        /// Whether the gateway may have accepted it.
+        maybe_accepted: bool,
+    },
+}
+
 /// What the client tells the application.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ClientEvent {
+    /// A submit's progress (with [`ClientConfig::lifecycle_events`]); queued before the
+    /// submit's caller hears of the same step.
+    Lifecycle {
+        /// When.
+        at: DateTime<Utc>,
+        /// The submit's `local_id`.
+        local_id: Arc<str>,
+        /// SequenceID of the transmission.
+        sequence_id: u32,
+        /// What happened.
+        kind: LifecycleKind,
+    },
     /// A status report, matched to its submit when the client still remembers it.
     Report {
         /// The report (its `id` is the Submit_Resp MsgID).
@@ -187,6 +242,8 @@ pub enum ClientEvent {
         recipient: u32,
         /// The Deliver that carried it.
         deliver: Deliver,
+        /// When it arrived.
+        received_at: DateTime<Utc>,
         /// Answers the Deliver.
         ack: DeliverAck,
     },
@@ -203,6 +260,8 @@ pub enum ClientEvent {
     Message {
         /// The Deliver (text: [`Deliver::text`]).
         deliver: Deliver,
+        /// When it arrived.
+        received_at: DateTime<Utc>,
         /// Answers the Deliver.
         ack: DeliverAck,
     },
