@@ -510,21 +510,21 @@ async fn serve_conn(shared: Arc<ServerShared>, mut stream: TcpStream, peer: Sock
         .mode
         .receives()
         .then(|| tokio::spawn(push_loop(shared.clone(), info.clone(), pool.clone(), ended)));
-    // Closes the link on request (drop) or at shutdown (drain first).
-    let closer = {
-        let pool = pool.clone();
-        let mut stop = shared.shutdown.subscribe();
-        let drain = shared.config.drain;
-        tokio::spawn(async move {
-            let deadline = tokio::select! {
-                _ = close.notified() => Duration::ZERO,
-                _ = signalled(&mut stop) => drain,
-            };
-            pool.close(deadline).await;
-        })
-    };
-    pool.finished().await;
-    closer.abort();
+    // Runs until the link ends; closes it on request (drop) or at shutdown (drain first).
+    // `finished` is polled first, so it holds the link task and `close` only signals it.
+    let finished = pool.finished();
+    tokio::pin!(finished);
+    let mut closing = false;
+    loop {
+        let deadline = tokio::select! {
+            biased;
+            _ = &mut finished => break,
+            _ = close.notified(), if !closing => Duration::ZERO,
+            _ = signalled(&mut stop), if !closing => shared.config.drain,
+        };
+        closing = true;
+        pool.close(deadline).await;
+    }
     let _ = ended_tx.send(true);
     if let Some(p) = pusher {
         let _ = p.await;
