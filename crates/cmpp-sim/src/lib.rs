@@ -14,6 +14,7 @@ pub mod dist;
 pub mod ids;
 pub mod profile;
 pub mod schedule;
+pub mod sgip;
 
 pub use crate::core::{Answer, Decision, PlannedReport, SimCore, SimStats};
 pub use counts::{Counters, DayCounts};

@@ -290,6 +290,7 @@ mod tests {
             segment: 2,
             segments: 3,
             group_id: Some("G\"1\\\u{4e2d}".into()),
+            carrier: sms_records::Carrier::ChinaMobile,
         };
         vec![
             EventKind::Sending { info: info.clone() },

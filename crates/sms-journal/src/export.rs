@@ -4,7 +4,7 @@ use crate::error::{JournalError, SqlContext};
 use crate::store::{self, MESSAGE_COLUMNS};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OpenFlags};
-use sms_records::Record;
+use sms_records::{Carrier, Record};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
@@ -17,12 +17,14 @@ const PAGE: i64 = 8192;
 /// stays bounded whatever the period.
 pub struct Export {
     files: VecDeque<PathBuf>,
-    current: Option<(PathBuf, Connection)>,
+    /// The file being read, its connection and its page query.
+    current: Option<(PathBuf, Connection, String)>,
     lo: i64,
     hi: i64,
     after: Option<(i64, String)>,
     page: VecDeque<Record>,
     failed: bool,
+    carrier: Option<Carrier>,
 }
 
 impl Export {
@@ -39,7 +41,15 @@ impl Export {
             after: None,
             page: VecDeque::new(),
             failed: false,
+            carrier: None,
         }
+    }
+
+    /// Only the records of messages that went through `carrier` (selected in SQL, so the
+    /// other carriers' records are not even decoded).
+    pub fn for_carrier(mut self, carrier: Carrier) -> Export {
+        self.carrier = Some(carrier);
+        self
     }
 
     /// Loads the next page; false when every file is done.
@@ -56,24 +66,39 @@ impl Export {
                 .at(&path)?;
                 conn.busy_timeout(std::time::Duration::from_secs(10))
                     .at(&path)?;
-                self.current = Some((path, conn));
+                // Read-only, so a file of format 4 or older is not migrated here: its
+                // messages are all China Mobile's, as the migration would say.
+                let table = if store::has_carrier_column(&conn, &path)? {
+                    "messages"
+                } else {
+                    "(SELECT *, 'mobile' AS carrier FROM messages)"
+                };
+                let sql = format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM {table} WHERE sort_ms >= ?1 AND sort_ms < ?2 \
+                     AND (sort_ms > ?3 OR (sort_ms = ?3 AND local_id > ?4)) \
+                     AND (?6 IS NULL OR carrier = ?6) \
+                     ORDER BY sort_ms, local_id LIMIT ?5"
+                );
+                self.current = Some((path, conn, sql));
                 self.after = None;
             }
-            let Some((path, conn)) = &self.current else {
+            let Some((path, conn, sql)) = &self.current else {
                 continue;
             };
             let (after_ms, after_id) = match &self.after {
                 Some((m, id)) => (*m, id.clone()),
                 None => (i64::MIN, String::new()),
             };
-            let sql = format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE sort_ms >= ?1 AND sort_ms < ?2 \
-                 AND (sort_ms > ?3 OR (sort_ms = ?3 AND local_id > ?4)) \
-                 ORDER BY sort_ms, local_id LIMIT ?5"
-            );
-            let mut stmt = conn.prepare_cached(&sql).at(path)?;
+            let mut stmt = conn.prepare_cached(sql).at(path)?;
             let mut rows = stmt
-                .query(params![self.lo, self.hi, after_ms, after_id, PAGE])
+                .query(params![
+                    self.lo,
+                    self.hi,
+                    after_ms,
+                    after_id,
+                    PAGE,
+                    self.carrier.map(Carrier::as_str)
+                ])
                 .at(path)?;
             let mut n = 0;
             while let Some(row) = rows.next().at(path)? {

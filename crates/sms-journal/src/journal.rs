@@ -88,7 +88,7 @@ pub struct RemovedMonth {
 /// ```
 /// use chrono::{TimeZone, Utc};
 /// use sms_journal::{Journal, JournalOptions};
-/// use sms_records::{Category, Event, EventKind, FinalState, MessageInfo};
+/// use sms_records::{Carrier, Category, Event, EventKind, FinalState, MessageInfo};
 ///
 /// let at = |s| Utc.with_ymd_and_hms(2026, 3, 16, 1, 0, s).unwrap();
 /// let id = Some("m-1".to_string());
@@ -97,9 +97,9 @@ pub struct RemovedMonth {
 ///     // In any order, replayed or not: the stored record comes out the same.
 ///     Event { at: at(3), local_id: None, kind: EventKind::Reported {
 ///         msg_id: msg_id.into(), stat: "DELIVRD".into(), class: None, origin: None } },
-///     Event { at: at(0), local_id: id.clone(), kind: EventKind::Submitted { info: MessageInfo {
-///         src: "121231100".into(), dest: "13800138000".into(), category: Category::Notice,
-///         segment: 1, segments: 1, group_id: None } } },
+///     Event { at: at(0), local_id: id.clone(), kind: EventKind::Submitted {
+///         info: MessageInfo::new("121231100", "13800138000").with_category(Category::Notice)
+///             .with_carrier(Carrier::ChinaMobile) } },
 ///     Event { at: at(1), local_id: id.clone(), kind: EventKind::Responded {
 ///         msg_id: Some(msg_id.into()), result: 0, class: None } },
 /// ];
@@ -109,6 +109,7 @@ pub struct RemovedMonth {
 ///
 /// let traced = journal.by_local_id("m-1")?.expect("stored");
 /// assert_eq!(traced.record.final_state, FinalState::Delivered);
+/// assert_eq!(traced.record.carrier, Carrier::ChinaMobile);
 /// assert_eq!(traced.events.len(), 3);
 /// assert_eq!(journal.by_msg_id(msg_id)?.len(), 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -6,7 +6,7 @@
 //! in WAL mode. `synchronous=FULL` by default: a committed batch survives a power
 //! loss; `NORMAL` (an option) still survives a killed process. Each file has:
 //! - `messages`: one row per message with its folded record (the interchange
-//!   columns, times as Unix milliseconds) and, in `events`, every event of the
+//!   columns, times as Unix milliseconds, and its `carrier`) and, in `events`, every event of the
 //!   message as a JSON array `[[at_ms, event], ...]` in time order. The row is
 //!   rewritten as the fold of all its events whenever one is added, in the same
 //!   transaction; a replayed event (same time, same content) is recognised and
@@ -28,9 +28,10 @@
 //!   `... WHERE sort_ms / 3600000 BETWEEN h1 AND h2 AND dest = '...'` (a bare
 //!   `WHERE dest = '...'` reads the whole month).
 //!
-//! The format is SQLite's `user_version` (4); files of the earlier formats (events in a
-//! table of their own; without the `inbound` table) are migrated when opened (in one transaction:
-//! about 9 s per million messages here), and a file of a newer format is refused
+//! The format is SQLite's `user_version` (5); files of the earlier formats (events in a
+//! table of their own; without the `inbound` table; without the `carrier` column, whose
+//! messages are all China Mobile's) are migrated when opened (in one transaction: about
+//! 9 s per million messages from formats 0–1; adding the `carrier` column rewrites no row), and a file of a newer format is refused
 //! rather than misread. A migrated file keeps the old table's pages as free space
 //! for later writes; `VACUUM` in the `sqlite3` shell gives it back to the disk.
 //!
@@ -41,6 +42,11 @@
 //! and the two before. A report that matches no message is kept as an orphan in
 //! its own month and given to its message when the matching response is written.
 //! Times are kept to the millisecond.
+//!
+//! # Carriers
+//! Each message keeps the carrier of the event that starts it (`sending`, `submitted` or
+//! `refused`, see [`sms_records::MessageInfo::carrier`]); [`Export::for_carrier`] selects
+//! one carrier's records, e.g. for a per-contract report or settlement.
 #![forbid(unsafe_code)]
 
 mod entries;

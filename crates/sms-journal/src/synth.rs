@@ -20,6 +20,7 @@ pub fn events_of_record(r: &Record) -> Vec<Event> {
         segment: r.segment,
         segments: r.segments,
         group_id: r.group_id.clone(),
+        carrier: r.carrier,
     };
     let mut out = Vec::new();
     if r.final_state == FinalState::Refused {

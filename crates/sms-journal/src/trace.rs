@@ -105,6 +105,7 @@ impl TraceReport {
                     "category": r.category.as_str(),
                     "segment": r.segment,
                     "segments": r.segments,
+                    "carrier": r.carrier.as_str(),
                     "submitted_at": r.submitted_at.map(beijing_string),
                     "final_state": r.final_state.as_str(),
                     "cause": cause(r),
@@ -177,6 +178,7 @@ impl TraceReport {
                 r.segment,
                 r.segments
             );
+            let _ = writeln!(s, "- carrier: {} (`{}`)", r.carrier.full_name(), r.carrier);
             let _ = writeln!(s, "- final state: {} (cause: {})", r.final_state, cause(r));
             if let Some(d) = &r.detail {
                 let _ = writeln!(s, "- detail: {d}");

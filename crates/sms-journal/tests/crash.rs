@@ -20,6 +20,7 @@ fn event(i: u64) -> Event {
                 segment: 1,
                 segments: 1,
                 group_id: None,
+                carrier: sms_records::Carrier::ChinaMobile,
             },
         },
     }

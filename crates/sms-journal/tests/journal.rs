@@ -23,6 +23,7 @@ fn submitted(id: &str, dest: &str, at: DateTime<Utc>) -> Event {
                 segment: 1,
                 segments: 1,
                 group_id: None,
+                carrier: sms_records::Carrier::ChinaMobile,
             },
         },
     }
@@ -302,8 +303,10 @@ fn trace_report_lists_found_and_missing() {
         "{md}"
     );
     assert!(md.contains("- M404: not in the journal"), "{md}");
+    assert!(md.contains("- carrier: China Mobile (`mobile`)"), "{md}");
     let js = r.to_json();
     assert_eq!(js["messages"][0]["final_state"], "delivered");
+    assert_eq!(js["messages"][0]["carrier"], "mobile");
     assert_eq!(js["messages"][0]["report_latency_ms"], 2500);
     assert_eq!(js["messages"][0]["events"].as_array().unwrap().len(), 3);
     assert_eq!(
@@ -613,4 +616,85 @@ fn a_sending_intent_is_a_message_of_its_own_until_written() {
     let at_intent = j.by_time(t, t + Duration::milliseconds(1)).unwrap();
     assert_eq!(at_intent.len(), 1);
     assert_eq!(at_intent[0].record.local_id, "L1");
+}
+
+#[test]
+fn each_message_keeps_its_carrier_through_lookups_export_and_import() {
+    use sms_records::Carrier;
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = journal(dir.path());
+    let t = bj(2026, 3, 10, 9, 0);
+    let start = |id: &str, dest: &str, carrier: Carrier, at| Event {
+        at,
+        local_id: Some(id.into()),
+        kind: EventKind::Sending {
+            info: MessageInfo::new("121231100", dest)
+                .with_category(Category::Notice)
+                .with_carrier(carrier),
+        },
+    };
+    let mut events = Vec::new();
+    for (i, (id, dest, carrier)) in [
+        ("M", "13800000001", Carrier::ChinaMobile),
+        ("U", "13000000001", Carrier::ChinaUnicom),
+        ("T", "13300000001", Carrier::ChinaTelecom),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let at = t + Duration::seconds(i as i64);
+        events.push(start(id, dest, carrier, at));
+        let mut life = lifecycle(id, dest, &format!("M{id}"), at + Duration::milliseconds(5));
+        if let EventKind::Submitted { info } = &mut life[0].kind {
+            info.carrier = carrier;
+        }
+        events.extend(life);
+    }
+    j.append_batch(&events).unwrap();
+    let carrier_of = |j: &mut Journal, id: &str| j.by_local_id(id).unwrap().unwrap().record.carrier;
+    assert_eq!(carrier_of(&mut j, "M"), Carrier::ChinaMobile);
+    assert_eq!(carrier_of(&mut j, "U"), Carrier::ChinaUnicom);
+    assert_eq!(carrier_of(&mut j, "T"), Carrier::ChinaTelecom);
+    assert_eq!(
+        j.by_msg_id("MU").unwrap()[0].record.final_state,
+        FinalState::Delivered
+    );
+    let (from, until) = (Some(bj(2026, 3, 1, 0, 0)), Some(bj(2026, 4, 1, 0, 0)));
+    let ids = |export: sms_journal::Export| -> Vec<String> {
+        export.map(|r| r.unwrap().local_id).collect()
+    };
+    assert_eq!(ids(j.export(from, until).unwrap()), ["M", "U", "T"]);
+    for (carrier, id) in [
+        (Carrier::ChinaMobile, "M"),
+        (Carrier::ChinaUnicom, "U"),
+        (Carrier::ChinaTelecom, "T"),
+    ] {
+        assert_eq!(
+            ids(j.export(from, until).unwrap().for_carrier(carrier)),
+            [id]
+        );
+    }
+    // Moved to another journal through a record file: the carrier survives.
+    let records: Vec<_> = j.export(from, until).unwrap().map(|r| r.unwrap()).collect();
+    let dir2 = tempfile::tempdir().unwrap();
+    let mut j2 = journal(dir2.path());
+    assert_eq!(j2.import(records.iter().cloned().map(Ok)).unwrap(), 3);
+    let again: Vec<_> = j2
+        .export(from, until)
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(
+        again.iter().map(|r| r.carrier).collect::<Vec<_>>(),
+        [
+            Carrier::ChinaMobile,
+            Carrier::ChinaUnicom,
+            Carrier::ChinaTelecom
+        ]
+    );
+    let traced = j2.by_local_id("T").unwrap().unwrap();
+    match &traced.events[0].kind {
+        EventKind::Submitted { info } => assert_eq!(info.carrier, Carrier::ChinaTelecom),
+        other => panic!("{other:?}"),
+    }
 }

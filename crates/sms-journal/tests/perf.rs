@@ -32,6 +32,7 @@ fn lifecycle(i: u64, report_with_id: bool) -> [Event; 3] {
                     segment: 1,
                     segments: 1,
                     group_id: None,
+                    carrier: sms_records::Carrier::ChinaMobile,
                 },
             },
         },

@@ -3,7 +3,7 @@
 //! Every table is optional; a missing table keeps the contract default of
 //! [`Policy::new`]. Relative file paths are resolved against the policy file's folder.
 
-use crate::carrier::PrefixTable;
+use crate::carrier::{PrefixTable, Routes};
 use crate::content::KeywordMatcher;
 use crate::error::PolicyError;
 use crate::number::{MobileNumber, NumberFormat};
@@ -12,7 +12,8 @@ use crate::policy::{Check, Policy, SRC_ID_LEN};
 use crate::rate::{RateLimit, RateLimiter};
 use chrono::Duration;
 use serde::Deserialize;
-use sms_records::Category;
+use sms_records::{Carrier, Category};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -44,11 +45,14 @@ struct DestCfg {
     strip_separators: bool,
 }
 
+/// `[carrier]`: the routing table and the carriers with a contract. The range and
+/// ported-in/out keys at its top are China Mobile's, as before routing.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CarrierCfg {
     #[serde(default = "yes")]
     enabled: bool,
+    contracts: Option<Vec<Spanned<String>>>,
     prefixes_file: Option<Spanned<String>>,
     prefixes: Option<Vec<Spanned<String>>>,
     ported_in_file: Option<Spanned<String>>,
@@ -57,6 +61,19 @@ struct CarrierCfg {
     ported_out_file: Option<Spanned<String>>,
     #[serde(default)]
     ported_out: Vec<Spanned<String>>,
+    unicom: Option<RangesCfg>,
+    telecom: Option<RangesCfg>,
+    ported_file: Option<Spanned<String>>,
+    #[serde(default)]
+    ported: BTreeMap<String, Spanned<String>>,
+}
+
+/// `[carrier.unicom]`, `[carrier.telecom]`: another carrier's ranges.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RangesCfg {
+    prefixes_file: Option<Spanned<String>>,
+    prefixes: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -297,27 +314,24 @@ impl Ctx<'_> {
         }
 
         if let Some(c) = cfg.carrier {
+            policy = policy.with_routes(self.routes(&c)?);
             if !c.enabled {
                 policy = policy.without(Check::Carrier);
-            } else {
-                let mut prefixes = match &c.prefixes_file {
-                    Some(f) => PrefixTable::load(&self.path(f))?,
-                    None if c.prefixes.is_some() => PrefixTable::empty(),
-                    None => PrefixTable::china_mobile(),
-                };
-                for (i, p) in c.prefixes.iter().flatten().enumerate() {
-                    if let Err(m) = prefixes.add(p.get_ref()) {
-                        return self.err(p.span(), &format!("carrier.prefixes[{i}]"), m);
+            } else if let Some(list) = &c.contracts {
+                let mut contracts = Vec::with_capacity(list.len());
+                for (i, name) in list.iter().enumerate() {
+                    match name.get_ref().parse::<Carrier>() {
+                        Ok(carrier) => contracts.push(carrier),
+                        Err(e) => {
+                            return self.err(
+                                name.span(),
+                                &format!("carrier.contracts[{i}]"),
+                                format!("{e} (use mobile, unicom or telecom)"),
+                            )
+                        }
                     }
                 }
-                let ported_in =
-                    self.number_set(c.ported_in_file.as_ref(), &c.ported_in, "carrier.ported_in")?;
-                let ported_out = self.number_set(
-                    c.ported_out_file.as_ref(),
-                    &c.ported_out,
-                    "carrier.ported_out",
-                )?;
-                policy = policy.with_carrier(prefixes, ported_in, ported_out);
+                policy = policy.with_contracts(contracts);
             }
         }
 
@@ -413,6 +427,128 @@ impl Ctx<'_> {
         }
         Ok(policy)
     }
+}
+
+impl Ctx<'_> {
+    /// A carrier's ranges: the file replaces the built-in list; inline prefixes are added to
+    /// the file's, or replace the built-in list when there is no file.
+    fn ranges(
+        &self,
+        carrier: Carrier,
+        file: Option<&Spanned<String>>,
+        inline: Option<&[Spanned<String>]>,
+        field: &str,
+    ) -> Result<PrefixTable, PolicyError> {
+        let mut prefixes = match file {
+            Some(f) => PrefixTable::load(&self.path(f))?,
+            None if inline.is_some() => PrefixTable::empty(),
+            None => PrefixTable::built_in(carrier),
+        };
+        for (i, p) in inline.into_iter().flatten().enumerate() {
+            if let Err(m) = prefixes.add(p.get_ref()) {
+                return self.err(p.span(), &format!("{field}.prefixes[{i}]"), m);
+            }
+        }
+        Ok(prefixes)
+    }
+
+    /// The routing table of `[carrier]`.
+    fn routes(&self, c: &CarrierCfg) -> Result<Routes, PolicyError> {
+        let mut routes = Routes::new().with_prefixes(
+            Carrier::ChinaMobile,
+            self.ranges(
+                Carrier::ChinaMobile,
+                c.prefixes_file.as_ref(),
+                c.prefixes.as_deref(),
+                "carrier",
+            )?,
+        );
+        for (carrier, cfg, field) in [
+            (Carrier::ChinaUnicom, &c.unicom, "carrier.unicom"),
+            (Carrier::ChinaTelecom, &c.telecom, "carrier.telecom"),
+        ] {
+            if let Some(r) = cfg {
+                let table = self.ranges(
+                    carrier,
+                    r.prefixes_file.as_ref(),
+                    r.prefixes.as_deref(),
+                    field,
+                )?;
+                routes.set_prefixes(carrier, table);
+            }
+        }
+        let ported_in =
+            self.number_set(c.ported_in_file.as_ref(), &c.ported_in, "carrier.ported_in")?;
+        let ported_out = self.number_set(
+            c.ported_out_file.as_ref(),
+            &c.ported_out,
+            "carrier.ported_out",
+        )?;
+        routes = routes.with_ported_out(ported_out);
+        routes.port_all(&ported_in, Carrier::ChinaMobile);
+        // The explicit number → carrier lists come last: they win over ported_in.
+        if let Some(f) = &c.ported_file {
+            let path = self.path(f);
+            let text = std::fs::read_to_string(&path).map_err(|e| PolicyError::io(&path, e))?;
+            for (n, carrier) in parse_ported(&text, &path.display().to_string())? {
+                routes.port(n, carrier);
+            }
+        }
+        for (number, carrier) in &c.ported {
+            let field = format!("carrier.ported.\"{}\"", crate::error::clip(number));
+            let n = match MobileNumber::parse(number) {
+                Ok(n) => n,
+                Err(e) => {
+                    return self.err(
+                        carrier.span(),
+                        &field,
+                        format!("`{}`: {e}", crate::error::clip(number)),
+                    )
+                }
+            };
+            match carrier.get_ref().parse::<Carrier>() {
+                Ok(carrier) => routes.port(n, carrier),
+                Err(e) => {
+                    return self.err(
+                        carrier.span(),
+                        &field,
+                        format!("{e} (use mobile, unicom or telecom)"),
+                    )
+                }
+            }
+        }
+        Ok(routes)
+    }
+}
+
+/// Reads a ported-numbers file: `NUMBER CARRIER` per line (`13300000001 mobile`), `#` comments.
+pub fn parse_ported(text: &str, file: &str) -> Result<Vec<(MobileNumber, Carrier)>, PolicyError> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let body = line.split('#').next().unwrap_or("").trim();
+        if body.is_empty() {
+            continue;
+        }
+        let bad = |message: String| PolicyError::Data {
+            file: file.to_string(),
+            line: i + 1,
+            message,
+        };
+        let mut words = body.split_whitespace();
+        let (Some(number), Some(carrier), None) = (words.next(), words.next(), words.next()) else {
+            return Err(bad(format!(
+                "`{}` is not `NUMBER CARRIER` (e.g. `13300000001 mobile`)",
+                crate::error::clip(body)
+            )));
+        };
+        let n = MobileNumber::parse(number)
+            .map_err(|e| bad(format!("`{}`: {e}", crate::error::clip(number))))?;
+        let c = carrier
+            .parse::<Carrier>()
+            .map_err(|e| bad(format!("{e} (use mobile, unicom or telecom)")))?;
+        out.push((n, c));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -117,6 +117,9 @@ pub struct Verdict {
     /// The normalised destination, when accepted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub normalized_dest: Option<String>,
+    /// The carrier it would be sent through, when accepted and routed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<sms_records::Carrier>,
     /// The refusal, when refused.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<Refusal>,
@@ -132,6 +135,8 @@ pub struct Summary {
     pub accepted: usize,
     /// Refusals per check name.
     pub refused: BTreeMap<Check, usize>,
+    /// Accepted messages per carrier they would be sent through.
+    pub accepted_by_carrier: BTreeMap<sms_records::Carrier, usize>,
 }
 
 /// Evaluates messages in order as if each accepted one were sent at `now` (so rate limits
@@ -148,18 +153,22 @@ pub fn dry_run(
         .map(|m| {
             summary.messages += 1;
             let outcome = policy.admit(&m.message, now);
-            let (accepted, normalized_dest, refusal) = match outcome {
+            let (accepted, normalized_dest, carrier, refusal) = match outcome {
                 Ok(a) => {
                     summary.accepted += 1;
+                    if let Some(c) = a.carrier {
+                        *summary.accepted_by_carrier.entry(c).or_default() += 1;
+                    }
                     (
                         true,
                         Some(MobileNumber::to_string(&a.normalized_dest)),
+                        a.carrier,
                         None,
                     )
                 }
                 Err(r) => {
                     *summary.refused.entry(r.check).or_default() += 1;
-                    (false, None, Some(r))
+                    (false, None, None, Some(r))
                 }
             };
             Verdict {
@@ -168,6 +177,7 @@ pub fn dry_run(
                 category: m.message.category,
                 accepted,
                 normalized_dest,
+                carrier,
                 refusal,
             }
         })

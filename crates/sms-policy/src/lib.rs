@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `calling_number` | clause 2.6: the calling number starts with the access number (`121231100`) and fits Src_Id (21 bytes) |
 //! | `destination_format` | an 11-digit mainland mobile number; `86`, `+86`, `0086` prefixes removed |
-//! | `carrier` | one of Party B's (China Mobile's) number ranges, or ported in |
+//! | `carrier` | a route exists: the routing table ([`Routes`]: ranges by MIIT allocation, ported numbers) gives the destination a carrier the SP has a contract with (China Mobile only by default) |
 //! | `subscription` | clause 2.9: opted in (when an opt-in list is given) and not opted out |
 //! | `content` | clause 2.9: no refused keyword (width- and case-insensitive); clause 2.2: advertising only when permitted |
 //! | `rate` | at most N messages of a category to one destination per sliding window |
@@ -30,7 +30,7 @@ pub mod policy;
 pub mod rate;
 pub mod text;
 
-pub use carrier::PrefixTable;
+pub use carrier::{PrefixTable, Routes};
 pub use content::KeywordMatcher;
 pub use error::PolicyError;
 pub use number::{MobileNumber, NumberError, NumberFormat};
@@ -40,4 +40,4 @@ pub use policy::{
     CONTRACT_ACCESS_NUMBER, DEFAULT_UNSUBSCRIBE_WORDS, SRC_ID_LEN,
 };
 pub use rate::{RateLimit, RateLimiter};
-pub use sms_records::Category;
+pub use sms_records::{Carrier, Category};

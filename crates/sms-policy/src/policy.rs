@@ -1,6 +1,6 @@
 //! The policy: checks run in a fixed order before a message leaves.
 
-use crate::carrier::PrefixTable;
+use crate::carrier::{Found, PrefixTable, Routes};
 use crate::content::KeywordMatcher;
 use crate::error::{clip, PolicyError};
 use crate::number::{MobileNumber, NumberFormat};
@@ -9,7 +9,7 @@ use crate::rate::RateLimiter;
 use crate::text::normalize;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sms_records::{to_beijing, Category, Event, EventKind, MessageInfo};
+use sms_records::{to_beijing, Carrier, Category, Event, EventKind, MessageInfo};
 use std::fmt;
 use std::io::Write;
 use std::path::PathBuf;
@@ -30,7 +30,8 @@ pub enum Check {
     CallingNumber,
     /// The destination is a mainland mobile number (always on: later checks need it).
     DestinationFormat,
-    /// The destination is one of Party B's (China Mobile's) subscribers.
+    /// A route exists: the destination's carrier (by the routing table) is one the SP has
+    /// a contract with (China Mobile only by default). The name stays `carrier`.
     Carrier,
     /// Clause 2.9: the destination subscribed (opt-in) and did not unsubscribe (opt-out).
     Subscription,
@@ -89,6 +90,9 @@ pub struct OutgoingMessage {
 pub struct Accepted {
     /// The destination as 11 digits, country prefix removed.
     pub normalized_dest: MobileNumber,
+    /// The carrier the routing table gives the destination (the client to send it with);
+    /// `None` only when the carrier check is off and no carrier's ranges hold the number.
+    pub carrier: Option<Carrier>,
 }
 
 /// The message was refused: which check and why.
@@ -154,11 +158,10 @@ struct CallingRule {
     max_len: usize,
 }
 
+/// The route check: which carriers the SP has a contract with.
 #[derive(Debug, Clone)]
 struct CarrierRule {
-    prefixes: PrefixTable,
-    ported_in: NumberSet,
-    ported_out: NumberSet,
+    contracts: Vec<Carrier>,
 }
 
 #[derive(Debug, Clone)]
@@ -211,6 +214,7 @@ struct ContentRule {
 pub struct Policy {
     calling: Option<CallingRule>,
     format: NumberFormat,
+    routes: Routes,
     carrier: Option<CarrierRule>,
     subscription: SubscriptionRule,
     content: Option<ContentRule>,
@@ -226,7 +230,8 @@ impl Default for Policy {
 
 impl Policy {
     /// The contract's defaults: calling number under `121231100` within 21 bytes, strict
-    /// destination format, China Mobile's built-in ranges, opt-out enforced (no opt-in list
+    /// destination format, the three carriers' built-in ranges with a contract with China
+    /// Mobile only (so only its subscribers are served), opt-out enforced (no opt-in list
     /// until one is given), no keywords, advertising refused, no rate limits.
     pub fn new() -> Self {
         Policy {
@@ -235,10 +240,9 @@ impl Policy {
                 max_len: SRC_ID_LEN,
             }),
             format: NumberFormat::default(),
+            routes: Routes::new(),
             carrier: Some(CarrierRule {
-                prefixes: PrefixTable::china_mobile(),
-                ported_in: NumberSet::new(),
-                ported_out: NumberSet::new(),
+                contracts: vec![Carrier::ChinaMobile],
             }),
             subscription: SubscriptionRule {
                 enabled: true,
@@ -301,20 +305,103 @@ impl Policy {
         self
     }
 
-    /// Party B's number ranges, plus numbers ported in (allowed outside the ranges) and
-    /// ported out (refused inside them).
+    /// China Mobile's number ranges, plus numbers ported in to China Mobile (routed to it
+    /// outside the ranges) and ported out (without a route inside them, unless
+    /// [`Routes::port`] names their new carrier). The other carriers keep their ranges, and
+    /// the carrier check is turned on with the contracts it had (China Mobile by default).
     pub fn with_carrier(
         mut self,
         prefixes: PrefixTable,
         ported_in: NumberSet,
         ported_out: NumberSet,
     ) -> Self {
-        self.carrier = Some(CarrierRule {
-            prefixes,
-            ported_in,
-            ported_out,
-        });
+        let mut routes = std::mem::replace(&mut self.routes, Routes::empty())
+            .with_prefixes(Carrier::ChinaMobile, prefixes)
+            .with_ported_out(ported_out);
+        routes.port_all(&ported_in, Carrier::ChinaMobile);
+        self.routes = routes;
+        if self.carrier.is_none() {
+            self.carrier = Some(CarrierRule {
+                contracts: vec![Carrier::ChinaMobile],
+            });
+        }
         self
+    }
+
+    /// The routing table (number → carrier). The carrier check keeps its contracts.
+    pub fn with_routes(mut self, routes: Routes) -> Self {
+        self.routes = routes;
+        self
+    }
+
+    /// The carriers the SP has a contract with: the carrier check refuses a destination whose
+    /// carrier is not one of them (and turns on if it was off).
+    pub fn with_contracts(mut self, carriers: impl IntoIterator<Item = Carrier>) -> Self {
+        let mut contracts: Vec<Carrier> = carriers.into_iter().collect();
+        contracts.sort();
+        contracts.dedup();
+        self.carrier = Some(CarrierRule { contracts });
+        self
+    }
+
+    /// Adds a carrier to those with a contract (turning the carrier check on if it was off,
+    /// with China Mobile's contract as by default).
+    pub fn with_contract(mut self, carrier: Carrier) -> Self {
+        let rule = self.carrier.get_or_insert_with(|| CarrierRule {
+            contracts: vec![Carrier::ChinaMobile],
+        });
+        if !rule.contracts.contains(&carrier) {
+            rule.contracts.push(carrier);
+            rule.contracts.sort();
+        }
+        self
+    }
+
+    /// The carriers with a contract, in [`Carrier::ALL`] order (empty when the carrier
+    /// check is off: then no number is refused for its route).
+    pub fn contracts(&self) -> &[Carrier] {
+        self.carrier.as_ref().map_or(&[], |r| &r.contracts)
+    }
+
+    /// The routing table.
+    pub fn routes(&self) -> &Routes {
+        &self.routes
+    }
+
+    /// The carrier serving `number`, by the routing table (whether or not it has a contract).
+    pub fn route(&self, number: MobileNumber) -> Option<Carrier> {
+        self.routes.route(number)
+    }
+
+    /// The carrier serving a destination as given (read with this policy's number format);
+    /// `None` when it is not a mainland mobile number or no carrier serves it.
+    pub fn route_dest(&self, dest: &str) -> Option<Carrier> {
+        MobileNumber::parse_with(dest, self.format)
+            .ok()
+            .and_then(|n| self.route(n))
+    }
+
+    /// How destination texts are read (see [`Policy::with_number_format`]).
+    pub fn number_format(&self) -> NumberFormat {
+        self.format
+    }
+
+    /// The journal event for a refused message, as [`refusal_event`] makes it, with the
+    /// carrier the destination routes to (China Mobile when it routes nowhere).
+    pub fn refusal_event(
+        &self,
+        msg: &OutgoingMessage,
+        refusal: &Refusal,
+        local_id: impl Into<String>,
+        now: DateTime<Utc>,
+    ) -> Event {
+        let mut event = refusal_event(msg, refusal, local_id, now);
+        if let (EventKind::Refused { info, .. }, Some(c)) =
+            (&mut event.kind, self.route_dest(&msg.dest))
+        {
+            info.carrier = c;
+        }
+        event
     }
 
     /// Clause 2.9: only these numbers subscribed; others are refused.
@@ -399,19 +486,9 @@ impl Policy {
                 ),
             )
         })?;
+        let found = self.routes.find(dest);
         if let Some(rule) = &self.carrier {
-            if rule.ported_out.contains(dest) {
-                return Err(Refusal::new(
-                    Check::Carrier,
-                    format!("destination {dest} was ported out of China Mobile; only Party B's subscribers are served"),
-                ));
-            }
-            if !rule.prefixes.contains(dest) && !rule.ported_in.contains(dest) {
-                return Err(Refusal::new(
-                    Check::Carrier,
-                    format!("destination {dest} is not in China Mobile's number ranges; only Party B's subscribers are served"),
-                ));
-            }
+            check_route(rule, dest, found)?;
         }
         let sub = &self.subscription;
         if sub.enabled {
@@ -463,6 +540,10 @@ impl Policy {
         }
         Ok(Accepted {
             normalized_dest: dest,
+            carrier: match found {
+                Found::Ported(c) | Found::Range(c) => Some(c),
+                Found::PortedOut | Found::Nowhere => None,
+            },
         })
     }
 
@@ -546,6 +627,41 @@ impl Policy {
     }
 }
 
+/// "A route exists": the destination's carrier has a contract.
+fn check_route(rule: &CarrierRule, dest: MobileNumber, found: Found) -> Result<(), Refusal> {
+    let contracts = || {
+        if rule.contracts.is_empty() {
+            "no carrier".to_string()
+        } else {
+            let names: Vec<&str> = rule.contracts.iter().map(|c| c.full_name()).collect();
+            names.join(", ")
+        }
+    };
+    let reason = match found {
+        Found::Ported(c) | Found::Range(c) if rule.contracts.contains(&c) => return Ok(()),
+        Found::Ported(c) => format!(
+            "no route: {dest} was ported to {} and no {} contract is configured (contracts: {})",
+            c.full_name(),
+            c.full_name(),
+            contracts()
+        ),
+        Found::Range(c) => format!(
+            "no route: {dest} is {}'s and no {} contract is configured (contracts: {})",
+            c.full_name(),
+            c.full_name(),
+            contracts()
+        ),
+        Found::PortedOut => format!(
+            "no route: {dest} was ported out of China Mobile to a carrier not listed (add it to carrier.ported)"
+        ),
+        Found::Nowhere => format!(
+            "no route: {dest} is in no carrier's number ranges (contracts: {})",
+            contracts()
+        ),
+    };
+    Err(Refusal::new(Check::Carrier, reason))
+}
+
 fn check_calling(rule: &CallingRule, src: &str) -> Result<(), Refusal> {
     let refuse = |reason: String| Err(Refusal::new(Check::CallingNumber, reason));
     if src.is_empty() {
@@ -605,6 +721,7 @@ pub fn refusal_event(
                 segment: 1,
                 segments: 1,
                 group_id: None,
+                carrier: sms_records::Carrier::ChinaMobile,
             },
             check: refusal.check.as_str().to_string(),
             reason: refusal.reason.clone(),

@@ -524,3 +524,261 @@ fn policy_can_be_shared_between_threads() {
         assert!(h.join().unwrap());
     }
 }
+
+#[test]
+fn the_carrier_check_is_a_route_to_a_carrier_with_a_contract() {
+    use sms_policy::Carrier;
+    let p = Policy::new();
+    assert_eq!(p.contracts(), [Carrier::ChinaMobile]);
+    let dest = |d: &str| msg("121231100", d, Category::Notice, "hi");
+    assert_eq!(
+        refused(&p, &dest("13300000000")),
+        (
+            Check::Carrier,
+            "no route: 13300000000 is China Telecom's and no China Telecom contract is configured (contracts: China Mobile)".to_string()
+        )
+    );
+    assert_eq!(
+        refused(&p, &dest("13012345678")).1,
+        "no route: 13012345678 is China Unicom's and no China Unicom contract is configured (contracts: China Mobile)"
+    );
+    assert_eq!(
+        refused(&p, &dest("19212345678")).1,
+        "no route: 19212345678 is in no carrier's number ranges (contracts: China Mobile)"
+    );
+    // The route is known whether or not there is a contract.
+    assert_eq!(p.route(n("13300000000")), Some(Carrier::ChinaTelecom));
+    assert_eq!(p.route_dest("+86 130-1234-5678"), None, "strict format");
+    assert_eq!(p.route_dest("+8613012345678"), Some(Carrier::ChinaUnicom));
+    assert_eq!(
+        p.check(&ok_msg(), now()).unwrap().carrier,
+        Some(Carrier::ChinaMobile)
+    );
+
+    let p = Policy::new().with_contract(Carrier::ChinaUnicom);
+    assert_eq!(p.contracts(), [Carrier::ChinaMobile, Carrier::ChinaUnicom]);
+    let a = p.check(&dest("13012345678"), now()).unwrap();
+    assert_eq!(a.carrier, Some(Carrier::ChinaUnicom));
+    assert_eq!(refused(&p, &dest("18912345678")).0, Check::Carrier);
+    assert!(refused(&p, &dest("18912345678"))
+        .1
+        .ends_with("(contracts: China Mobile, China Unicom)"));
+
+    // Telecom only: China Mobile's subscribers are refused too.
+    let p = Policy::new().with_contracts([Carrier::ChinaTelecom]);
+    assert!(p.check(&dest("18912345678"), now()).is_ok());
+    assert_eq!(
+        refused(&p, &dest("13800138000")).1,
+        "no route: 13800138000 is China Mobile's and no China Mobile contract is configured (contracts: China Telecom)"
+    );
+
+    // With the check off every number passes; the route is still given where there is one.
+    let p = Policy::new().without(Check::Carrier);
+    assert!(p.contracts().is_empty());
+    assert_eq!(p.check(&dest("19212345678"), now()).unwrap().carrier, None);
+    assert_eq!(
+        p.check(&dest("13300000000"), now()).unwrap().carrier,
+        Some(Carrier::ChinaTelecom)
+    );
+}
+
+#[test]
+fn a_ported_number_goes_to_its_new_carrier() {
+    use sms_policy::{Carrier, Routes};
+    let routes = Routes::new()
+        .with_ported(n("13300000000"), Carrier::ChinaMobile)
+        .with_ported(n("13800000009"), Carrier::ChinaUnicom);
+    let p = Policy::new().with_routes(routes);
+    let dest = |d: &str| msg("121231100", d, Category::Notice, "hi");
+    assert_eq!(
+        p.check(&dest("13300000000"), now()).unwrap().carrier,
+        Some(Carrier::ChinaMobile)
+    );
+    assert_eq!(
+        refused(&p, &dest("13800000009")).1,
+        "no route: 13800000009 was ported to China Unicom and no China Unicom contract is configured (contracts: China Mobile)"
+    );
+    // The refusal's journal event names the carrier the number routes to.
+    let m = dest("13800000009");
+    let r = p.check(&m, now()).unwrap_err();
+    match p.refusal_event(&m, &r, "L1", now()).kind {
+        EventKind::Refused { info, check, .. } => {
+            assert_eq!(
+                (info.carrier, check.as_str()),
+                (Carrier::ChinaUnicom, "carrier")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match refusal_event(&m, &r, "L1", now()).kind {
+        EventKind::Refused { info, .. } => assert_eq!(info.carrier, Carrier::ChinaMobile),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn routes_and_contracts_come_from_the_policy_file() {
+    use sms_policy::Carrier;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ported.txt"),
+        "# number carrier\n13300000002 mobile # moved 2025-06\n13800000003   telecom\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("tel.txt"), "133\n").unwrap();
+    let cfg = r#"
+[carrier]
+contracts = ["mobile", "telecom"]
+ported_in = ["13000000001"]
+ported_file = "ported.txt"
+[carrier.telecom]
+prefixes_file = "tel.txt"
+prefixes = ["1890"]
+[carrier.unicom]
+prefixes = ["155"]
+[carrier.ported]
+"13000000001" = "unicom"
+"+8613900000004" = "telecom"
+"#;
+    let p = Policy::from_toml_str(cfg, "p.toml", dir.path()).unwrap();
+    assert_eq!(p.contracts(), [Carrier::ChinaMobile, Carrier::ChinaTelecom]);
+    let route = |d: &str| p.route(n(d));
+    assert_eq!(
+        route("13312345678"),
+        Some(Carrier::ChinaTelecom),
+        "from tel.txt"
+    );
+    assert_eq!(
+        route("18901234567"),
+        Some(Carrier::ChinaTelecom),
+        "added inline"
+    );
+    assert_eq!(route("18912345678"), None, "the built-in list was replaced");
+    assert_eq!(route("15512345678"), Some(Carrier::ChinaUnicom));
+    assert_eq!(route("13012345678"), None, "unicom's list is [155] only");
+    assert_eq!(
+        route("13000000001"),
+        Some(Carrier::ChinaUnicom),
+        "the table wins over ported_in"
+    );
+    assert_eq!(
+        route("13300000002"),
+        Some(Carrier::ChinaMobile),
+        "ported file"
+    );
+    assert_eq!(
+        route("13800000003"),
+        Some(Carrier::ChinaTelecom),
+        "ported file"
+    );
+    assert_eq!(
+        route("13900000004"),
+        Some(Carrier::ChinaTelecom),
+        "ported table"
+    );
+    assert_eq!(
+        route("13800138000"),
+        Some(Carrier::ChinaMobile),
+        "built-in mobile"
+    );
+    assert!(p
+        .check(
+            &msg("121231100", "13312345678", Category::Notice, "hi"),
+            now()
+        )
+        .is_ok());
+    assert_eq!(
+        refused(&p, &msg("121231100", "13000000001", Category::Notice, "hi")).0,
+        Check::Carrier
+    );
+    // Without `contracts`, China Mobile only, as before; routes are kept when the check is off.
+    let p = Policy::from_toml_str(
+        "[carrier]\nenabled = false\n[carrier.ported]\n\"13800000001\" = \"unicom\"\n",
+        "p.toml",
+        dir.path(),
+    )
+    .unwrap();
+    assert!(!p.is_enabled(Check::Carrier));
+    assert_eq!(p.route(n("13800000001")), Some(Carrier::ChinaUnicom));
+    let p = Policy::from_toml_str(
+        "[carrier]\nported_out = [\"13800000001\"]\n",
+        "p.toml",
+        dir.path(),
+    )
+    .unwrap();
+    assert_eq!(p.contracts(), [Carrier::ChinaMobile]);
+    assert!(
+        refused(&p, &msg("121231100", "13800000001", Category::Notice, "hi"))
+            .1
+            .contains("ported out of China Mobile")
+    );
+
+    for (text, needle) in [
+        ("[carrier]\ncontracts = [\"cmcc\"]\n", "p.toml:2: carrier.contracts[0]: unknown carrier `cmcc` (use mobile, unicom or telecom)"),
+        ("[carrier.unicon]\nprefixes = [\"130\"]\n", "unknown field `unicon`"),
+        ("[carrier.telecom]\nprefix = [\"133\"]\n", "unknown field `prefix`"),
+        ("[carrier.telecom]\nprefixes = [\"33\"]\n", "p.toml:2: carrier.telecom.prefixes[0]: `33` is not a prefix"),
+        ("[carrier.ported]\n\"13800000001\" = \"mars\"\n", "p.toml:2: carrier.ported.\"13800000001\": unknown carrier `mars`"),
+        ("[carrier.ported]\n\"1380000\" = \"unicom\"\n", "p.toml:2: carrier.ported.\"1380000\": `1380000`"),
+    ] {
+        let err = Policy::from_toml_str(text, "p.toml", dir.path()).unwrap_err().to_string();
+        assert!(err.contains(needle), "{text:?}: {err}");
+    }
+    std::fs::write(
+        dir.path().join("bad.txt"),
+        "13300000002 mobile\n13300000003\n",
+    )
+    .unwrap();
+    let err = Policy::from_toml_str(
+        "[carrier]\nported_file = \"bad.txt\"\n",
+        "p.toml",
+        dir.path(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.ends_with(
+            "bad.txt:2: `13300000003` is not `NUMBER CARRIER` (e.g. `13300000001 mobile`)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_dry_run_tells_each_accepted_message_its_carrier() {
+    use sms_policy::dryrun::{dry_run, NumberedMessage};
+    use sms_policy::Carrier;
+    let mut p = Policy::new().with_contract(Carrier::ChinaTelecom);
+    let messages: Vec<NumberedMessage> =
+        ["13800138000", "18912345678", "13012345678", "13300000000"]
+            .iter()
+            .enumerate()
+            .map(|(i, d)| NumberedMessage {
+                line: i + 2,
+                message: msg("121231100", d, Category::Notice, "hi"),
+            })
+            .collect();
+    let (verdicts, summary) = dry_run(&mut p, &messages, now());
+    let carriers: Vec<Option<Carrier>> = verdicts.iter().map(|v| v.carrier).collect();
+    assert_eq!(
+        carriers,
+        [
+            Some(Carrier::ChinaMobile),
+            Some(Carrier::ChinaTelecom),
+            None,
+            Some(Carrier::ChinaTelecom)
+        ]
+    );
+    assert_eq!(summary.accepted, 3);
+    assert_eq!(summary.refused.get(&Check::Carrier), Some(&1));
+    assert_eq!(
+        summary.accepted_by_carrier.into_iter().collect::<Vec<_>>(),
+        [(Carrier::ChinaMobile, 1), (Carrier::ChinaTelecom, 2)]
+    );
+    let json = serde_json::to_value(&verdicts[1]).unwrap();
+    assert_eq!(json["carrier"], "telecom");
+    assert!(serde_json::to_value(&verdicts[2])
+        .unwrap()
+        .get("carrier")
+        .is_none());
+}

@@ -1,5 +1,6 @@
 //! The interchange columns shared by the CSV and JSON Lines formats.
 
+use crate::carrier::Carrier;
 use crate::classify::{class_of_report_stat, class_of_submit_result};
 use crate::error::RecordsError;
 use crate::model::{Category, CauseClass, FinalState, Record};
@@ -10,7 +11,10 @@ use std::fmt::Write as _;
 use std::str::FromStr;
 
 /// Interchange column names, in file order (other tools are written against them).
-pub const COLUMNS: [&str; 18] = [
+///
+/// `carrier` came last and may be missing from files written before it: such a file's
+/// records are China Mobile's (see [`OPTIONAL_COLUMNS`]).
+pub const COLUMNS: [&str; 19] = [
     "local_id",
     "msg_id",
     "src",
@@ -29,7 +33,15 @@ pub const COLUMNS: [&str; 18] = [
     "resends",
     "final_state",
     "exempt",
+    "carrier",
 ];
+
+/// Columns a reader does without (their default is taken): `carrier`, which files written
+/// before records carried a carrier lack.
+pub const OPTIONAL_COLUMNS: [&str; 1] = ["carrier"];
+
+/// Cell index of the `carrier` column.
+const CARRIER: usize = 18;
 
 /// Optional extra field (`detail`), after the interchange columns.
 pub(crate) const DETAIL: &str = "detail";
@@ -165,7 +177,8 @@ pub(crate) fn record_from_cells(
         .name::<FinalState>(16)?
         .ok_or_else(|| row.err(16, "missing".into()))?;
     r.exempt = row.string(17)?;
-    r.detail = row.string(18)?;
+    r.carrier = row.name::<Carrier>(CARRIER)?.unwrap_or_default();
+    r.detail = row.string(CARRIER + 1)?;
     Ok(r)
 }
 
@@ -202,7 +215,8 @@ impl Scratch {
         let _ = write!(c[15], "{}", r.resends);
         c[16].push_str(r.final_state.as_str());
         opt_str(&mut c[17], r.exempt.as_deref());
-        opt_str(&mut c[18], r.detail.as_deref());
+        c[CARRIER].push_str(r.carrier.as_str());
+        opt_str(&mut c[CARRIER + 1], r.detail.as_deref());
     }
 }
 

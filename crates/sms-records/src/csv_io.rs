@@ -1,6 +1,8 @@
 //! Streaming CSV reader and writer for [`Record`]s (interchange columns, see [`COLUMNS`]).
 
-use crate::columns::{cell_index, record_from_cells, Cell, Scratch, CELLS, COLUMNS};
+use crate::columns::{
+    cell_index, record_from_cells, Cell, Scratch, CELLS, COLUMNS, OPTIONAL_COLUMNS,
+};
 use crate::error::RecordsError;
 use crate::model::Record;
 use std::borrow::Cow;
@@ -12,7 +14,8 @@ use crate::rows::{next_record, RowSource, RowState};
 /// Reads records from CSV with a header row, one row at a time (constant memory).
 ///
 /// Columns are found by header name, so their order does not matter when reading;
-/// all [`COLUMNS`] must be present, `detail` is optional and other columns are ignored.
+/// all [`COLUMNS`] but the [`OPTIONAL_COLUMNS`] (`carrier`) must be present, `detail`
+/// is optional and other columns are ignored.
 pub struct CsvReader<R: Read> {
     inner: csv::Reader<R>,
     row: csv::StringRecord,
@@ -40,7 +43,7 @@ impl<R: Read> CsvReader<R> {
         let missing: Vec<&str> = COLUMNS
             .iter()
             .zip(&map)
-            .filter(|(_, m)| m.is_none())
+            .filter(|(c, m)| m.is_none() && !OPTIONAL_COLUMNS.contains(c))
             .map(|(c, _)| *c)
             .collect();
         if !missing.is_empty() {
@@ -184,6 +187,50 @@ mod tests {
     }
 
     #[test]
+    fn carrier_is_the_last_column_and_files_without_it_are_china_mobiles() {
+        let recs = sample();
+        let mut w = CsvWriter::new(Vec::new()).unwrap();
+        for r in &recs {
+            w.write(r).unwrap();
+        }
+        let text = String::from_utf8(w.finish().unwrap()).unwrap();
+        let mut lines = text.lines();
+        assert!(lines.next().unwrap().ends_with(",exempt,carrier"));
+        assert!(lines.next().unwrap().ends_with(",delivered,,mobile"));
+        assert!(lines.next().unwrap().ends_with(",expired,7.2,unicom"));
+        // A file of the earlier layout (no carrier column): China Mobile's records.
+        let old = format!("{HEADER}L1,,1065,133,notice,1,1,,,,,,,,,0,pending,\n");
+        let r = CsvReader::new(old.as_bytes(), ReaderOptions::default())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.carrier, crate::Carrier::ChinaMobile);
+        // An empty cell is the default too; a wrong name is an error naming the field.
+        let data = format!(
+            "{}carrier\nL1,,1065,133,notice,1,1,,,,,,,,,0,pending,,\nL2,,1065,133,notice,1,1,,,,,,,,,0,pending,,TELECOM\nL3,,1065,133,notice,1,1,,,,,,,,,0,pending,,cmcc\n",
+            HEADER.trim_end().to_string() + ","
+        );
+        let got: Vec<Result<Record, String>> =
+            CsvReader::new(data.as_bytes(), ReaderOptions::default())
+                .unwrap()
+                .map(|r| r.map_err(|e| e.to_string()))
+                .collect();
+        assert_eq!(
+            got[0].as_ref().unwrap().carrier,
+            crate::Carrier::ChinaMobile
+        );
+        assert_eq!(
+            got[1].as_ref().unwrap().carrier,
+            crate::Carrier::ChinaTelecom
+        );
+        assert_eq!(
+            got[2].as_ref().unwrap_err(),
+            "line 4, field carrier: unknown carrier `cmcc`"
+        );
+    }
+
+    #[test]
     fn bad_rows_name_line_and_field_or_are_skipped() {
         let good = "L1,,1065,138,notice,1,1,,2026-03-01T00:00:00Z,,,,,,,0,pending,\n";
         let data = format!(
@@ -255,6 +302,7 @@ pub(crate) mod tests_support {
         b.submitted_at = Some(t0);
         b.final_state = FinalState::Expired;
         b.exempt = Some("7.2".into());
+        b.carrier = crate::Carrier::ChinaUnicom;
         vec![a, b]
     }
 }

@@ -1,5 +1,6 @@
 //! Lifecycle events that fold into a [`Record`](crate::Record).
 
+use crate::carrier::Carrier;
 use crate::model::{Category, CauseClass};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,51 @@ pub struct MessageInfo {
     pub segments: u8,
     /// Links segments and group-send destinations.
     pub group_id: Option<String>,
+    /// The carrier the message goes through (its route); China Mobile in events written
+    /// before events carried it.
+    #[serde(default)]
+    pub carrier: Carrier,
+}
+
+impl MessageInfo {
+    /// A one-segment message of category `other` from `src` to `dest`, through China Mobile;
+    /// the `with_*` methods set the rest.
+    pub fn new(src: impl Into<String>, dest: impl Into<String>) -> Self {
+        MessageInfo {
+            src: src.into(),
+            dest: dest.into(),
+            category: Category::Other,
+            segment: 1,
+            segments: 1,
+            group_id: None,
+            carrier: Carrier::default(),
+        }
+    }
+
+    /// With the carrier the message is routed to.
+    pub fn with_carrier(mut self, carrier: Carrier) -> Self {
+        self.carrier = carrier;
+        self
+    }
+
+    /// With the kind of message.
+    pub fn with_category(mut self, category: Category) -> Self {
+        self.category = category;
+        self
+    }
+
+    /// As segment `segment` of `segments`.
+    pub fn with_segment(mut self, segment: u8, segments: u8) -> Self {
+        self.segment = segment;
+        self.segments = segments;
+        self
+    }
+
+    /// With the id that links segments and group-send destinations.
+    pub fn with_group_id(mut self, group_id: impl Into<String>) -> Self {
+        self.group_id = Some(group_id.into());
+        self
+    }
 }
 
 /// What a status report says about the message it reports on.

@@ -70,6 +70,7 @@ fn info_cmp(a: &MessageInfo, b: &MessageInfo) -> Ordering {
         a.segment,
         a.segments,
         &a.group_id,
+        a.carrier,
     )
         .cmp(&(
             &b.src,
@@ -78,6 +79,7 @@ fn info_cmp(a: &MessageInfo, b: &MessageInfo) -> Ordering {
             b.segment,
             b.segments,
             &b.group_id,
+            b.carrier,
         ))
 }
 
@@ -230,6 +232,7 @@ impl Folder {
             r.segment = info.segment;
             r.segments = info.segments;
             r.group_id.clone_from(&info.group_id);
+            r.carrier = info.carrier;
         } else if let Some((_, info)) = &self.sending {
             // Journaled before the write, never known to be written: addresses, no time.
             r.src.clone_from(&info.src);
@@ -238,6 +241,7 @@ impl Folder {
             r.segment = info.segment;
             r.segments = info.segments;
             r.group_id.clone_from(&info.group_id);
+            r.carrier = info.carrier;
         } else {
             r.category = Category::Other;
         }
@@ -343,6 +347,7 @@ mod tests {
             segment: 1,
             segments: 1,
             group_id: None,
+            carrier: crate::Carrier::ChinaMobile,
         }
     }
 
@@ -434,6 +439,69 @@ mod tests {
             EventKind::Reported { origin, .. } => assert_eq!(origin, None),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_record_takes_the_carrier_of_the_event_that_starts_it() {
+        let unicom = info().with_carrier(crate::Carrier::ChinaUnicom);
+        let r = fold(&[
+            ev(
+                0,
+                EventKind::Sending {
+                    info: unicom.clone(),
+                },
+            ),
+            resp(9, 0, "M1"),
+        ]);
+        assert_eq!(r.carrier, crate::Carrier::ChinaUnicom);
+        let r = fold(&[ev(
+            0,
+            EventKind::Refused {
+                info: unicom.clone().with_carrier(crate::Carrier::ChinaTelecom),
+                check: "carrier".into(),
+                reason: "no route".into(),
+            },
+        )]);
+        assert_eq!(r.carrier, crate::Carrier::ChinaTelecom);
+        // Without a starting event (a lone report): the default carrier.
+        assert_eq!(
+            fold(&[report(5, "DELIVRD")]).carrier,
+            crate::Carrier::ChinaMobile
+        );
+        // Events written before events carried the carrier read as China Mobile's.
+        let old = r#"{"event":"submitted","info":{"src":"1065800","dest":"13800138000","category":"notice","segment":1,"segments":1,"group_id":null}}"#;
+        match serde_json::from_str::<EventKind>(old).unwrap() {
+            EventKind::Submitted { info: i } => assert_eq!(i, info()),
+            other => panic!("{other:?}"),
+        }
+        let json = serde_json::to_string(&EventKind::Sending {
+            info: unicom.clone(),
+        })
+        .unwrap();
+        assert!(json.contains(r#""carrier":"unicom""#), "{json}");
+        assert_eq!(
+            serde_json::from_str::<EventKind>(&json).unwrap(),
+            EventKind::Sending { info: unicom }
+        );
+    }
+
+    #[test]
+    fn the_builder_gives_what_the_literal_gives() {
+        let built = MessageInfo::new("1065800", "13800138000")
+            .with_category(Category::Notice)
+            .with_segment(2, 3)
+            .with_group_id("G1")
+            .with_carrier(crate::Carrier::ChinaTelecom);
+        let mut literal = info();
+        literal.segment = 2;
+        literal.segments = 3;
+        literal.group_id = Some("G1".into());
+        literal.carrier = crate::Carrier::ChinaTelecom;
+        assert_eq!(built, literal);
+        assert_eq!(
+            MessageInfo::new("1", "2").carrier,
+            crate::Carrier::ChinaMobile
+        );
     }
 
     #[test]
@@ -531,14 +599,14 @@ mod tests {
     fn arb_event() -> impl Strategy<Value = Event> {
         let at = 0i64..40;
         prop_oneof![
-            (at.clone(), 0u8..3).prop_map(|(ms, g)| {
-                let mut i = info();
+            (at.clone(), 0u8..3, 0usize..3).prop_map(|(ms, g, c)| {
+                let mut i = info().with_carrier(crate::Carrier::ALL[c]);
                 i.group_id = (g > 0).then(|| format!("g{g}"));
                 ev(ms, EventKind::Submitted { info: i })
             }),
             (at.clone(), 2u32..5).prop_map(|(ms, a)| ev(ms, EventKind::Resent { attempt: a })),
-            (at.clone(), 0u8..3).prop_map(|(ms, g)| {
-                let mut i = info();
+            (at.clone(), 0u8..3, 0usize..3).prop_map(|(ms, g, c)| {
+                let mut i = info().with_carrier(crate::Carrier::ALL[c]);
                 i.group_id = (g > 0).then(|| format!("g{g}"));
                 ev(ms, EventKind::Sending { info: i })
             }),

@@ -7,10 +7,14 @@
 //! other tools as CSV or JSON Lines ([`csv_io`], [`jsonl`]). Messages users send to
 //! the SP are [`InboundMessage`]s, kept apart from the records.
 //!
+//! Every record and every event that starts one names its [`Carrier`] (China Mobile
+//! when a file or event predates carriers).
+//!
 //! This crate knows nothing of CMPP: result codes and report states are kept
 //! as raw values plus a protocol-neutral [`CauseClass`].
 #![forbid(unsafe_code)]
 
+pub mod carrier;
 pub mod classify;
 mod columns;
 pub mod csv_io;
@@ -25,8 +29,9 @@ pub mod rfc3339;
 mod rows;
 pub mod time;
 
+pub use carrier::Carrier;
 pub use classify::{class_of_report_stat, class_of_submit_result};
-pub use columns::COLUMNS;
+pub use columns::{COLUMNS, OPTIONAL_COLUMNS};
 pub use csv_io::{CsvReader, CsvWriter, ReaderOptions};
 pub use error::RecordsError;
 pub use event::{Event, EventKind, MessageInfo, ReportOrigin};

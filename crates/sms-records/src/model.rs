@@ -1,5 +1,6 @@
 //! The record of one message and its enumerations.
 
+use crate::carrier::Carrier;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -150,6 +151,9 @@ pub struct Record {
     pub final_state: FinalState,
     /// Exemption tag (e.g. a clause of 7.1–7.4) when the message is exempt from SLA counts.
     pub exempt: Option<String>,
+    /// The carrier the message went through (`mobile` for records that predate carriers).
+    #[serde(default)]
+    pub carrier: Carrier,
     /// Why a message was refused or failed locally (`check: reason`); not an interchange column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -177,6 +181,7 @@ impl Record {
             resends: 0,
             final_state: FinalState::Pending,
             exempt: None,
+            carrier: Carrier::ChinaMobile,
             detail: None,
         }
     }

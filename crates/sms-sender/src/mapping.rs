@@ -345,6 +345,7 @@ mod tests {
                     segment: 1,
                     segments: 1,
                     group_id: Some("g".into()),
+                    carrier: sms_records::Carrier::ChinaMobile,
                 })
                 .collect(),
         }

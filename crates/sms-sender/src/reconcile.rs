@@ -317,6 +317,7 @@ fn adopt(l: &Limbo, o: &Orphan<'_>) -> Vec<Event> {
                     segment: r.segment,
                     segments: r.segments,
                     group_id: r.group_id.clone(),
+                    carrier: sms_records::Carrier::ChinaMobile,
                 },
             },
         });

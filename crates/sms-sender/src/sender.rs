@@ -748,6 +748,7 @@ fn info(sms: &OutgoingSms, dest: &str, segment: u8, segments: u8, group_id: &str
         segment,
         segments,
         group_id: Some(group_id.to_string()),
+        carrier: sms_records::Carrier::ChinaMobile,
     }
 }
 

@@ -24,6 +24,7 @@ fn info(dest: &str) -> MessageInfo {
         segment: 1,
         segments: 1,
         group_id: Some("g".into()),
+        carrier: sms_records::Carrier::ChinaMobile,
     }
 }
 

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use sms_records::Carrier;
 
 use crate::error::{CliError, Exit};
 
@@ -19,8 +20,10 @@ pub struct FileConfig {
     pub journal: Journal,
     /// The sending policy.
     pub policy: Policy,
-    /// Contract terms and SLA settings.
+    /// Contract terms and SLA settings (China Mobile's contract).
     pub contract: Contract,
+    /// The contracts with the other carriers.
+    pub carriers: Carriers,
 }
 
 /// `[gateway]`.
@@ -98,7 +101,131 @@ pub struct Contract {
     pub incidents: Option<PathBuf>,
 }
 
+/// `[carriers.unicom]`, `[carriers.telecom]`: the SP's contract with each other carrier.
+///
+/// China Mobile's contract is the top-level `[gateway]` and `[contract]`, as before
+/// carriers; a `[carriers.mobile]` table is refused so that it cannot contradict them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Carriers {
+    /// China Unicom (SGIP).
+    pub unicom: Option<CarrierContract>,
+    /// China Telecom (SMGP).
+    pub telecom: Option<CarrierContract>,
+}
+
+/// A gateway protocol: how the SP talks to a carrier's gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// CMPP (China Mobile).
+    Cmpp,
+    /// SGIP 1.2 (China Unicom).
+    Sgip,
+    /// SMGP 3.0 (China Telecom).
+    Smgp,
+}
+
+impl Protocol {
+    /// The protocol a carrier speaks unless its table says otherwise.
+    #[allow(dead_code)] // for the send path, which routes to each carrier's gateway
+    pub fn of(carrier: Carrier) -> Protocol {
+        match carrier {
+            Carrier::ChinaUnicom => Protocol::Sgip,
+            Carrier::ChinaTelecom => Protocol::Smgp,
+            _ => Protocol::Cmpp,
+        }
+    }
+}
+
+/// One carrier's contract: its gateway, calling number and contract terms.
+///
+/// The gateway keys are read by the send path; `terms`, `sla` and `incidents` by
+/// `cmpp report --carrier` and `cmpp settle --carrier`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CarrierContract {
+    /// Gateway protocol; default the carrier's own (unicom: `sgip`, telecom: `smgp`).
+    pub protocol: Option<Protocol>,
+    /// `host:port` of the carrier's gateway (SMG / ISMG).
+    pub address: Option<String>,
+    /// Login account at the gateway (SGIP Login_Name, SMGP ClientID).
+    pub account: Option<String>,
+    /// Environment variable holding the account's password (never written in the file).
+    pub secret_env: Option<String>,
+    /// SGIP: the SP's own `host:port` the gateway connects back to (Deliver, Report).
+    pub listen: Option<String>,
+    /// SGIP: the SP's corporation id (5 digits) in the sequence numbers.
+    pub corp_id: Option<String>,
+    /// Calling number (SP number / src id) shown on this carrier's handsets.
+    pub src_id: Option<String>,
+    /// Service id (service code) of every message.
+    pub service_id: Option<String>,
+    /// Contract terms with this carrier (see `crates/sms-billing/examples/terms.toml`).
+    pub terms: Option<PathBuf>,
+    /// SLA settings of this contract.
+    pub sla: Option<PathBuf>,
+    /// Incident log of this contract.
+    pub incidents: Option<PathBuf>,
+}
+
+impl CarrierContract {
+    /// The protocol to speak: the table's, else the carrier's own.
+    #[allow(dead_code)] // for the send path, which routes to each carrier's gateway
+    pub fn protocol_for(&self, carrier: Carrier) -> Protocol {
+        self.protocol.unwrap_or(Protocol::of(carrier))
+    }
+}
+
+/// The contract files of one carrier (paths resolved against the config file's folder).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ContractFiles {
+    /// Contract terms.
+    pub terms: Option<PathBuf>,
+    /// SLA settings.
+    pub sla: Option<PathBuf>,
+    /// Incident log.
+    pub incidents: Option<PathBuf>,
+}
+
 impl FileConfig {
+    /// A carrier's contract table: `None` for China Mobile (its contract is the top-level
+    /// `[gateway]` and `[contract]`) and for a carrier without a table.
+    pub fn carrier(&self, carrier: Carrier) -> Option<&CarrierContract> {
+        match carrier {
+            Carrier::ChinaUnicom => self.carriers.unicom.as_ref(),
+            Carrier::ChinaTelecom => self.carriers.telecom.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The carriers the SP has a contract with: China Mobile, and every carrier with a table
+    /// (the send path gives them to the policy, `Policy::with_contracts`).
+    #[allow(dead_code)] // for the send path
+    pub fn contracted(&self) -> Vec<Carrier> {
+        Carrier::ALL
+            .into_iter()
+            .filter(|c| *c == Carrier::ChinaMobile || self.carrier(*c).is_some())
+            .collect()
+    }
+
+    /// A carrier's contract files: China Mobile's from `[contract]`, another carrier's from
+    /// its `[carriers.NAME]` table; `None` when that carrier has no table.
+    pub fn contract_files(&self, carrier: Carrier) -> Option<ContractFiles> {
+        if carrier == Carrier::ChinaMobile {
+            return Some(ContractFiles {
+                terms: self.contract.terms.clone(),
+                sla: self.contract.sla.clone(),
+                incidents: self.contract.incidents.clone(),
+            });
+        }
+        self.carrier(carrier).map(|c| ContractFiles {
+            terms: c.terms.clone(),
+            sla: c.sla.clone(),
+            incidents: c.incidents.clone(),
+        })
+    }
+
     /// Reads and checks a config file; paths in it are relative to its folder.
     pub fn load(path: &Path) -> Result<FileConfig, CliError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -137,6 +264,14 @@ impl FileConfig {
         fix(&mut self.contract.terms);
         fix(&mut self.contract.sla);
         fix(&mut self.contract.incidents);
+        for c in [&mut self.carriers.unicom, &mut self.carriers.telecom]
+            .into_iter()
+            .flatten()
+        {
+            fix(&mut c.terms);
+            fix(&mut c.sla);
+            fix(&mut c.incidents);
+        }
     }
 
     /// The secret: the file's value, else its environment variable.
@@ -199,6 +334,105 @@ mod tests {
             e.to_string().contains("c.toml:2 (field limits.window)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn each_carrier_has_its_own_contract_table() {
+        let text = r#"
+[contract]
+terms = "cmcc-terms.toml"
+[carriers.unicom]
+protocol = "sgip"
+address = "10.0.0.1:8801"
+account = "sp901"
+secret_env = "SGIP_SECRET"
+listen = "0.0.0.0:8802"
+corp_id = "90001"
+src_id = "1065502"
+service_id = "12123"
+terms = "unicom-terms.toml"
+sla = "unicom-sla.toml"
+incidents = "unicom-incidents.toml"
+[carriers.telecom]
+address = "10.0.0.2:8890"
+src_id = "1065901"
+"#;
+        let mut c = FileConfig::parse(text, "c.toml").unwrap();
+        c.resolve_paths(Path::new("/etc/cmpp"));
+        assert_eq!(
+            c.contracted(),
+            [
+                Carrier::ChinaMobile,
+                Carrier::ChinaUnicom,
+                Carrier::ChinaTelecom
+            ]
+        );
+        let unicom = c.carrier(Carrier::ChinaUnicom).unwrap();
+        assert_eq!(unicom.protocol_for(Carrier::ChinaUnicom), Protocol::Sgip);
+        assert_eq!(unicom.src_id.as_deref(), Some("1065502"));
+        assert_eq!(unicom.corp_id.as_deref(), Some("90001"));
+        let telecom = c.carrier(Carrier::ChinaTelecom).unwrap();
+        assert_eq!(telecom.protocol_for(Carrier::ChinaTelecom), Protocol::Smgp);
+        assert!(
+            c.carrier(Carrier::ChinaMobile).is_none(),
+            "top-level tables"
+        );
+        assert_eq!(
+            c.contract_files(Carrier::ChinaUnicom).unwrap(),
+            ContractFiles {
+                terms: Some("/etc/cmpp/unicom-terms.toml".into()),
+                sla: Some("/etc/cmpp/unicom-sla.toml".into()),
+                incidents: Some("/etc/cmpp/unicom-incidents.toml".into()),
+            }
+        );
+        assert_eq!(
+            c.contract_files(Carrier::ChinaMobile).unwrap().terms,
+            Some(PathBuf::from("/etc/cmpp/cmcc-terms.toml"))
+        );
+        assert_eq!(c.contract_files(Carrier::ChinaTelecom).unwrap().terms, None);
+        let none = FileConfig::parse("", "c.toml").unwrap();
+        assert_eq!(none.contracted(), [Carrier::ChinaMobile]);
+        assert!(none.contract_files(Carrier::ChinaUnicom).is_none());
+    }
+
+    #[test]
+    fn typos_in_carrier_tables_are_refused_with_line_and_field() {
+        for (text, needle) in [
+            (
+                "[carriers.unicon]
+address = \"x\"\n",
+                "c.toml:1",
+            ),
+            (
+                "[carriers.unicon]
+address = \"x\"\n",
+                "unknown field `unicon`",
+            ),
+            (
+                "[carriers.mobile]
+address = \"x\"\n",
+                "unknown field `mobile`",
+            ),
+            (
+                "[carriers.unicom]
+adress = \"x\"\n",
+                "c.toml:2 (field carriers.unicom.adress)",
+            ),
+            (
+                "[carriers.telecom]
+protocol = \"smpp\"\n",
+                "unknown variant `smpp`",
+            ),
+            (
+                "[carriers.telecom]
+terms = 3\n",
+                "c.toml:2 (field carriers.telecom.terms)",
+            ),
+        ] {
+            let e = FileConfig::parse(text, "c.toml").unwrap_err();
+            assert_eq!(e.exit(), Exit::Config);
+            assert!(e.to_string().contains(needle), "{text:?}: {e}");
+        }
     }
 
     #[test]

@@ -214,6 +214,19 @@ pub fn feed_records(
     journal: Option<&Path>,
     from: chrono::DateTime<chrono::Utc>,
     until: chrono::DateTime<chrono::Utc>,
+    skip: Option<&mut SkippedRows>,
+    each: impl FnMut(&sms_records::Record),
+) -> Result<(), CliError> {
+    feed_carrier_records(records, journal, from, until, None, skip, each)
+}
+
+/// [`feed_records`] for one carrier's records only (all of them when `carrier` is `None`).
+pub fn feed_carrier_records(
+    records: Option<&Path>,
+    journal: Option<&Path>,
+    from: chrono::DateTime<chrono::Utc>,
+    until: chrono::DateTime<chrono::Utc>,
+    carrier: Option<sms_records::Carrier>,
     mut skip: Option<&mut SkippedRows>,
     mut each: impl FnMut(&sms_records::Record),
 ) -> Result<(), CliError> {
@@ -221,7 +234,8 @@ pub fn feed_records(
         let bad = |e: &dyn std::fmt::Display| CliError::input(format!("{}: {e}", path.display()));
         for r in sms_records::open_records(path).map_err(|e| bad(&e))? {
             match (r, skip.as_deref_mut()) {
-                (Ok(r), _) => each(&r),
+                (Ok(r), _) if !matches!(carrier, Some(c) if c != r.carrier) => each(&r),
+                (Ok(_), _) => {}
                 (Err(e), Some(s)) => s.take(path, e).map_err(|e| bad(&e))?,
                 (Err(e), None) => return Err(bad(&e)),
             }
@@ -237,7 +251,11 @@ pub fn feed_records(
             CliError::new(Exit::Journal, format!("{}: {e}", dir.display()))
         };
         let journal = Journal::open(dir, JournalOptions::default()).map_err(bad)?;
-        for r in journal.export(Some(from), Some(until)).map_err(bad)? {
+        let mut export = journal.export(Some(from), Some(until)).map_err(bad)?;
+        if let Some(c) = carrier {
+            export = export.for_carrier(c);
+        }
+        for r in export {
             each(&r.map_err(bad)?);
         }
     }

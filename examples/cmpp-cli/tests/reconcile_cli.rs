@@ -23,6 +23,7 @@ fn submitted(id: &str, at: DateTime<Utc>) -> Event {
                 segment: 1,
                 segments: 1,
                 group_id: None,
+                carrier: sms_records::Carrier::ChinaMobile,
             },
         },
     }

@@ -203,3 +203,159 @@ fn bad_inputs_have_distinct_exit_codes() {
         .assert()
         .code(2);
 }
+
+/// March's nine China Mobile records, three China Unicom ones (one a carrier failure)
+/// and one China Telecom one.
+fn mixed() -> Vec<Record> {
+    let mut v = records();
+    for (id, d, stat) in [
+        ("u1", 3, "DELIVRD"),
+        ("u2", 4, "DELIVRD"),
+        ("u3", 5, "MB:0008"),
+    ] {
+        let mut r = msg(id, at(d, 10), stat, 2_000);
+        r.dest = "13012345678".into();
+        r.carrier = sms_records::Carrier::ChinaUnicom;
+        v.push(r);
+    }
+    let mut r = msg("t1", at(6, 10), "DELIVRD", 2_000);
+    r.dest = "13312345678".into();
+    r.carrier = sms_records::Carrier::ChinaTelecom;
+    v.push(r);
+    v
+}
+
+fn report_json(args: &[&str], source: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let out = cmpp()
+        .args(["report", "--month", "2026-03", "--format", "json"])
+        .args(args)
+        .args(source)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn report_covers_every_carrier_with_a_count_each_or_one_carrier_under_its_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("mixed.csv");
+    write_csv(&csv, &mixed());
+    let src = [std::ffi::OsStr::new("--records"), csv.as_os_str()];
+    // Without --carrier: all 13 records; 12 counted (one user-side failure), 2 failed.
+    let v = report_json(&[], &src);
+    assert_eq!(
+        v["carriers"],
+        serde_json::json!({"mobile": 9, "unicom": 3, "telecom": 1})
+    );
+    assert_eq!(v["carrier"], serde_json::Value::Null);
+    assert_eq!(v["windows"][0]["counted"], 12);
+    assert_eq!(v["windows"][0]["failed"], 2);
+    // One carrier's records only.
+    let v = report_json(&["--carrier", "unicom"], &src);
+    assert_eq!(v["carrier"], "unicom");
+    assert_eq!(
+        v["carriers"],
+        serde_json::json!({"mobile": 0, "unicom": 3, "telecom": 0})
+    );
+    assert_eq!(v["windows"][0]["counted"], 3);
+    assert_eq!(v["windows"][0]["failed"], 1);
+    let v = report_json(&["--carrier", "mobile"], &src);
+    assert_eq!(v["windows"][0]["counted"], 8);
+
+    // China Unicom's contract reads MB:0008 as the user's and allows 8 s.
+    std::fs::write(
+        dir.path().join("unicom-sla.toml"),
+        "threshold_ms = 8000\n[class_overrides.report]\n\"MB:0008\" = \"user\"\n",
+    )
+    .unwrap();
+    let config = dir.path().join("cmpp.toml");
+    std::fs::write(
+        &config,
+        "[carriers.unicom]\nsrc_id = \"1065502\"\nsla = \"unicom-sla.toml\"\n",
+    )
+    .unwrap();
+    let config_arg = config.to_str().unwrap();
+    let v = report_json(&["--carrier", "unicom", "--config", config_arg], &src);
+    assert_eq!(v["windows"][0]["counted"], 2);
+    assert_eq!(v["windows"][0]["failed"], 0);
+    cmpp()
+        .args([
+            "report",
+            "--month",
+            "2026-03",
+            "--carrier",
+            "unicom",
+            "--config",
+        ])
+        .arg(&config)
+        .args(src)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("within 8 s"))
+        .stdout(predicate::str::contains("## Records per carrier"))
+        .stdout(predicate::str::contains("| China Unicom (`unicom`) | 3 |"))
+        .stdout(predicate::str::contains("Only China Unicom's records"));
+    // Without --carrier the top-level (China Mobile's) contract applies, not Unicom's.
+    let v = report_json(&["--config", config_arg], &src);
+    assert_eq!(v["windows"][0]["counted"], 12);
+    // Without a contract for the carrier: a note, and the default settings.
+    cmpp()
+        .args(["report", "--month", "2026-03", "--carrier", "telecom"])
+        .args(src)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "no SLA settings of a China Telecom contract",
+        ));
+    // A carrier the config has no table for: a configuration error (7).
+    cmpp()
+        .args([
+            "report",
+            "--month",
+            "2026-03",
+            "--carrier",
+            "telecom",
+            "--config",
+        ])
+        .arg(&config)
+        .args(src)
+        .assert()
+        .code(7)
+        .stderr(predicate::str::contains(
+            "no [carriers.telecom] table: no China Telecom contract is configured",
+        ));
+    // A name that is not a carrier: a usage error naming the choices.
+    cmpp()
+        .args(["report", "--month", "2026-03", "--carrier", "cmcc"])
+        .args(src)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("use mobile, unicom or telecom"));
+}
+
+#[test]
+fn report_from_a_journal_selects_one_carrier() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal");
+    let mut j =
+        sms_journal::Journal::open(&journal, sms_journal::JournalOptions::default()).unwrap();
+    assert_eq!(j.import(mixed().into_iter().map(Ok)).unwrap(), 13);
+    drop(j);
+    let src = [std::ffi::OsStr::new("--journal"), journal.as_os_str()];
+    let v = report_json(&["--carrier", "telecom"], &src);
+    assert_eq!(v["windows"][0]["counted"], 1);
+    assert_eq!(
+        v["carriers"],
+        serde_json::json!({"mobile": 0, "unicom": 0, "telecom": 1})
+    );
+    let v = report_json(&[], &src);
+    assert_eq!(
+        v["carriers"],
+        serde_json::json!({"mobile": 9, "unicom": 3, "telecom": 1})
+    );
+}

@@ -828,6 +828,7 @@ fn send_reconciles_what_an_earlier_run_left_open_on_start() {
                     segment: 1,
                     segments: 1,
                     group_id: None,
+                    carrier: sms_records::Carrier::ChinaMobile,
                 },
             },
         }])

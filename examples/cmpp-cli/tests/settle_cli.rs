@@ -261,3 +261,159 @@ fn bad_inputs_have_clear_errors_and_codes() {
         .assert()
         .code(2);
 }
+
+/// The records of [`records`] plus three China Unicom messages delivered in January 2026.
+fn mixed(dir: &Path) -> PathBuf {
+    let mobile = records(dir);
+    let mut all: Vec<Record> = sms_records::open_records(&mobile)
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    for i in 0..3 {
+        let mut r = all[0].clone();
+        r.local_id = format!("u{i}");
+        r.dest = "13012345678".into();
+        r.carrier = sms_records::Carrier::ChinaUnicom;
+        r.submitted_at = Some(utc(&format!("2026-01-2{i}T10:00:00+08:00")));
+        r.responded_at = r.submitted_at.map(|t| t + Duration::milliseconds(200));
+        r.reported_at = r.submitted_at.map(|t| t + Duration::seconds(2));
+        all.push(r);
+    }
+    let path = dir.join("mixed.csv");
+    let mut w = CsvWriter::new(std::fs::File::create(&path).unwrap()).unwrap();
+    for r in &all {
+        w.write(r).unwrap();
+    }
+    w.finish().unwrap();
+    path
+}
+
+#[test]
+fn settle_is_per_carrier_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = mixed(dir.path());
+    let settle = |extra: &[&str]| {
+        let out = cmpp()
+            .args(["settle", "--records"])
+            .arg(&rec)
+            .args([
+                "--period",
+                "2026Q1",
+                "--format",
+                "json",
+                "--as-of",
+                "2026-06-30",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    // Without --carrier: China Mobile's contract and records only, as before carriers.
+    let (code, stdout, stderr) = settle(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let j = json(stdout.as_bytes());
+    assert_eq!(j["carrier"], "mobile");
+    assert_eq!(j["billable"], 10);
+    assert_eq!(j["gross"], "0.41");
+    assert!(
+        stderr.contains("note: 3 record(s) of other carriers (unicom: 3) are not in the China Mobile settlement"),
+        "{stderr}"
+    );
+    assert_eq!(json(settle(&["--carrier", "mobile"]).1.as_bytes()), j);
+
+    // China Unicom's contract needs its own terms: the built-in ones are China Mobile's.
+    let (code, _, stderr) = settle(&["--carrier", "unicom"]);
+    assert_eq!(code, Some(7));
+    assert!(
+        stderr.contains("settling the China Unicom contract needs its terms"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        dir.path().join("unicom-terms.toml"),
+        "agreement = \"2026-CU-001\"\nprice_per_message = \"0.030\"\n",
+    )
+    .unwrap();
+    let config = dir.path().join("cmpp.toml");
+    std::fs::write(
+        &config,
+        "[carriers.unicom]\nprotocol = \"sgip\"\nterms = \"unicom-terms.toml\"\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) =
+        settle(&["--carrier", "unicom", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let u = json(stdout.as_bytes());
+    assert_eq!(u["carrier"], "unicom");
+    assert_eq!(u["billable"], 3);
+    assert_eq!(u["gross"], "0.09", "3 × 0.030 under Unicom's tariff");
+    assert!(stderr.contains("(mobile: 14)"), "{stderr}");
+    // A carrier without a table in the config: a configuration error.
+    let (code, _, stderr) = settle(&["--carrier", "telecom", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, Some(7));
+    assert!(stderr.contains("no [carriers.telecom] table"), "{stderr}");
+
+    // Each contract keeps its own ledger next to the output.
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    cmpp()
+        .args(["settle", "--records"])
+        .arg(&rec)
+        .args([
+            "--period",
+            "2026Q1",
+            "--as-of",
+            "2026-06-30",
+            "--carrier",
+            "unicom",
+            "--terms",
+        ])
+        .arg(dir.path().join("unicom-terms.toml"))
+        .arg("--out")
+        .arg(out.join("unicom-2026Q1.md"))
+        .assert()
+        .success();
+    assert!(out.join("settle-ledger-unicom.json").is_file());
+    assert!(!out.join("settle-ledger.json").exists());
+    let md = std::fs::read_to_string(out.join("unicom-2026Q1.md")).unwrap();
+    assert!(
+        md.contains("Contract settled: China Unicom (`--carrier unicom`)"),
+        "{md}"
+    );
+    // The whole term, per carrier too.
+    let out = cmpp()
+        .args(["settle", "--records"])
+        .arg(&rec)
+        .args([
+            "--term",
+            "--as-of",
+            "2026-06-30",
+            "--format",
+            "json",
+            "--carrier",
+            "unicom",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t = json(&out.stdout);
+    assert_eq!(t["carrier"], "unicom");
+    let billable: u64 = t["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["billable"].as_u64().unwrap())
+        .sum();
+    assert_eq!(billable, 3);
+}

@@ -94,6 +94,7 @@ pub(crate) fn record_from_row(path: &Path, row: &Row<'_>) -> Result<(Record, i64
     r.final_state = name_at(path, row, 17)?.unwrap_or(sms_records::FinalState::Pending);
     r.exempt = row.get(18).at(path)?;
     r.detail = row.get(19).at(path)?;
+    r.carrier = name_at(path, row, 20)?.unwrap_or_default();
     Ok((r, sort))
 }
 
@@ -111,7 +112,7 @@ pub(crate) fn message(
     };
     let (record, _) = record_from_row(path, row)?;
     let text = row
-        .get_ref(20)
+        .get_ref(21)
         .at(path)?
         .as_str()
         .map_err(|e| JournalError::Corrupt {

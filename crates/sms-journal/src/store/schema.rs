@@ -8,9 +8,10 @@ use std::path::Path;
 ///
 /// 0 or 1: events in a table of their own; 2: each message's events kept in its
 /// `messages` row, numbers indexed by `(dest, sort_ms)`; 3: numbers indexed by hour
-/// of sort time first; 4: inbound (mobile-originated) messages in a table of their own.
+/// of sort time first; 4: inbound (mobile-originated) messages in a table of their own;
+/// 5: each message's carrier (`messages.carrier`, `mobile` for the messages of older files).
 /// Older formats are migrated on open.
-pub(crate) const FORMAT: i64 = 4;
+pub(crate) const FORMAT: i64 = 5;
 
 /// Milliseconds in the hour buckets of the number index.
 pub(super) const HOUR_MS: i64 = 3_600_000;
@@ -45,7 +46,9 @@ CREATE TABLE IF NOT EXISTS messages (
     final_state     TEXT NOT NULL,
     exempt          TEXT,
     detail          TEXT,
-    events          TEXT NOT NULL DEFAULT '[]'  -- every event, in time order: [[at_ms, event], ...]
+    events          TEXT NOT NULL DEFAULT '[]',  -- every event, in time order: [[at_ms, event], ...]
+    -- Format 5: mobile, unicom or telecom. Last, as ALTER TABLE adds it to older files.
+    carrier         TEXT NOT NULL DEFAULT 'mobile'
 );
 CREATE INDEX IF NOT EXISTS messages_by_msg_id ON messages(msg_id) WHERE msg_id IS NOT NULL;
 -- By number within each hour of sort time: inserts stay in the current hour's
@@ -92,7 +95,7 @@ CREATE VIEW IF NOT EXISTS events AS
 pub(crate) const MESSAGE_COLUMNS: &str =
     "local_id, sort_ms, msg_id, src, dest, category, segment, \
     segments, group_id, submitted_ms, responded_ms, resp_result, resp_class, reported_ms, \
-    report_stat, report_class, resends, final_state, exempt, detail";
+    report_stat, report_class, resends, final_state, exempt, detail, carrier";
 
 /// Opens (creating when asked) a month file with the journal's settings.
 pub(crate) fn open(path: &Path, create: bool, full_sync: bool) -> Result<Connection, JournalError> {
@@ -142,6 +145,14 @@ pub(crate) fn open(path: &Path, create: bool, full_sync: bool) -> Result<Connect
         tx.execute_batch("DROP INDEX IF EXISTS messages_by_dest")
             .at(path)?;
         tx.execute_batch(SCHEMA).at(path)?;
+        if !has_carrier_column(&tx, path)? {
+            // Format 5: every message stored so far went through China Mobile, the only
+            // carrier before. A column with a constant default costs no rewrite of the rows.
+            tx.execute_batch(
+                "ALTER TABLE messages ADD COLUMN carrier TEXT NOT NULL DEFAULT 'mobile'",
+            )
+            .at(path)?;
+        }
         tx.pragma_update(None, "user_version", FORMAT).at(path)?;
     }
     tx.commit().at(path)?;
@@ -152,6 +163,14 @@ pub(crate) fn open(path: &Path, create: bool, full_sync: bool) -> Result<Connect
 /// True for a file of format 0 or 1, which kept events in a table of their own.
 pub(super) fn has_events_table(conn: &Connection, path: &Path) -> Result<bool, JournalError> {
     conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'")
+        .at(path)?
+        .exists([])
+        .at(path)
+}
+
+/// True when `messages` has the `carrier` column (format 5 on).
+pub(crate) fn has_carrier_column(conn: &Connection, path: &Path) -> Result<bool, JournalError> {
+    conn.prepare("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'carrier'")
         .at(path)?
         .exists([])
         .at(path)

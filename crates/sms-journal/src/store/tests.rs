@@ -41,6 +41,7 @@ fn submit(local_id: &str, ms: i64) -> Event {
                 segment: 1,
                 segments: 1,
                 group_id: None,
+                carrier: sms_records::Carrier::ChinaMobile,
             },
         },
     }
@@ -388,9 +389,10 @@ fn old_file(path: &Path, with_hash: bool) {
     // The `messages` table of both old formats is this one without `events`.
     let schema = SCHEMA.split("CREATE INDEX").next().unwrap();
     let messages = schema.replace(
-        ",\n    events          TEXT NOT NULL DEFAULT '[]'  -- every event, in time order: [[at_ms, event], ...]",
+        ",\n    events          TEXT NOT NULL DEFAULT '[]',  -- every event, in time order: [[at_ms, event], ...]\n    -- Format 5: mobile, unicom or telecom. Last, as ALTER TABLE adds it to older files.\n    carrier         TEXT NOT NULL DEFAULT 'mobile'",
         "",
     );
+    assert!(!messages.contains("carrier"), "{messages}");
     assert!(!messages.contains("events  "), "{messages}");
     old.execute_batch(&messages).unwrap();
     old.execute_batch("CREATE INDEX messages_by_dest ON messages(dest, sort_ms)")
@@ -414,7 +416,7 @@ fn old_file(path: &Path, with_hash: bool) {
         l
     });
     old.execute(
-        &format!("INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"),
+        &format!("INSERT INTO messages ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)", MESSAGE_COLUMNS.strip_suffix(", carrier").unwrap()),
         params![record.local_id, sort, record.msg_id, record.src, record.dest, record.category.as_str(),
             record.segment, record.segments, record.group_id, record.submitted_at.map(ms),
             record.responded_at.map(ms), record.resp_result, record.resp_class.map(|c| c.as_str()),
@@ -440,6 +442,39 @@ fn old_file(path: &Path, with_hash: bool) {
         )
         .unwrap();
     }
+}
+
+/// The schema of formats 3 and 4: today's without the `carrier` column.
+fn schema_before_carrier() -> String {
+    let s = SCHEMA.replace(
+        ",  -- every event, in time order: [[at_ms, event], ...]\n    -- Format 5: mobile, unicom or telecom. Last, as ALTER TABLE adds it to older files.\n    carrier         TEXT NOT NULL DEFAULT 'mobile'",
+        "  -- every event",
+    );
+    assert!(!s.contains("carrier"), "{s}");
+    s
+}
+
+/// Stores a message as a file without the `carrier` column held it: its folded record
+/// and its events, encoded without the carrier key as the writer of those formats did.
+fn insert_before_carrier(conn: &Connection, local_id: &str, events: &[Event]) {
+    let mut list = Vec::new();
+    merge(&mut list, entries(events));
+    let (record, sort) = fold_entries(local_id, &list);
+    let mut buf = Vec::new();
+    encode_entries(&mut buf, &list).unwrap();
+    let text = as_text(&buf).replace(",\"carrier\":\"mobile\"", "");
+    conn.execute(
+        &format!(
+            "INSERT INTO messages ({}, events) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+            MESSAGE_COLUMNS.strip_suffix(", carrier").unwrap()
+        ),
+        params![record.local_id, sort, record.msg_id, record.src, record.dest, record.category.as_str(),
+            record.segment, record.segments, record.group_id, record.submitted_at.map(ms),
+            record.responded_at.map(ms), record.resp_result, record.resp_class.map(|c| c.as_str()),
+            record.reported_at.map(ms), record.report_stat, record.report_class.map(|c| c.as_str()),
+            record.resends, record.final_state.as_str(), record.exempt, record.detail, text],
+    )
+    .unwrap();
 }
 
 #[test]
@@ -513,28 +548,27 @@ fn a_format_3_file_gains_the_inbound_table_on_open_and_keeps_its_messages() {
     {
         // Format 3: today's schema without the inbound table.
         let old = Connection::open(&path).unwrap();
-        let schema = SCHEMA
+        let before = schema_before_carrier();
+        let schema = before
             .split("-- Messages users sent to the SP")
             .next()
             .unwrap()
             .to_string()
-            + SCHEMA
+            + before
                 .split("CREATE INDEX IF NOT EXISTS inbound_by_time ON inbound(received_ms);")
                 .nth(1)
                 .unwrap();
         assert!(!schema.contains("inbound"), "{schema}");
         old.execute_batch(&schema).unwrap();
+        insert_before_carrier(&old, "L1", &[submit("L1", 0), respond("L1", 1)]);
         old.pragma_update(None, "user_version", 3).unwrap();
-        let mut w = BatchWriter::new(&old, &path).unwrap();
-        w.add("L1", entries(&[submit("L1", 0), respond("L1", 1)]), None)
-            .unwrap();
     }
     let conn = open(&path, false, false).unwrap();
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(version, FORMAT);
-    assert_eq!(FORMAT, 4);
+    assert!(has_carrier_column(&conn, &path).unwrap());
     assert_eq!(
         message(&conn, &path, "L1")
             .unwrap()
@@ -552,4 +586,79 @@ fn a_format_3_file_gains_the_inbound_table_on_open_and_keeps_its_messages() {
         "once per Msg_Id"
     );
     assert_eq!(inbound_of(&conn, &path, "I1").unwrap(), Some(m));
+}
+
+#[test]
+fn a_format_4_file_gains_the_carrier_column_and_its_messages_are_china_mobiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.sqlite");
+    {
+        // Format 4: today's schema without the carrier column, events without a carrier.
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(&schema_before_carrier()).unwrap();
+        insert_before_carrier(&old, "L1", &[submit("L1", 0), respond("L1", 1)]);
+        let events: String = old
+            .query_row("SELECT events FROM messages", [], |r| r.get(0))
+            .unwrap();
+        assert!(!events.contains("carrier"), "{events}");
+        old.pragma_update(None, "user_version", 4).unwrap();
+    }
+    // Read-only export of the old file (not migrated): China Mobile's records.
+    let exported: Vec<_> = crate::export::Export::new(vec![path.clone()], None, None)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(exported.len(), 1);
+    assert_eq!(exported[0].carrier, sms_records::Carrier::ChinaMobile);
+    let none: Vec<_> = crate::export::Export::new(vec![path.clone()], None, None)
+        .for_carrier(sms_records::Carrier::ChinaUnicom)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(none.is_empty());
+
+    let conn = open(&path, false, false).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!((version, FORMAT), (5, 5));
+    assert!(has_carrier_column(&conn, &path).unwrap());
+    let (r, events) = message(&conn, &path, "L1").unwrap().unwrap();
+    assert_eq!(r.carrier, sms_records::Carrier::ChinaMobile);
+    assert_eq!(r.msg_id.as_deref(), Some("M1"));
+    assert_eq!(events.len(), 2);
+    // The old message takes new events; a new message keeps its carrier.
+    let mut unicom = submit("U1", 5);
+    if let EventKind::Submitted { info } = &mut unicom.kind {
+        info.carrier = sms_records::Carrier::ChinaUnicom;
+    }
+    let mut w = BatchWriter::new(&conn, &path).unwrap();
+    w.add(
+        "L1",
+        entries(&[report(Some("L1"), 9, "DELIVRD")]),
+        row(&conn, "L1"),
+    )
+    .unwrap();
+    w.add("U1", entries(&[unicom]), None).unwrap();
+    drop(w);
+    let r = message(&conn, &path, "L1").unwrap().unwrap().0;
+    assert_eq!(
+        (r.final_state, r.carrier),
+        (FinalState::Delivered, sms_records::Carrier::ChinaMobile)
+    );
+    let r = message(&conn, &path, "U1").unwrap().unwrap().0;
+    assert_eq!(r.carrier, sms_records::Carrier::ChinaUnicom);
+    let stored: String = conn
+        .query_row(
+            "SELECT carrier FROM messages WHERE local_id = 'U1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, "unicom");
+    drop(conn);
+    let unicom_only: Vec<_> = crate::export::Export::new(vec![path.clone()], None, None)
+        .for_carrier(sms_records::Carrier::ChinaUnicom)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(unicom_only.len(), 1);
+    assert_eq!(unicom_only[0].local_id, "U1");
 }

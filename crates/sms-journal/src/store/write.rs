@@ -10,10 +10,10 @@ use super::*;
 use crate::entries::{merge, Merge};
 
 pub(super) const INSERT_NEW_MESSAGE: &str = "INSERT OR IGNORE INTO messages VALUES \
-     (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)";
+     (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)";
 
 pub(super) const REPLACE_MESSAGE: &str = "INSERT OR REPLACE INTO messages VALUES \
-     (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)";
+     (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)";
 
 /// Rewrites a stored message (by row) from the fold of its events; the exemption
 /// tag has no event, so a stored one is kept.
@@ -21,8 +21,8 @@ pub(super) const UPDATE_MESSAGE: &str =
     "UPDATE messages SET sort_ms=?2, msg_id=?3, src=?4, dest=?5, \
      category=?6, segment=?7, segments=?8, group_id=?9, submitted_ms=?10, responded_ms=?11, \
      resp_result=?12, resp_class=?13, reported_ms=?14, report_stat=?15, report_class=?16, \
-     resends=?17, final_state=?18, exempt=COALESCE(?19, exempt), detail=?20, events=?21 \
-     WHERE rowid=?22";
+     resends=?17, final_state=?18, exempt=COALESCE(?19, exempt), detail=?20, events=?21, \
+     carrier=?22 WHERE rowid=?23";
 
 /// [`UPDATE_MESSAGE`] for a message whose indexed columns (`sort_ms`, `msg_id`,
 /// `dest`) keep their values, the common case of a report or resend: SQLite then
@@ -30,8 +30,8 @@ pub(super) const UPDATE_MESSAGE: &str =
 pub(super) const UPDATE_MESSAGE_STATE: &str = "UPDATE messages SET src=?4, \
      category=?6, segment=?7, segments=?8, group_id=?9, submitted_ms=?10, responded_ms=?11, \
      resp_result=?12, resp_class=?13, reported_ms=?14, report_stat=?15, report_class=?16, \
-     resends=?17, final_state=?18, exempt=COALESCE(?19, exempt), detail=?20, events=?21 \
-     WHERE rowid=?22";
+     resends=?17, final_state=?18, exempt=COALESCE(?19, exempt), detail=?20, events=?21, \
+     carrier=?22 WHERE rowid=?23";
 
 /// Binds a record and its encoded events (and for an update, its `row`) to a
 /// `messages` statement and runs it; true if it changed a row.
@@ -50,7 +50,8 @@ pub(super) fn execute_message(
         r.report_class.map(|c| c.as_str()),
     );
     let times = [r.submitted_at, r.responded_at, r.reported_at].map(|t| t.map(ms));
-    let values: [&dyn ToSql; 21] = [
+    let carrier = r.carrier.as_str();
+    let values: [&dyn ToSql; 22] = [
         &r.local_id,
         &sort_ms,
         &r.msg_id,
@@ -72,6 +73,7 @@ pub(super) fn execute_message(
         &r.exempt,
         &r.detail,
         &events,
+        &carrier,
     ];
     for (i, v) in values.iter().enumerate() {
         stmt.raw_bind_parameter(i + 1, v).at(path)?;

@@ -28,7 +28,8 @@ pub(super) fn key_index(key: &str) -> Option<usize> {
         "resends" => 15,
         "final_state" => 16,
         "exempt" => 17,
-        "detail" => 18,
+        "carrier" => 18,
+        "detail" => 19,
         _ => return None,
     })
 }
@@ -180,5 +181,6 @@ pub(super) const WRITTEN_KEYS: [&[u8]; CELLS] = [
     b"\"resends\":",
     b"\"final_state\":",
     b"\"exempt\":",
+    b"\"carrier\":",
     b"\"detail\":",
 ];

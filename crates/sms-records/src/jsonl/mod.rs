@@ -159,7 +159,7 @@ impl<W: Write> JsonlWriter<W> {
             let num = |i: usize| c[i].parse::<u64>().ok();
             for (i, name) in COLUMNS.iter().enumerate() {
                 match (i, c[i].as_str()) {
-                    (0 | 2 | 3 | 4 | 16, s) => m.serialize_entry(name, s)?,
+                    (0 | 2 | 3 | 4 | 16 | 18, s) => m.serialize_entry(name, s)?,
                     (5 | 6 | 10 | 15, _) => m.serialize_entry(name, &num(i))?,
                     (_, "") => m.serialize_entry(name, &())?,
                     (_, s) => m.serialize_entry(name, s)?,

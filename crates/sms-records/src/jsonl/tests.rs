@@ -27,6 +27,15 @@ fn round_trip() {
     assert!(first.contains(r#""submitted_at":"2026-03-01T08:00:00.123+08:00""#));
     assert!(first.contains(r#""resends":1"#));
     assert!(!first.contains("detail"));
+    assert!(
+        first.ends_with(r#""exempt":null,"carrier":"mobile"}"#),
+        "{first}"
+    );
+    assert!(text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .contains(r#""carrier":"unicom","detail":"#));
     let back: Vec<Record> = JsonlReader::new(&bytes[..], ReaderOptions::default())
         .collect::<Result<_, _>>()
         .unwrap();
@@ -46,6 +55,40 @@ fn lenient_values_and_default_classes() {
     assert_eq!(r.report_class, Some(CauseClass::User));
     assert_eq!(r.final_state, FinalState::Failed);
     assert_eq!(r.segments, 1);
+    assert_eq!(
+        r.carrier,
+        crate::Carrier::ChinaMobile,
+        "no carrier key: China Mobile's"
+    );
+    for (line, fast) in [
+        (
+            r#"{"local_id":"a","final_state":"pending","carrier":"telecom"}"#,
+            true,
+        ),
+        (
+            r#"{"local_id":"a","final_state":"pending","carrier":"tele\u0063om"}"#,
+            false,
+        ),
+    ] {
+        let r = JsonlReader::new(line.as_bytes(), ReaderOptions::default())
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.carrier, crate::Carrier::ChinaTelecom, "{line}");
+        let mut cells: [crate::columns::Cell<'_>; CELLS] = Default::default();
+        assert_eq!(fast_cells(line, &mut cells), fast, "{line}");
+    }
+    let err = JsonlReader::new(
+        r#"{"local_id":"a","final_state":"pending","carrier":"mars"}"#.as_bytes(),
+        ReaderOptions::default(),
+    )
+    .next()
+    .unwrap()
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "line 1, field carrier: unknown carrier `mars`"
+    );
 }
 
 #[test]
@@ -111,11 +154,11 @@ fn tricky_lines_read_as_before() {
     let cases: &[(&str, &str)] = &[
         (
             r#"{"local\u005fid":"a\"b","final_state":"pend\u0069ng","src":"\u4e2d"}"#,
-            "Record { local_id: \"a\\\"b\", msg_id: None, src: \"中\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, detail: None }",
+            "Record { local_id: \"a\\\"b\", msg_id: None, src: \"中\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, carrier: ChinaMobile, detail: None }",
         ),
         (
             r#"{"local_id":"a","local_id":"b","final_state":"pending"}"#,
-            "Record { local_id: \"b\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, detail: None }",
+            "Record { local_id: \"b\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, carrier: ChinaMobile, detail: None }",
         ),
         (
             r#"[1,2]"#,
@@ -167,7 +210,7 @@ fn tricky_lines_read_as_before() {
         ),
         (
             r#"{"local_id":"a","final_state":"pending","segment":" 7 "}"#,
-            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 7, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, detail: None }",
+            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 7, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, carrier: ChinaMobile, detail: None }",
         ),
         (
             r#"{"local_id":"a","final_state":"pending","segment":256}"#,
@@ -183,7 +226,7 @@ fn tricky_lines_read_as_before() {
         ),
         (
             r#"{"local_id":"a","final_state":"pending","msg_id":null,"group_id":""}"#,
-            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, detail: None }",
+            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, carrier: ChinaMobile, detail: None }",
         ),
         (
             r#"{"local_id":"","final_state":"pending"}"#,
@@ -199,7 +242,7 @@ fn tricky_lines_read_as_before() {
         ),
         (
             r#"{"local_id":"a","final_state":" pending "}"#,
-            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, detail: None }",
+            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, carrier: ChinaMobile, detail: None }",
         ),
         (
             "{\"local_id\":\"a\tb\",\"final_state\":\"pending\"}",
@@ -207,15 +250,15 @@ fn tricky_lines_read_as_before() {
         ),
         (
             " \t{ \"local_id\" : \"a\" , \"final_state\" : \"pending\" } \r",
-            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, detail: None }",
+            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, carrier: ChinaMobile, detail: None }",
         ),
         (
             "\u{a0}{\"local_id\":\"a\",\"final_state\":\"pending\"}\u{3000}",
-            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, detail: None }",
+            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, carrier: ChinaMobile, detail: None }",
         ),
         (
             r#"{"local_id":"a","final_state":"pending","resp_result":"8","report_stat":"DELIVRD"}"#,
-            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: Some(8), resp_class: Some(Sp), reported_at: None, report_stat: Some(\"DELIVRD\"), report_class: Some(Delivered), resends: 0, final_state: Pending, exempt: None, detail: None }",
+            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: Some(8), resp_class: Some(Sp), reported_at: None, report_stat: Some(\"DELIVRD\"), report_class: Some(Delivered), resends: 0, final_state: Pending, exempt: None, carrier: ChinaMobile, detail: None }",
         ),
         (
             r#"{"local_id":"a","final_state":"pending","resp_result":4294967296}"#,
@@ -223,11 +266,11 @@ fn tricky_lines_read_as_before() {
         ),
         (
             r#"{"local_id":"a","final_state":"pending","submitted_at":" 2026-03-01T00:00:00Z "}"#,
-            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: Some(2026-03-01T00:00:00Z), responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, detail: None }",
+            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: Some(2026-03-01T00:00:00Z), responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, carrier: ChinaMobile, detail: None }",
         ),
         (
             r#"{"local_id":"a","final_state":"pending","submitted_at":"2026-03-01T00:00:00.123456789+05:30"}"#,
-            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: Some(2026-02-28T18:30:00.123456789Z), responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, detail: None }",
+            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: Some(2026-02-28T18:30:00.123456789Z), responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, carrier: ChinaMobile, detail: None }",
         ),
         (
             r#"{"local_id":"a","final_state":"pending","submitted_at":12}"#,
@@ -239,7 +282,7 @@ fn tricky_lines_read_as_before() {
         ),
         (
             r#"{"local_id":"a","final_state":"pending","detail":"x","exempt":"7.1","extra":{"a":[1,{"b":null}]}}"#,
-            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: Some(\"7.1\"), detail: Some(\"x\") }",
+            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: Some(\"7.1\"), carrier: ChinaMobile, detail: Some(\"x\") }",
         ),
         (
             r#"{"local_id":"a","final_state":"pending",}"#,
@@ -275,7 +318,7 @@ fn tricky_lines_read_as_before() {
         ),
         (
             r#"{"local_id":"a","final_state":"pending","resends":0}"#,
-            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, detail: None }",
+            "Record { local_id: \"a\", msg_id: None, src: \"\", dest: \"\", category: Other, segment: 1, segments: 1, group_id: None, submitted_at: None, responded_at: None, resp_result: None, resp_class: None, reported_at: None, report_stat: None, report_class: None, resends: 0, final_state: Pending, exempt: None, carrier: ChinaMobile, detail: None }",
         ),
         (
             r#"{"local_id":"a","final_state":"pending","resends":-}"#,

@@ -1,9 +1,12 @@
 //! `cmpp report`: the monthly SLA report (clause 3.10) from a journal or a record file.
 
+use crate::config::{ContractFiles, FileConfig};
 use crate::error::{CliError, Exit};
 use crate::wiring;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
+use sms_records::Carrier;
 use sms_sla::{Aggregator, SlaSettings};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Output format of the report.
@@ -54,15 +57,110 @@ pub struct Args {
     /// (file, line, field, reason) after the report; default: stop at the first.
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// Only this carrier's records (mobile, unicom or telecom), read with its contract's
+    /// settings, terms and incidents from --config; default: every carrier's records under
+    /// the top-level (China Mobile's) contract, with a count per carrier.
+    #[arg(long, value_name = "CARRIER", value_parser = parse_carrier)]
+    pub carrier: Option<Carrier>,
+    /// Config file (`cmpp.toml`): the contract of the carrier reported on (`[contract]` for
+    /// China Mobile, `[carriers.NAME]` for the others) gives the defaults of --settings,
+    /// --terms and --incidents.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `--carrier`: an interchange name.
+pub fn parse_carrier(s: &str) -> Result<Carrier, String> {
+    s.parse()
+        .map_err(|e| format!("{e} (use mobile, unicom or telecom)"))
+}
+
+/// The contract files of the carrier a command works on: `--config`'s table for it (China
+/// Mobile's `[contract]` without `--carrier`); none without `--config`. A carrier without a
+/// table in the config has no contract: an error.
+pub fn contract_files(
+    config: Option<&PathBuf>,
+    carrier: Option<Carrier>,
+) -> Result<ContractFiles, CliError> {
+    let Some(path) = config else {
+        return Ok(ContractFiles::default());
+    };
+    let file = FileConfig::load(path)?;
+    let carrier = carrier.unwrap_or(Carrier::ChinaMobile);
+    file.contract_files(carrier).ok_or_else(|| {
+        CliError::new(
+            Exit::Config,
+            format!(
+                "config {}: no [carriers.{carrier}] table: no {} contract is configured",
+                path.display(),
+                carrier.full_name()
+            ),
+        )
+    })
+}
+
+/// Records per carrier, in the carriers' fixed order, every carrier listed.
+#[derive(Debug, Default)]
+pub struct CarrierCounts(BTreeMap<Carrier, u64>);
+
+impl CarrierCounts {
+    /// Counts one record.
+    pub fn add(&mut self, carrier: Carrier) {
+        *self.0.entry(carrier).or_default() += 1;
+    }
+
+    /// `{"mobile": N, "unicom": N, "telecom": N}`.
+    pub fn json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        for c in Carrier::ALL {
+            m.insert(c.to_string(), self.0.get(&c).copied().unwrap_or(0).into());
+        }
+        serde_json::Value::Object(m)
+    }
+
+    /// Tells on stderr how many records of carriers other than `settled` were left out.
+    pub fn note(&self, settled: Carrier) {
+        let total: u64 = self.0.values().sum();
+        if total == 0 {
+            return;
+        }
+        let each: Vec<String> = self.0.iter().map(|(c, n)| format!("{c}: {n}")).collect();
+        eprintln!(
+            "note: {total} record(s) of other carriers ({}) are not in the {} settlement; settle them with --carrier",
+            each.join(", "),
+            settled.full_name()
+        );
+    }
+
+    /// A Markdown section with one row per carrier.
+    pub fn markdown(&self, only: Option<Carrier>) -> String {
+        let mut o = String::from("\n## Records per carrier\n\n");
+        if let Some(c) = only {
+            o.push_str(&format!(
+                "Only {}'s records (`--carrier {c}`), under its contract.\n\n",
+                c.full_name()
+            ));
+        }
+        o.push_str("| carrier | records |\n|---|---:|\n");
+        for c in Carrier::ALL {
+            let n = self.0.get(&c).copied().unwrap_or(0);
+            o.push_str(&format!("| {} (`{c}`) | {n} |\n", c.full_name()));
+        }
+        o
+    }
 }
 
 /// Clauses 7.1–7.4: adds the windows of the incident log's honoured claims to the settings.
-fn add_claims(args: &Args, settings: &mut SlaSettings) -> Result<(), CliError> {
-    let Some(path) = &args.incidents else {
+fn add_claims(
+    args: &Args,
+    contract: &ContractFiles,
+    settings: &mut SlaSettings,
+) -> Result<(), CliError> {
+    let Some(path) = args.incidents.as_ref().or(contract.incidents.as_ref()) else {
         return Ok(());
     };
     let config = |e: sms_billing::BillingError| CliError::new(Exit::Config, e.to_string());
-    let terms = match &args.terms {
+    let terms = match args.terms.as_ref().or(contract.terms.as_ref()) {
         Some(p) => sms_billing::Terms::load(p).map_err(config)?,
         None => sms_billing::Terms::default(),
     };
@@ -112,8 +210,18 @@ fn month_range(
 
 /// Runs `cmpp report`.
 pub fn run(args: Args) -> Result<(), CliError> {
-    let mut settings = load_settings(args.settings.as_ref())?;
-    add_claims(&args, &mut settings)?;
+    let contract = contract_files(args.config.as_ref(), args.carrier)?;
+    let settings_file = args.settings.as_ref().or(contract.sla.as_ref());
+    if let (Some(c), None) = (args.carrier, settings_file) {
+        if c != Carrier::ChinaMobile {
+            eprintln!(
+                "note: no SLA settings of a {} contract (--settings, or `sla` in [carriers.{c}] of --config): the default settings are used",
+                c.full_name()
+            );
+        }
+    }
+    let mut settings = load_settings(settings_file)?;
+    add_claims(&args, &contract, &mut settings)?;
     let (from, until) = month_range(&args.month, settings.utc_offset)?;
     let as_of = match &args.as_of {
         Some(t) => DateTime::parse_from_rfc3339(t.trim())
@@ -125,25 +233,37 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .map_err(|e| CliError::new(Exit::Config, e.to_string()))?;
 
     let mut skipped = wiring::SkippedRows::default();
-    wiring::feed_records(
+    let mut counts = CarrierCounts::default();
+    wiring::feed_carrier_records(
         args.records.as_deref(),
         args.journal.as_deref(),
         from.to_utc(),
         until.to_utc(),
+        args.carrier,
         args.skip_bad_rows.then_some(&mut skipped),
-        |r| agg.add(r),
+        |r| {
+            counts.add(r.carrier);
+            agg.add(r)
+        },
     )?;
 
     let report = agg.report();
     let text = match args.format {
-        Format::Md => sms_sla::render::markdown(&report) + &skipped.markdown(),
-        Format::Json if args.skip_bad_rows => {
+        Format::Md => {
+            sms_sla::render::markdown(&report)
+                + &counts.markdown(args.carrier)
+                + &skipped.markdown()
+        }
+        Format::Json => {
             let mut v =
                 serde_json::to_value(&report).map_err(|e| CliError::failure(e.to_string()))?;
-            v["skipped_rows"] = skipped.json();
+            v["carrier"] = args.carrier.map(|c| c.to_string()).into();
+            v["carriers"] = counts.json();
+            if args.skip_bad_rows {
+                v["skipped_rows"] = skipped.json();
+            }
             serde_json::to_string_pretty(&v).map_err(|e| CliError::failure(e.to_string()))? + "\n"
         }
-        Format::Json => sms_sla::render::json(&report),
         Format::Html => {
             if skipped.count > 0 {
                 eprint!("{}", skipped.markdown());

@@ -5,7 +5,13 @@
 //! honoured exemption windows excluded) and the billable counter (4.1.3);
 //! nothing is held in memory per record. What was settled goes to a ledger file
 //! next to the output, so a later single-period run continues the chain.
+//!
+//! A settlement is per contract, so per carrier: `--carrier` (default `mobile`, China
+//! Mobile's contract, the only one before carriers) selects that carrier's records and
+//! its contract (`--config`'s `[carriers.NAME]`, or `[contract]` for China Mobile). Other
+//! carriers' records are left out and counted in a note; each carrier keeps its own ledger.
 
+use crate::cmd::report::{contract_files, parse_carrier, CarrierCounts};
 use crate::error::{CliError, Exit};
 use crate::wiring::{self, SkippedRows};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -16,12 +22,23 @@ use sms_billing::{
     TermSummary, Terms,
 };
 use sms_records::beijing;
+use sms_records::Carrier;
 use sms_sla::SlaSettings;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-/// Name of the ledger file written next to `--out`.
+/// Name of the ledger file written next to `--out` (China Mobile's contract).
 pub const LEDGER_FILE: &str = "settle-ledger.json";
+
+/// Name of a carrier's ledger file: [`LEDGER_FILE`] for China Mobile, else
+/// `settle-ledger-NAME.json`, so that two contracts never continue each other's chain.
+pub fn ledger_file(carrier: Carrier) -> String {
+    if carrier == Carrier::ChinaMobile {
+        LEDGER_FILE.to_string()
+    } else {
+        format!("settle-ledger-{carrier}.json")
+    }
+}
 
 /// Options of `cmpp settle`.
 #[derive(Debug, clap::Args)]
@@ -78,6 +95,15 @@ pub struct Args {
     /// (file, line, field, reason) in the output; default: stop at the first.
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// The contract settled: mobile (default), unicom or telecom. Only that carrier's
+    /// records are settled, under its terms, SLA settings and incidents (from --config
+    /// unless given); the ledger is that carrier's (`settle-ledger-NAME.json`).
+    #[arg(long, value_name = "CARRIER", value_parser = parse_carrier)]
+    pub carrier: Option<Carrier>,
+    /// Config file (`cmpp.toml`): the settled carrier's contract table gives the defaults of
+    /// --terms, --sla-settings and --incidents.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 fn billing_error(e: BillingError) -> CliError {
@@ -101,6 +127,7 @@ fn amount(name: &str, s: &str) -> Result<Decimal, CliError> {
 
 /// Everything both modes need, loaded and checked before any record is read.
 struct Setup {
+    carrier: Carrier,
     terms: Terms,
     log: IncidentLog,
     sla_settings: SlaSettings,
@@ -114,16 +141,27 @@ struct Setup {
 fn setup(args: &Args) -> Result<Setup, CliError> {
     let format =
         Format::from_str(&args.format).map_err(|e| CliError::input(format!("--format: {e}")))?;
-    let terms = match &args.terms {
+    let carrier = args.carrier.unwrap_or(Carrier::ChinaMobile);
+    let contract = contract_files(args.config.as_ref(), Some(carrier))?;
+    let terms = match args.terms.as_ref().or(contract.terms.as_ref()) {
         Some(p) => Terms::load(p).map_err(billing_error)?,
-        None => Terms::default(),
+        None if carrier == Carrier::ChinaMobile => Terms::default(),
+        None => {
+            return Err(CliError::new(
+                Exit::Config,
+                format!(
+                    "settling the {} contract needs its terms: give --terms, or --config with `terms` in [carriers.{carrier}] (the built-in terms are China Mobile's agreement)",
+                    carrier.full_name()
+                ),
+            ))
+        }
     };
-    let log = match &args.incidents {
+    let log = match args.incidents.as_ref().or(contract.incidents.as_ref()) {
         Some(p) => IncidentLog::load(p).map_err(billing_error)?,
         None => IncidentLog::default(),
     };
     log.check_term(&terms).map_err(billing_error)?;
-    let sla_settings = match &args.sla_settings {
+    let sla_settings = match args.sla_settings.as_ref().or(contract.sla.as_ref()) {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .map_err(|e| CliError::input(format!("cannot read {}: {e}", p.display())))?;
@@ -157,10 +195,11 @@ fn setup(args: &Args) -> Result<Setup, CliError> {
             o.parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."))
-                .join(LEDGER_FILE)
+                .join(ledger_file(carrier))
         })
     });
     Ok(Setup {
+        carrier,
         claims: exempt::sla_exemptions(&terms, &log),
         terms,
         log,
@@ -253,14 +292,22 @@ fn one_period(args: &Args, s: &Setup, spec: &str) -> Result<(), CliError> {
     let start = start_ledger(args, s, file.as_ref(), &period)?;
     let mut settlement = settlement(s, period.clone())?;
     let mut skipped = SkippedRows::default();
+    let mut others = CarrierCounts::default();
     wiring::feed_records(
         args.records.as_deref(),
         args.journal.as_deref(),
         period.start().with_timezone(&Utc),
         period.end().with_timezone(&Utc),
         args.skip_bad_rows.then_some(&mut skipped),
-        |r| settlement.add(r),
+        |r| {
+            if r.carrier == s.carrier {
+                settlement.add(r)
+            } else {
+                others.add(r.carrier)
+            }
+        },
     )?;
+    others.note(s.carrier);
     let (statement, _) = settlement
         .finish(&s.terms, &s.log, &start, args.carrier_count)
         .map_err(billing_error)?;
@@ -279,12 +326,15 @@ fn one_period(args: &Args, s: &Setup, spec: &str) -> Result<(), CliError> {
         Format::Json => {
             let mut v =
                 serde_json::to_value(&statement).map_err(|e| CliError::failure(e.to_string()))?;
+            v["carrier"] = s.carrier.to_string().into();
             if args.skip_bad_rows {
                 v["skipped_rows"] = skipped.json();
             }
             serde_json::to_string_pretty(&v).map_err(|e| CliError::failure(e.to_string()))? + "\n"
         }
-        Format::Markdown => render::markdown(&statement) + &skipped.markdown(),
+        Format::Markdown => {
+            render::markdown(&statement) + &carrier_line(s.carrier) + &skipped.markdown()
+        }
         Format::Csv => render::csv(&statement) + &skipped.csv(),
         other => return Err(unsupported(other)),
     };
@@ -318,6 +368,7 @@ fn whole_term(args: &Args, s: &Setup) -> Result<(), CliError> {
         .collect();
     let mut skipped = SkippedRows::default();
     let mut outside_term = 0u64;
+    let mut others = CarrierCounts::default();
     // One pass: each record goes to the period of its submit time (Beijing); a
     // record without one goes to every period, where the SLA report counts it
     // as not placed, as a single-period run would.
@@ -328,6 +379,7 @@ fn whole_term(args: &Args, s: &Setup) -> Result<(), CliError> {
         until,
         args.skip_bad_rows.then_some(&mut skipped),
         |r| match r.submitted_at {
+            _ if r.carrier != s.carrier => others.add(r.carrier),
             Some(t) => match bounds.iter().position(|(a, b)| t >= *a && t < *b) {
                 Some(i) => settlements[i].add(r),
                 None => outside_term += 1,
@@ -335,6 +387,7 @@ fn whole_term(args: &Args, s: &Setup) -> Result<(), CliError> {
             None => settlements.iter_mut().for_each(|x| x.add(r)),
         },
     )?;
+    others.note(s.carrier);
     if outside_term > 0 {
         eprintln!(
             "note: {outside_term} record(s) submitted outside {}..{} are not settled",
@@ -358,6 +411,7 @@ fn whole_term(args: &Args, s: &Setup) -> Result<(), CliError> {
     let text = match s.format {
         Format::Json => {
             let mut v = serde_json::json!({
+                "carrier": s.carrier.to_string(),
                 "statements": statements,
                 "summary": summary,
                 "ledger": ledger_file,
@@ -373,7 +427,7 @@ fn whole_term(args: &Args, s: &Setup) -> Result<(), CliError> {
                 o.push_str(&render::markdown(st));
                 o.push_str("\n---\n\n");
             }
-            o + &render::term_markdown(&summary) + &skipped.markdown()
+            o + &render::term_markdown(&summary) + &carrier_line(s.carrier) + &skipped.markdown()
         }
         Format::Csv => {
             let mut o = String::new();
@@ -391,6 +445,14 @@ fn whole_term(args: &Args, s: &Setup) -> Result<(), CliError> {
         other => return Err(unsupported(other)),
     };
     emit(args, text)
+}
+
+/// The Markdown line naming the contract settled.
+fn carrier_line(carrier: Carrier) -> String {
+    format!(
+        "\nContract settled: {} (`--carrier {carrier}`); only its records are counted.\n",
+        carrier.full_name()
+    )
 }
 
 /// A statement format added to the library after this command was written.
