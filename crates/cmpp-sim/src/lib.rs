@@ -22,5 +22,6 @@ pub use ids::MsgIdGen;
 pub use profile::{ProfileError, SimProfile};
 pub use schedule::ReportQueue;
 pub mod sim;
+pub mod smgp;
 
 pub use sim::{RunError, Running, Simulator};
