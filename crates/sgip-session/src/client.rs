@@ -668,6 +668,11 @@ impl Client {
         })
     }
 
+    /// The settings the client was built with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.mt.hooks().0.config
+    }
+
     /// The address the MO listener is bound to (useful with port 0).
     pub fn listen_addr(&self) -> SocketAddr {
         self.listen_addr

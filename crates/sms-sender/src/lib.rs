@@ -23,8 +23,8 @@ mod stats;
 use std::sync::{Mutex, MutexGuard};
 
 pub use link::{IntoLink, Link};
-pub use router::{RoutedReport, Router};
 pub use reconcile::{reconcile, ReconcileSettings, Reconciliation};
+pub use router::{RoutedReport, Router};
 pub use sender::{
     OutgoingSms, RecordOutcome, RecordStatus, SendReport, Sender, SenderBuilder, SenderConfig,
 };

@@ -20,6 +20,30 @@ pub fn neutral_class(class: CmppClass) -> CauseClass {
     }
 }
 
+/// The protocol-neutral class of an SGIP cause class.
+pub fn sgip_class(class: sgip_codec::CauseClass) -> CauseClass {
+    use sgip_codec::CauseClass as C;
+    match class {
+        C::Delivered => CauseClass::Delivered,
+        C::Carrier => CauseClass::Carrier,
+        C::User => CauseClass::User,
+        C::Sp => CauseClass::Sp,
+        _ => CauseClass::Unknown,
+    }
+}
+
+/// The protocol-neutral class of an SMGP cause class.
+pub fn smgp_class(class: smgp_codec::CauseClass) -> CauseClass {
+    use smgp_codec::CauseClass as C;
+    match class {
+        C::Delivered => CauseClass::Delivered,
+        C::Carrier => CauseClass::Carrier,
+        C::User => CauseClass::User,
+        C::Sp => CauseClass::Sp,
+        _ => CauseClass::Unknown,
+    }
+}
+
 /// What one SUBMIT stands for in the journal: one record per destination.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubmitMeta {

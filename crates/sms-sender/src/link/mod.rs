@@ -5,6 +5,9 @@
 //! event pump and the journal mapping never see a protocol type.
 
 pub mod cmpp;
+pub mod sgip;
+pub mod smgp;
+mod synth;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +48,8 @@ pub enum GroupIds {
     Shared(String),
     /// CMPP: destination i has Msg_Id M + i.
     Consecutive(MsgId),
+    /// One id per destination, in order.
+    Each(Vec<String>),
 }
 
 impl GroupIds {
@@ -53,6 +58,7 @@ impl GroupIds {
         match self {
             GroupIds::Shared(id) => id.clone(),
             GroupIds::Consecutive(first) => crate::mapping::nth_id(*first, i),
+            GroupIds::Each(ids) => ids.get(i).or(ids.last()).cloned().unwrap_or_default(),
         }
     }
 }
