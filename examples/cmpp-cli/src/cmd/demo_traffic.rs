@@ -1,6 +1,6 @@
 //! The demo's traffic: the 12123 platform's kinds of message, generated from a seed.
 
-use sms_records::Category;
+use sms_records::{Carrier, Category};
 use sms_sender::OutgoingSms;
 
 /// The calling number of every demo message: the contract's access number plus a service
@@ -37,6 +37,10 @@ const CMCC: &[&str] = &[
 /// Another carrier's prefix: the policy's carrier check refuses these (the contract covers
 /// only Party B's subscribers).
 const OTHER: &[&str] = &["133", "153", "189"];
+const UNICOM: &[&str] = &["130", "131", "132", "155", "156", "166", "185", "186"];
+const TELECOM: &[&str] = &["133", "153", "177", "180", "181", "189", "199"];
+/// China Broadnet's segment: no carrier of the demo routes it.
+const NO_ROUTE: &[&str] = &["192"];
 const PLATES: &[&str] = &[
     "京A·9K2X7",
     "京N·3F8L1",
@@ -60,13 +64,25 @@ fn number(rng: &mut Rng, prefixes: &[&str]) -> String {
 /// `count` messages for the 12123 platform: verification codes (60 %), traffic-violation
 /// notices that need two or three segments (25 %), and licence prompts (15 %, a third of them
 /// group sends); about 1 % go to another carrier's numbers.
-pub fn generate(seed: u64, count: usize) -> Vec<OutgoingSms> {
+/// `count` messages to numbers of the `carriers` the demo has a gateway for (about one in
+/// seven to each other carrier's numbers), and about one in a hundred to a number no
+/// carrier of the demo serves (refused: "no route").
+pub fn generate(seed: u64, count: usize, carriers: &[Carrier]) -> Vec<OutgoingSms> {
     let mut rng = Rng(seed);
+    let unicom = carriers.contains(&Carrier::ChinaUnicom);
+    let telecom = carriers.contains(&Carrier::ChinaTelecom);
+    // With China Telecom served, its numbers are no longer refused: another segment is.
+    let other = if telecom { NO_ROUTE } else { OTHER };
     (0..count)
         .map(|_| {
             let dest = |rng: &mut Rng| {
-                if rng.below(100) == 0 {
-                    number(rng, OTHER)
+                let roll = rng.below(100);
+                if roll == 0 {
+                    number(rng, other)
+                } else if unicom && roll < 15 {
+                    number(rng, UNICOM)
+                } else if telecom && roll > 85 {
+                    number(rng, TELECOM)
                 } else {
                     number(rng, CMCC)
                 }
