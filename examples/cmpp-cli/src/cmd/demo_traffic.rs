@@ -135,9 +135,10 @@ mod tests {
 
     #[test]
     fn same_seed_same_traffic_and_a_realistic_mix() {
-        let a = generate(7, 1000);
-        assert_eq!(a, generate(7, 1000));
-        assert_ne!(a, generate(8, 1000));
+        let all = Carrier::ALL;
+        let a = generate(7, 1000, &all);
+        assert_eq!(a, generate(7, 1000, &all));
+        assert_ne!(a, generate(8, 1000, &all));
         let verification = a
             .iter()
             .filter(|m| m.category == Category::Verification)
@@ -149,5 +150,35 @@ mod tests {
             "some long messages"
         );
         assert!(a.iter().all(|m| m.dests.iter().all(|d| d.len() == 11)));
+    }
+
+    #[test]
+    fn each_served_carrier_gets_its_share_and_the_rest_goes_nowhere() {
+        let prefix = |d: &str, list: &[&str]| list.iter().any(|p| d.starts_with(p));
+        let dests = |carriers: &[Carrier]| -> Vec<String> {
+            generate(7, 2000, carriers)
+                .into_iter()
+                .flat_map(|m| m.dests)
+                .collect()
+        };
+        let all = dests(&Carrier::ALL);
+        let share = |list: &[&str]| all.iter().filter(|d| prefix(d, list)).count();
+        let n = all.len();
+        assert!(
+            (n / 10..n / 5).contains(&share(UNICOM)),
+            "{}",
+            share(UNICOM)
+        );
+        assert!(
+            (n / 10..n / 5).contains(&share(TELECOM)),
+            "{}",
+            share(TELECOM)
+        );
+        assert!((1..n / 50).contains(&share(NO_ROUTE)));
+        // China Mobile alone: the old mix, about one in a hundred to China Telecom.
+        let mobile = dests(&[Carrier::ChinaMobile]);
+        assert!(!mobile.iter().any(|d| prefix(d, UNICOM)));
+        let other = mobile.iter().filter(|d| prefix(d, OTHER)).count();
+        assert!((1..mobile.len() / 50).contains(&other), "{other}");
     }
 }
