@@ -19,17 +19,32 @@ use crate::stats::Counters;
 type Ack = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Runs until shutdown is signalled, then drains what the client emitted before it closed.
+/// A request to the pump from the sender.
+pub(crate) enum Sync {
+    /// Answered once every event emitted before it has been taken in.
+    Events(oneshot::Sender<()>),
+    /// Answered once, in addition, every journal write (and the answer to the gateway that
+    /// waits for it) of those events has completed.
+    Flush(oneshot::Sender<()>),
+}
+
 pub(crate) async fn run(
     state: Arc<State>,
     mut events: LinkEvents,
-    mut sync: mpsc::Receiver<oneshot::Sender<()>>,
+    mut sync: mpsc::Receiver<Sync>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut inflight: FuturesUnordered<Ack> = FuturesUnordered::new();
+    let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
     let limit = state.config.journal_in_flight.max(1);
     loop {
         while inflight.len() >= limit {
             inflight.next().await;
+        }
+        if inflight.is_empty() {
+            for reply in flushes.drain(..) {
+                let _ = reply.send(());
+            }
         }
         tokio::select! {
             // Events first: a sync request is answered only when every event emitted before
@@ -39,7 +54,10 @@ pub(crate) async fn run(
                 Some(ev) => handle(&state, ev, &mut inflight),
                 None => break,
             },
-            Some(reply) = sync.recv() => { let _ = reply.send(()); }
+            Some(request) = sync.recv() => match request {
+                Sync::Events(reply) => { let _ = reply.send(()); }
+                Sync::Flush(reply) => flushes.push(reply),
+            },
             Some(()) = inflight.next(), if !inflight.is_empty() => {}
             changed = shutdown.changed() => {
                 if changed.is_err() || *shutdown.borrow() {
@@ -53,9 +71,13 @@ pub(crate) async fn run(
         }
     }
     while inflight.next().await.is_some() {}
+    for reply in flushes {
+        let _ = reply.send(());
+    }
     // Answer late sync requests so no sender waits forever.
     sync.close();
-    while let Some(reply) = sync.recv().await {
+    while let Some(request) = sync.recv().await {
+        let (Sync::Events(reply) | Sync::Flush(reply)) = request;
         let _ = reply.send(());
     }
 }

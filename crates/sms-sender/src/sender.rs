@@ -240,7 +240,7 @@ pub struct Sender {
     state: Arc<State>,
     next_group: AtomicU64,
     shutdown: watch::Sender<bool>,
-    sync: mpsc::Sender<oneshot::Sender<()>>,
+    sync: mpsc::Sender<pump::Sync>,
     pump: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -636,7 +636,7 @@ impl Sender {
         // request never produced an event: it never reached the link.
         let (tx, synced) = oneshot::channel();
         self.sync
-            .send(tx)
+            .send(pump::Sync::Events(tx))
             .await
             .map_err(|_| SendError::JournalStopped)?;
         synced.await.map_err(|_| SendError::JournalStopped)?;
@@ -729,6 +729,13 @@ impl Sender {
     /// Closes the client gracefully (in-flight requests get until `deadline`), journals what
     /// is left, and saves the policy's rate state.
     pub async fn close(&self, deadline: Duration) -> Result<(), SendError> {
+        // Reports and MO messages already received are journaled and answered while the link
+        // is still up: closing first would drop their answers, and the gateway would send
+        // them again next time.
+        let (tx, flushed) = oneshot::channel();
+        if self.sync.send(pump::Sync::Flush(tx)).await.is_ok() {
+            let _ = tokio::time::timeout(deadline.max(Duration::from_secs(1)), flushed).await;
+        }
         self.link.close(deadline).await;
         let _ = self.shutdown.send(true);
         let pump = lock(&self.pump).take();

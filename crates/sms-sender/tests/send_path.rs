@@ -375,3 +375,30 @@ async fn the_intent_is_durable_before_the_submit_leaves() {
         .iter()
         .all(|r| r.submitted_at.is_some() && r.msg_id.is_some()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_answers_every_report_already_received_before_the_link_goes() {
+    let s = setup(SimProfile::default(), Policy::new()).await;
+    for i in 0..20 {
+        let report = s
+            .sender
+            .send(sms(
+                &[&format!("138001380{i:02}")],
+                "您的验证码是123456",
+                Category::Verification,
+            ))
+            .await
+            .unwrap();
+        assert!(matches!(
+            report.records[0].status,
+            RecordStatus::Accepted { .. }
+        ));
+    }
+    // The last reports arrive; close at once, as `cmpp send` does at its end.
+    assert_eq!(s.sender.wait_for_reports(Duration::from_secs(10)).await, 0);
+    s.sender.close(Duration::from_secs(2)).await.unwrap();
+    let stats = s.gateway.handle().stats();
+    assert_eq!(stats.delivers_acked, 20, "{stats:?}");
+    assert_eq!(stats.delivers_in_flight, 0, "{stats:?}");
+    s.gateway.shutdown().await;
+}
