@@ -106,6 +106,21 @@ fn run(cmd: &mut Command) -> (Option<i32>, String, String) {
     finish(&mut child, Duration::from_secs(60))
 }
 
+/// The ServerVersion byte `cmpp serve --protocol smgp` answers a 3.0 Login with.
+fn smgp_server_version(gateway: SocketAddr, client_id: &str, secret: &str) -> u8 {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let login = smgp_session::SpLoginConfig::new(client_id, secret.as_bytes().to_vec());
+        let (_, done) = smgp_session::connect(gateway, &login, chrono::Utc::now(), 1)
+            .await
+            .unwrap();
+        done.server_version
+    })
+}
+
 fn journal_records(dir: &std::path::Path) -> Vec<Record> {
     let j = sms_journal::Journal::open(dir, sms_journal::JournalOptions::default()).unwrap();
     j.export(None, None).unwrap().map(Result::unwrap).collect()
@@ -197,6 +212,7 @@ fn smgp_serve_and_send_exchange_submits_and_reports() {
         &["--protocol", "smgp", "--account", "90000001:secret"],
         gateway,
     );
+    assert_eq!(smgp_server_version(gateway, "90000001", "secret"), 0x30);
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = run(cmpp(&["send", "--protocol", "smgp"])
         .args(["--gateway", &gateway.to_string(), "--sp-id", "90000001"])
@@ -233,6 +249,7 @@ fn smgp_serve_speaks_2_0_when_asked() {
         ],
         gateway,
     );
+    assert_eq!(smgp_server_version(gateway, "90000001", "secret"), 0x20);
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = run(cmpp(&["send", "--protocol", "smgp", "--version", "2.0"])
         .args(["--gateway", &gateway.to_string(), "--sp-id", "90000001"])
@@ -384,4 +401,55 @@ fn help_names_the_protocols() {
             assert!(out.contains(p), "{cmd} --help names {p}: {out}");
         }
     }
+}
+
+#[test]
+fn sgip_send_reads_its_carrier_table_and_never_sends_cmpp_secret() {
+    let gateway = free_addr();
+    let sp = free_addr();
+    let serve = Serve::start(
+        &[
+            "--protocol",
+            "sgip",
+            "--account",
+            "sp901:unicom-pw",
+            "--deliver-to",
+            &sp.to_string(),
+        ],
+        gateway,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("cmpp.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[gateway]\naddress = \"127.0.0.1:1\"\nsp_id = \"900001\"\n\
+             [carriers.unicom]\naddress = \"{gateway}\"\naccount = \"sp901\"\n\
+             secret_env = \"UNICOM_PW\"\nlisten = \"{sp}\"\ncorp_id = \"90001\"\n\
+             src_id = \"121231100\"\n"
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = run(cmpp(&["send", "--protocol", "sgip", "--config"])
+        .arg(&config)
+        // China Mobile's secret is set too: it must not be what SGIP logs in with.
+        .env("CMPP_SECRET", "mobile-pw")
+        .env("UNICOM_PW", "unicom-pw")
+        .args([
+            "--to",
+            "13012345678",
+            "--text",
+            "hi",
+            "--wait-reports",
+            "20",
+        ])
+        .arg("--journal")
+        .arg(dir.path().join("j")));
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    let records = journal_records(&dir.path().join("j"));
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].carrier, Carrier::ChinaUnicom);
+    assert_eq!(records[0].src, "121231100", "the table's src_id");
+    assert_eq!(records[0].final_state, FinalState::Delivered, "{records:?}");
+    drop(serve);
 }
