@@ -453,3 +453,47 @@ fn sgip_send_reads_its_carrier_table_and_never_sends_cmpp_secret() {
     assert_eq!(records[0].final_state, FinalState::Delivered, "{records:?}");
     drop(serve);
 }
+
+#[test]
+fn a_closed_stdout_does_not_crash_send() {
+    let gateway = free_addr();
+    let serve = Serve::start(
+        &["--protocol", "smgp", "--account", "90000001:secret"],
+        gateway,
+    );
+    let mut child = cmpp(&["send", "--protocol", "smgp", "--secret", "secret"])
+        .args(["--gateway", &gateway.to_string(), "--sp-id", "90000001"])
+        .args([
+            "--src-id",
+            "121231100",
+            "--to",
+            "13312345678",
+            "--text",
+            "hi",
+        ])
+        .spawn()
+        .unwrap();
+    // The reader goes away before the summary is written (`cmpp send … | head -0`).
+    drop(child.stdout.take());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "send never ended"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    drop(serve);
+}

@@ -158,10 +158,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let messages = messages(&args, &file)?;
     let rt = wiring::runtime()?;
     let (summary, refusals) = rt.block_on(send(&args, &file, messages))?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&summary).expect("the summary serialises")
-    );
+    print_summary(&summary)?;
     // Refusals are the operator's business: one line per check, with its count.
     for (check, (count, example)) in &refusals {
         eprintln!("cmpp: {count} record(s) refused by '{check}': {example}");
@@ -191,6 +188,19 @@ pub fn run(args: Args) -> Result<(), CliError> {
         ));
     }
     Ok(())
+}
+
+/// Prints the summary; a reader gone (`cmpp send … | head`) is no error: the run is over and
+/// journaled, and the exit code still says how it went.
+fn print_summary(summary: &Summary) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let json = serde_json::to_string_pretty(summary).expect("the summary serialises");
+    match writeln!(std::io::stdout().lock(), "{json}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::failure(format!("cannot write the summary: {e}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// What an earlier run left open is settled before this one starts: records a crash left
