@@ -17,6 +17,8 @@ pub struct Router {
     routes: Routes,
     format: NumberFormat,
     senders: Vec<(Carrier, Sender)>,
+    /// Each carrier's calling number, where its contract gives the SP another one.
+    calling: Vec<(Carrier, String)>,
 }
 
 /// What became of one message sent through a [`Router`]: one report per carrier used.
@@ -53,7 +55,16 @@ impl Router {
             routes,
             format,
             senders: Vec::new(),
+            calling: Vec::new(),
         }
+    }
+
+    /// Sends `carrier`'s part of every message from `src` (the calling number its contract
+    /// gives the SP) instead of the message's own.
+    pub fn with_calling_number(mut self, carrier: Carrier, src: impl Into<String>) -> Self {
+        self.calling.retain(|(c, _)| *c != carrier);
+        self.calling.push((carrier, src.into()));
+        self
     }
 
     /// Adds the sender of `carrier` (replacing an earlier one).
@@ -97,13 +108,21 @@ impl Router {
             let carrier = self.carrier_for(dest).ok_or(SendError::NoRoute)?;
             match parts.iter_mut().find(|(c, _)| *c == carrier) {
                 Some((_, part)) => part.dests.push(dest.clone()),
-                None => parts.push((
-                    carrier,
-                    OutgoingSms {
-                        dests: vec![dest.clone()],
-                        ..sms.clone()
-                    },
-                )),
+                None => {
+                    let src = self
+                        .calling
+                        .iter()
+                        .find(|(c, _)| *c == carrier)
+                        .map_or_else(|| sms.src.clone(), |(_, s)| s.clone());
+                    parts.push((
+                        carrier,
+                        OutgoingSms {
+                            dests: vec![dest.clone()],
+                            src,
+                            ..sms.clone()
+                        },
+                    ))
+                }
             }
         }
         let sends = parts.into_iter().map(|(carrier, part)| async move {

@@ -107,8 +107,13 @@ async fn each_number_goes_to_its_carrier_and_is_journaled_under_it() {
     .unwrap();
 
     let sender = |link: Arc<dyn sms_sender::Link>, carrier, prefix| {
+        // Each carrier's contract has its own access number for the calling number check.
+        let policy = match carrier {
+            Carrier::ChinaUnicom => policy().with_calling_number("10655121231", 21),
+            _ => policy(),
+        };
         Sender::builder(link)
-            .policy(policy())
+            .policy(policy)
             .journal(journal.clone())
             .config(config(carrier, prefix))
             .build()
@@ -134,7 +139,8 @@ async fn each_number_goes_to_its_carrier_and_is_journaled_under_it() {
         .with(
             Carrier::ChinaTelecom,
             sender(Arc::new(SmgpLink::new(smgp)), Carrier::ChinaTelecom, "t-"),
-        );
+        )
+        .with_calling_number(Carrier::ChinaUnicom, "10655121231");
     assert_eq!(router.carrier_for(UNICOM), Some(Carrier::ChinaUnicom));
     assert_eq!(router.carrier_for(TELECOM), Some(Carrier::ChinaTelecom));
 
@@ -179,6 +185,13 @@ async fn each_number_goes_to_its_carrier_and_is_journaled_under_it() {
         );
         for r in mine {
             assert_eq!(r.carrier, carrier, "{r:?}");
+            // China Unicom's contract gives the SP its own calling number.
+            let src = if carrier == Carrier::ChinaUnicom {
+                "10655121231"
+            } else {
+                "121231100"
+            };
+            assert_eq!(r.src, src, "{r:?}");
             assert_eq!(r.final_state, FinalState::Delivered, "{r:?}");
             assert!(r.msg_id.is_some(), "{r:?}");
             assert!(r.reported_at.is_some(), "{r:?}");

@@ -2,7 +2,7 @@
 //!
 //! A record's message id is its Submit's 12-byte sequence number in hex (every recipient
 //! of one Submit shares it; reports name it with the recipient's number). The report's
-//! state is journaled as `STATE:ERRORCODE` (e.g. `0:000` delivered), classed by the codec.
+//! state is journaled as `STATE:ERRORCODE` (e.g. `0:000` delivered); the message id is the sequence number as `node-MMDDhhmmss-counter`, classed by the codec.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -114,7 +114,7 @@ fn event(ev: ClientEvent, dests: &Mutex<Dests>, clock: &dyn Clock) -> Option<Lin
                 .as_deref()
                 .and_then(|l| lock(dests).index(l, &dest));
             Some(LinkEvent::Report(Report {
-                msg_id: report.submit_sequence.to_decimal_string(),
+                msg_id: report.submit_sequence.to_string(),
                 stat: format!("{}:{:03}", report.state.to_u8(), report.error_code.0),
                 class: sgip_class(report.cause_class()),
                 dest,
@@ -192,7 +192,7 @@ impl Link for SgipLink {
             let handed_over = self.clock.now_utc();
             let result = match self.client.submit(&plan.local_id, submit).await {
                 Ok(o) => Ok(LinkOutcome {
-                    ids: GroupIds::Shared(o.sequence.to_decimal_string()),
+                    ids: GroupIds::Shared(o.sequence.to_string()),
                     result: u32::from(o.result.0),
                     accepted: o.result.0 == 0,
                     class: sgip_class(o.result.cause_class()),

@@ -23,7 +23,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use sms_billing::render::{render as render_statement, Format};
 use sms_billing::{IncidentLog, Ledger, Period, Settlement, Terms};
-use sms_records::{beijing, Record};
+use sms_records::{beijing, Carrier, Record};
 use sms_sla::{Aggregator, SlaSettings};
 
 use super::demo_traffic;
@@ -31,6 +31,10 @@ use crate::error::{CliError, Exit};
 use crate::wiring;
 
 const SP_ID: &str = "900001";
+/// The demo SP's SGIP corporation id (part of its node id).
+const SGIP_CORP_ID: u32 = 12123;
+/// The demo SP's SMGP ClientID.
+const SMGP_CLIENT_ID: &str = "90000001";
 const SECRET: &str = "demo-secret";
 const DEFAULT_PROFILE: &str = include_str!("../../demo/sim-profile.toml");
 const DEFAULT_INCIDENTS: &str = include_str!("../../demo/incidents.toml");
@@ -59,6 +63,31 @@ pub struct Args {
     /// Seconds to wait for the last status reports.
     #[arg(long, default_value_t = 30)]
     pub wait_reports: u64,
+    /// The carriers' gateways to run, by protocol: cmpp (China Mobile), sgip (China Unicom),
+    /// smgp (China Telecom). Each destination goes to its carrier's gateway by number.
+    #[arg(long, value_delimiter = ',', default_value = "cmpp,sgip,smgp", value_parser = parse_carrier)]
+    pub carriers: Vec<Carrier>,
+}
+
+/// `cmpp`, `sgip`, `smgp` (or the carriers' names).
+fn parse_carrier(s: &str) -> Result<Carrier, String> {
+    match s {
+        "cmpp" => Ok(Carrier::ChinaMobile),
+        "sgip" => Ok(Carrier::ChinaUnicom),
+        "smgp" => Ok(Carrier::ChinaTelecom),
+        other => other
+            .parse::<Carrier>()
+            .map_err(|_| format!("unknown carrier '{other}': use cmpp, sgip or smgp")),
+    }
+}
+
+/// The protocol a carrier's gateway speaks in the demo.
+fn protocol_name(c: Carrier) -> &'static str {
+    match c {
+        Carrier::ChinaUnicom => "SGIP 1.2",
+        Carrier::ChinaTelecom => "SMGP 3.0",
+        _ => "CMPP",
+    }
 }
 
 /// What the demo prints and writes as `summary.json`.
@@ -110,8 +139,37 @@ pub struct Summary {
     pub penalties: String,
     /// Net payable.
     pub net_payable: String,
+    /// The same figures for each carrier (its gateway, records, SLA and statement).
+    pub carriers: std::collections::BTreeMap<String, CarrierSummary>,
     /// Files written.
     pub files: Vec<PathBuf>,
+}
+
+/// One carrier's part of the demo.
+#[derive(Debug, Clone, Serialize)]
+pub struct CarrierSummary {
+    /// The protocol its gateway speaks.
+    pub protocol: &'static str,
+    /// Records handed to its sender.
+    pub records: u64,
+    /// Of them refused by the policy.
+    pub refused: u64,
+    /// Accepted by its gateway.
+    pub accepted: u64,
+    /// Status reports received from it.
+    pub reports: u64,
+    /// Records its simulator accepted.
+    pub simulator_accepted: u64,
+    /// Its records in the journal.
+    pub journal_records: u64,
+    /// Success rate of the month under its contract.
+    pub success_rate: Option<String>,
+    /// Timeliness rate of the month under its contract.
+    pub timeliness_rate: Option<String>,
+    /// Billable messages of the period.
+    pub billable: u64,
+    /// Net payable.
+    pub net_payable: String,
 }
 
 /// Runs `cmpp demo`.
@@ -238,13 +296,66 @@ impl Progress {
     }
 }
 
-async fn demo(args: &Args, out: &Path, profile: SimProfile) -> Result<Summary, CliError> {
-    let clock: Arc<dyn Clock> = Arc::new(TokioClock::starting_at(args.start.with_timezone(&Utc)));
-    let traffic = demo_traffic::generate(args.seed, args.messages);
-    let mut progress = Progress::new(traffic.len() as u64);
+/// A carrier's gateway simulator, running.
+enum Gateway {
+    Cmpp {
+        server: Server,
+        sim: Arc<Simulator>,
+        tasks: Vec<tokio::task::JoinHandle<()>>,
+    },
+    Sgip(cmpp_sim::sgip::Running),
+    Smgp(cmpp_sim::smgp::Running),
+}
 
-    // The gateway: the simulator on the server role, on a free loopback port.
-    let sim = Simulator::with_clock(&profile, clock.clone())
+impl Gateway {
+    fn reports_scheduled(&self) -> u64 {
+        match self {
+            Gateway::Cmpp { sim, .. } => sim.stats().reports_scheduled,
+            Gateway::Sgip(r) => r.stats().reports_scheduled,
+            Gateway::Smgp(r) => r.stats().reports_scheduled,
+        }
+    }
+
+    async fn shutdown(self) {
+        match self {
+            Gateway::Cmpp { server, sim, tasks } => {
+                sim.stop();
+                for t in tasks {
+                    let _ = t.await;
+                }
+                server.shutdown().await;
+            }
+            Gateway::Sgip(r) => r.shutdown().await,
+            Gateway::Smgp(r) => r.shutdown().await,
+        }
+    }
+}
+
+fn sender_config(args: &Args, carrier: Carrier, journal_dir: &Path) -> sms_sender::SenderConfig {
+    let mut v = sms_sender::SenderConfig::default();
+    v.service_id = "12123".into();
+    v.msg_src = SP_ID.into();
+    // Distinct per carrier: each sender numbers its own groups.
+    v.id_prefix = match carrier {
+        Carrier::ChinaMobile => format!("demo{}-", args.seed),
+        other => format!("demo{}{}-", args.seed, &other.as_str()[..1]),
+    };
+    v.opt_out_log = Some(journal_dir.join("opt-out.jsonl"));
+    v.carrier = carrier;
+    v
+}
+
+fn policy(carriers: &[Carrier]) -> sms_policy::Policy {
+    sms_policy::Policy::new().with_contracts(carriers.iter().copied())
+}
+
+/// China Mobile's gateway (CMPP) and its client, as the demo has always run them.
+async fn start_cmpp(
+    args: &Args,
+    profile: &SimProfile,
+    clock: &Arc<dyn Clock>,
+) -> Result<(Gateway, Client), CliError> {
+    let sim = Simulator::with_clock(profile, clock.clone())
         .map_err(|e| CliError::new(Exit::Config, e.to_string()))?;
     let accounts = InMemoryAccounts::new();
     let mut account = Account::new(SP_ID, SECRET.as_bytes().to_vec());
@@ -266,15 +377,7 @@ async fn demo(args: &Args, out: &Path, profile: SimProfile) -> Result<Summary, C
     .await
     .map_err(|e| CliError::failure(format!("cannot start the simulator: {e}")))?;
     let gateway = server.local_addr();
-    let sim_tasks = sim.start(server.handle());
-    progress.note(&format!(
-        "gateway simulator listening on {gateway} (CMPP {})",
-        version_text(args.version)
-    ));
-
-    // The SP side: journal, policy, client.
-    let journal_dir = out.join("journal");
-    let (writer, mut journal) = wiring::open_journal(&journal_dir)?;
+    let tasks = sim.start(server.handle());
     let config = ClientConfig::builder(gateway, SP_ID, SECRET.as_bytes().to_vec())
         .version(args.version)
         .window(16)
@@ -291,82 +394,244 @@ async fn demo(args: &Args, out: &Path, profile: SimProfile) -> Result<Summary, C
     let client = Client::connect(config)
         .await
         .map_err(|e| wiring::login_error(e, gateway))?;
-    let sender = sms_sender::Sender::builder(client)
-        .policy(sms_policy::Policy::new())
-        .journal(writer)
-        .config({
-            let mut v = sms_sender::SenderConfig::default();
-            v.service_id = "12123".into();
-            v.msg_src = SP_ID.into();
-            v.id_prefix = format!("demo{}-", args.seed);
-            v.opt_out_log = Some(journal_dir.join("opt-out.jsonl"));
-            v
-        })
-        .build()
-        .map_err(|e| CliError::failure(e.to_string()))?;
+    Ok((Gateway::Cmpp { server, sim, tasks }, client))
+}
 
-    // Two bursts with a dropped link between them.
+/// China Unicom's gateway (SGIP 1.2): the SMG simulator, and the SP's client with the
+/// listener the SMG connects back to for reports and MO messages.
+async fn start_sgip(
+    profile: &SimProfile,
+    clock: &Arc<dyn Clock>,
+) -> Result<(Gateway, sgip_session::Client), CliError> {
+    let listen = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .and_then(|l| l.local_addr())
+        .map_err(|e| CliError::failure(format!("no free port for the SGIP listener: {e}")))?;
+    let creds = sgip_session::Credentials::new(SP_ID, SECRET);
+    let config = sgip_session::ServerConfig::new(sgip_session::Accounts::new().with(SP_ID, SECRET))
+        .with_push(listen, creds);
+    let running = cmpp_sim::sgip::Running::bind_with_clock(
+        "127.0.0.1:0".parse().expect("a loopback address"),
+        config,
+        profile,
+        clock.clone(),
+    )
+    .await
+    .map_err(|e| CliError::failure(format!("cannot start the SGIP simulator: {e}")))?;
+    let client_config =
+        sgip_session::ClientConfig::new(running.local_addr(), SP_ID, SECRET, listen)
+            .with_node_id(sgip_codec::sp_node_id("10", SGIP_CORP_ID).unwrap_or(0))
+            .with_window(16)
+            .with_clock(clock.clone());
+    let client = sgip_session::Client::connect(client_config)
+        .await
+        .map_err(|e| CliError::failure(format!("SGIP login failed: {e}")))?;
+    Ok((Gateway::Sgip(running), client))
+}
+
+/// China Telecom's gateway (SMGP 3.0) and its client.
+async fn start_smgp(
+    profile: &SimProfile,
+    clock: &Arc<dyn Clock>,
+) -> Result<(Gateway, smgp_session::Client), CliError> {
+    let accounts: smgp_session::Accounts = [smgp_session::Account::new(SMGP_CLIENT_ID, SECRET)]
+        .into_iter()
+        .collect();
+    let running = cmpp_sim::smgp::Running::bind(
+        "127.0.0.1:0".parse().expect("a loopback address"),
+        smgp_session::ServerConfig::default().with_clock(clock.clone()),
+        accounts,
+        profile,
+    )
+    .await
+    .map_err(|e| CliError::failure(format!("cannot start the SMGP simulator: {e}")))?;
+    let client = smgp_session::Client::connect(
+        smgp_session::ClientConfig::new(running.local_addr(), SMGP_CLIENT_ID, SECRET)
+            .with_clock(clock.clone()),
+    )
+    .await
+    .map_err(|e| CliError::failure(format!("SMGP login failed: {e}")))?;
+    Ok((Gateway::Smgp(running), client))
+}
+
+async fn demo(args: &Args, out: &Path, profile: SimProfile) -> Result<Summary, CliError> {
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::starting_at(args.start.with_timezone(&Utc)));
+    let mut carriers: Vec<Carrier> = Vec::new();
+    for c in &args.carriers {
+        if !carriers.contains(c) {
+            carriers.push(*c);
+        }
+    }
+    if carriers.is_empty() {
+        return Err(CliError::new(Exit::Config, "--carriers names no carrier"));
+    }
+    let traffic = demo_traffic::generate(args.seed, args.messages, &carriers);
+    let mut progress = Progress::new(traffic.len() as u64);
+
+    // The SP side: one journal for every carrier; each carrier's gateway and client.
+    let journal_dir = out.join("journal");
+    let (writer, mut journal) = wiring::open_journal(&journal_dir)?;
+    let routing = policy(&carriers);
+    let mut router = sms_sender::Router::new(routing.routes().clone(), routing.number_format());
+    let mut gateways: Vec<(Carrier, Gateway)> = Vec::new();
+    for &carrier in &carriers {
+        let (gateway, link): (Gateway, Arc<dyn sms_sender::Link>) = match carrier {
+            Carrier::ChinaUnicom => {
+                let (g, client) = start_sgip(&profile, &clock).await?;
+                (
+                    g,
+                    Arc::new(sms_sender::link::sgip::SgipLink::new(
+                        client,
+                        format!("{SGIP_CORP_ID:05}"),
+                    )),
+                )
+            }
+            Carrier::ChinaTelecom => {
+                let (g, client) = start_smgp(&profile, &clock).await?;
+                (g, Arc::new(sms_sender::link::smgp::SmgpLink::new(client)))
+            }
+            _ => {
+                let (g, client) = start_cmpp(args, &profile, &clock).await?;
+                (g, sms_sender::IntoLink::into_link(client))
+            }
+        };
+        let sender = sms_sender::Sender::builder(link)
+            .policy(policy(&carriers))
+            .journal(writer.clone())
+            .config(sender_config(args, carrier, &journal_dir))
+            .build()
+            .map_err(|e| CliError::failure(e.to_string()))?;
+        progress.note(&format!(
+            "{} gateway simulator ({}) running",
+            carrier.full_name(),
+            match (&gateway, carrier) {
+                (Gateway::Cmpp { .. }, _) => format!("CMPP {}", version_text(args.version)),
+                (_, c) => protocol_name(c).to_string(),
+            }
+        ));
+        router = router.with(carrier, sender);
+        gateways.push((carrier, gateway));
+    }
+    drop(writer);
+
+    // Two bursts with every CMPP link dropped between them.
     let half = traffic.len() / 2;
     let mut traffic = traffic.into_iter();
     let mut done = 0u64;
     progress.stage("sending (burst 1 of 2)", half as u64);
     send_all(
-        &sender,
+        &router,
         traffic.by_ref().take(half),
         &mut progress,
         &mut done,
     )
     .await?;
-    let handle = server.handle();
-    handle.drop_connections(None);
-    progress.note("dropped every link to the gateway; the client reconnects");
-    // Back when the gateway has seen both links go and two fresh logins come, and the client
-    // counts both as up (a client notices a dead link asynchronously, so its own count alone
-    // could still include a link that is about to fail).
-    wait_until(Duration::from_secs(5), || {
-        handle.connection_count(SP_ID) == 0
-    })
-    .await;
-    wait_until(Duration::from_secs(15), || {
-        handle.connection_count(SP_ID) == 2 && sender.link().live_connections() == 2
-    })
-    .await;
+    let mut links_dropped = 0;
+    if let Some((_, Gateway::Cmpp { server, .. })) =
+        gateways.iter().find(|(c, _)| *c == Carrier::ChinaMobile)
+    {
+        let handle = server.handle();
+        handle.drop_connections(None);
+        links_dropped = 1;
+        progress.note("dropped every CMPP link to the gateway; the client reconnects");
+        // Back when the gateway has seen both links go and two fresh logins come, and the
+        // client counts both as up (a client notices a dead link asynchronously, so its own
+        // count alone could still include a link that is about to fail).
+        wait_until(Duration::from_secs(5), || {
+            handle.connection_count(SP_ID) == 0
+        })
+        .await;
+        let mobile = router.sender(Carrier::ChinaMobile);
+        wait_until(Duration::from_secs(15), || {
+            handle.connection_count(SP_ID) == 2
+                && mobile.is_some_and(|s| s.link().live_connections() == 2)
+        })
+        .await;
+    }
     let rest: Vec<_> = traffic.collect();
     progress.stage("sending (burst 2 of 2)", rest.len() as u64);
     done = 0;
-    send_all(&sender, rest.into_iter(), &mut progress, &mut done).await?;
+    send_all(&router, rest.into_iter(), &mut progress, &mut done).await?;
 
     // Status reports.
-    let expected = sender.reports_outstanding();
+    let expected = router.reports_outstanding();
     progress.stage("waiting for status reports", expected);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(args.wait_reports);
     loop {
-        let left = sender.wait_for_reports(Duration::from_millis(250)).await;
+        let left = router.wait_for_reports(Duration::from_millis(250)).await;
         progress.set(expected.saturating_sub(left));
         if left == 0 || tokio::time::Instant::now() >= deadline {
             break;
         }
     }
     let end_of_run = clock.now_utc();
-    sender
+    router
         .close(Duration::from_secs(5))
         .await
         .map_err(|e| CliError::failure(e.to_string()))?;
-    sim.stop();
-    for t in sim_tasks {
-        let _ = t.await;
+    let mut scheduled = std::collections::BTreeMap::new();
+    for (carrier, gateway) in gateways {
+        // Every demo SUBMIT asks for a report, so a simulator schedules one per accepted
+        // record.
+        scheduled.insert(carrier, gateway.reports_scheduled());
+        gateway.shutdown().await;
     }
-    server.shutdown().await;
     progress.finish();
-    let stats = sender.stats();
-    let sim_stats = sim.stats();
 
-    // Reports from the journal.
+    // Reports from the journal: China Mobile's contract at the top (as this repository's
+    // contract is China Mobile's), every other carrier's in its own folder.
     let mut files = Vec::new();
     let records = export(&mut journal, &out.join("records.csv"), &mut files)?;
     let month = month_of(args.start);
-    let sla = sla_report(&records, month, end_of_run, out, &mut files)?;
-    let statement = settlement(&records, args.start, out, &mut files)?;
+    let primary = if carriers.contains(&Carrier::ChinaMobile) {
+        Carrier::ChinaMobile
+    } else {
+        carriers[0]
+    };
+    let mut per_carrier = std::collections::BTreeMap::new();
+    let mut primary_figures = None;
+    for &carrier in &carriers {
+        let mine: Vec<Record> = records
+            .iter()
+            .filter(|r| r.carrier == carrier)
+            .cloned()
+            .collect();
+        let dir = if carrier == primary {
+            out.to_path_buf()
+        } else {
+            let d = out.join(carrier.as_str());
+            std::fs::create_dir_all(&d).map_err(|e| {
+                CliError::new(Exit::Journal, format!("cannot create {}: {e}", d.display()))
+            })?;
+            d
+        };
+        let sla = sla_report(&mine, month, end_of_run, &dir, &mut files)?;
+        let statement = settlement(&mine, args.start, &dir, &mut files)?;
+        let Some(stats) = router.sender(carrier).map(|s| s.stats()) else {
+            continue;
+        };
+        let m = sla.windows.first();
+        per_carrier.insert(
+            carrier.as_str().to_string(),
+            CarrierSummary {
+                protocol: protocol_name(carrier),
+                records: stats.records,
+                refused: stats.refused,
+                accepted: stats.accepted,
+                reports: stats.reports,
+                simulator_accepted: scheduled.get(&carrier).copied().unwrap_or(0),
+                journal_records: mine.len() as u64,
+                success_rate: m.and_then(|w| w.success_rate.map(|r| r.to_string())),
+                timeliness_rate: m.and_then(|w| w.timeliness_rate.map(|r| r.to_string())),
+                billable: statement.billable,
+                net_payable: sms_billing::money::fen_text(statement.net_payable),
+            },
+        );
+        if carrier == primary {
+            primary_figures = Some((sla, statement));
+        }
+    }
+    let (sla, statement) = primary_figures.expect("the primary carrier is among the carriers");
 
     let mut final_states = std::collections::BTreeMap::new();
     for r in &records {
@@ -374,23 +639,28 @@ async fn demo(args: &Args, out: &Path, profile: SimProfile) -> Result<Summary, C
             .entry(r.final_state.as_str().to_string())
             .or_insert(0) += 1;
     }
-    // Every demo SUBMIT asks for a report, so the simulator schedules one per accepted record.
-    let accepted_by_sim = sim_stats.reports_scheduled;
+    let total = |f: fn(&sms_sender::SenderStats) -> u64| -> u64 {
+        carriers
+            .iter()
+            .filter_map(|c| router.sender(*c))
+            .map(|s| f(&s.stats()))
+            .sum()
+    };
     let m = sla.windows.first();
     let summary = Summary {
         messages: args.messages,
-        records: stats.records,
-        refused: stats.refused,
-        accepted: stats.accepted,
-        rejected: stats.rejected,
-        failed: stats.failed,
-        reports: stats.reports,
+        records: total(|s| s.records),
+        refused: total(|s| s.refused),
+        accepted: total(|s| s.accepted),
+        rejected: total(|s| s.rejected),
+        failed: total(|s| s.failed),
+        reports: total(|s| s.reports),
         journal_records: records.len() as u64,
         final_states,
-        simulator_accepted: accepted_by_sim,
-        links_dropped: 1,
-        user_messages: stats.user_messages,
-        opt_outs: stats.opt_outs,
+        simulator_accepted: scheduled.values().sum(),
+        links_dropped,
+        user_messages: total(|s| s.user_messages),
+        opt_outs: total(|s| s.opt_outs),
         month: m.map(|w| w.label.clone()).unwrap_or_default(),
         success_rate: m.and_then(|w| w.success_rate.map(|r| r.to_string())),
         timeliness_rate: m.and_then(|w| w.timeliness_rate.map(|r| r.to_string())),
@@ -405,6 +675,7 @@ async fn demo(args: &Args, out: &Path, profile: SimProfile) -> Result<Summary, C
         gross: sms_billing::money::fen_text(statement.gross),
         penalties: sms_billing::money::fen_text(statement.penalties_total),
         net_payable: sms_billing::money::fen_text(statement.net_payable),
+        carriers: per_carrier,
         files,
     };
     let path = out.join("summary.json");
@@ -423,12 +694,12 @@ async fn demo(args: &Args, out: &Path, profile: SimProfile) -> Result<Summary, C
 }
 
 async fn send_all(
-    sender: &sms_sender::Sender,
+    router: &sms_sender::Router,
     messages: impl Iterator<Item = sms_sender::OutgoingSms>,
     progress: &mut Progress,
     done: &mut u64,
 ) -> Result<(), CliError> {
-    let mut results = futures::stream::iter(messages.map(|m| sender.send(m))).buffer_unordered(64);
+    let mut results = futures::stream::iter(messages.map(|m| router.send(m))).buffer_unordered(64);
     while let Some(r) = results.next().await {
         r.map_err(|e| CliError::new(Exit::Journal, e.to_string()))?;
         *done += 1;

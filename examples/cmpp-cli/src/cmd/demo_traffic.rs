@@ -1,6 +1,6 @@
 //! The demo's traffic: the 12123 platform's kinds of message, generated from a seed.
 
-use sms_records::Category;
+use sms_records::{Carrier, Category};
 use sms_sender::OutgoingSms;
 
 /// The calling number of every demo message: the contract's access number plus a service
@@ -37,6 +37,10 @@ const CMCC: &[&str] = &[
 /// Another carrier's prefix: the policy's carrier check refuses these (the contract covers
 /// only Party B's subscribers).
 const OTHER: &[&str] = &["133", "153", "189"];
+const UNICOM: &[&str] = &["130", "131", "132", "155", "156", "166", "185", "186"];
+const TELECOM: &[&str] = &["133", "153", "177", "180", "181", "189", "199"];
+/// China Broadnet's segment: no carrier of the demo routes it.
+const NO_ROUTE: &[&str] = &["192"];
 const PLATES: &[&str] = &[
     "京A·9K2X7",
     "京N·3F8L1",
@@ -60,13 +64,25 @@ fn number(rng: &mut Rng, prefixes: &[&str]) -> String {
 /// `count` messages for the 12123 platform: verification codes (60 %), traffic-violation
 /// notices that need two or three segments (25 %), and licence prompts (15 %, a third of them
 /// group sends); about 1 % go to another carrier's numbers.
-pub fn generate(seed: u64, count: usize) -> Vec<OutgoingSms> {
+/// `count` messages to numbers of the `carriers` the demo has a gateway for (about one in
+/// seven to each other carrier's numbers), and about one in a hundred to a number no
+/// carrier of the demo serves (refused: "no route").
+pub fn generate(seed: u64, count: usize, carriers: &[Carrier]) -> Vec<OutgoingSms> {
     let mut rng = Rng(seed);
+    let unicom = carriers.contains(&Carrier::ChinaUnicom);
+    let telecom = carriers.contains(&Carrier::ChinaTelecom);
+    // With China Telecom served, its numbers are no longer refused: another segment is.
+    let other = if telecom { NO_ROUTE } else { OTHER };
     (0..count)
         .map(|_| {
             let dest = |rng: &mut Rng| {
-                if rng.below(100) == 0 {
-                    number(rng, OTHER)
+                let roll = rng.below(100);
+                if roll == 0 {
+                    number(rng, other)
+                } else if unicom && roll < 15 {
+                    number(rng, UNICOM)
+                } else if telecom && roll > 85 {
+                    number(rng, TELECOM)
                 } else {
                     number(rng, CMCC)
                 }
@@ -119,9 +135,10 @@ mod tests {
 
     #[test]
     fn same_seed_same_traffic_and_a_realistic_mix() {
-        let a = generate(7, 1000);
-        assert_eq!(a, generate(7, 1000));
-        assert_ne!(a, generate(8, 1000));
+        let all = Carrier::ALL;
+        let a = generate(7, 1000, &all);
+        assert_eq!(a, generate(7, 1000, &all));
+        assert_ne!(a, generate(8, 1000, &all));
         let verification = a
             .iter()
             .filter(|m| m.category == Category::Verification)
@@ -133,5 +150,35 @@ mod tests {
             "some long messages"
         );
         assert!(a.iter().all(|m| m.dests.iter().all(|d| d.len() == 11)));
+    }
+
+    #[test]
+    fn each_served_carrier_gets_its_share_and_the_rest_goes_nowhere() {
+        let prefix = |d: &str, list: &[&str]| list.iter().any(|p| d.starts_with(p));
+        let dests = |carriers: &[Carrier]| -> Vec<String> {
+            generate(7, 2000, carriers)
+                .into_iter()
+                .flat_map(|m| m.dests)
+                .collect()
+        };
+        let all = dests(&Carrier::ALL);
+        let share = |list: &[&str]| all.iter().filter(|d| prefix(d, list)).count();
+        let n = all.len();
+        assert!(
+            (n / 10..n / 5).contains(&share(UNICOM)),
+            "{}",
+            share(UNICOM)
+        );
+        assert!(
+            (n / 10..n / 5).contains(&share(TELECOM)),
+            "{}",
+            share(TELECOM)
+        );
+        assert!((1..n / 50).contains(&share(NO_ROUTE)));
+        // China Mobile alone: the old mix, about one in a hundred to China Telecom.
+        let mobile = dests(&[Carrier::ChinaMobile]);
+        assert!(!mobile.iter().any(|d| prefix(d, UNICOM)));
+        let other = mobile.iter().filter(|d| prefix(d, OTHER)).count();
+        assert!((1..mobile.len() / 50).contains(&other), "{other}");
     }
 }
