@@ -426,7 +426,7 @@ fn sgip_send_reads_its_carrier_table_and_never_sends_cmpp_secret() {
             "[gateway]\naddress = \"127.0.0.1:1\"\nsp_id = \"900001\"\n\
              [carriers.unicom]\naddress = \"{gateway}\"\naccount = \"sp901\"\n\
              secret_env = \"UNICOM_PW\"\nlisten = \"{sp}\"\ncorp_id = \"90001\"\n\
-             src_id = \"121231100\"\n"
+             src_id = \"10655121231\"\n"
         ),
     )
     .unwrap();
@@ -449,7 +449,9 @@ fn sgip_send_reads_its_carrier_table_and_never_sends_cmpp_secret() {
     let records = journal_records(&dir.path().join("j"));
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0].carrier, Carrier::ChinaUnicom);
-    assert_eq!(records[0].src, "121231100", "the table's src_id");
+    // China Unicom's contract gives the SP its own calling number: the default policy's
+    // calling-number check expects it instead of China Mobile's 121231100.
+    assert_eq!(records[0].src, "10655121231", "the table's src_id");
     assert_eq!(records[0].final_state, FinalState::Delivered, "{records:?}");
     drop(serve);
 }

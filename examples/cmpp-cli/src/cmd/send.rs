@@ -412,15 +412,8 @@ async fn send(
         ),
         (None, false) => Some(sms_policy::Policy::new()),
     };
-    // A single gateway reaches its own carrier's subscribers only: the route check keeps
-    // the others out (CMPP keeps the policy's contracts, as before carriers).
+    let policy = policy.map(|p| plan.policy(p));
     let carrier = args.protocol.carrier();
-    let policy = match policy {
-        Some(p) if args.protocol != Protocol::Cmpp && p.is_enabled(sms_policy::Check::Carrier) => {
-            Some(p.with_contracts([carrier]))
-        }
-        other => other,
-    };
     let window = plan.window;
     let client = plan.connect().await?;
     let mut sender_config = SenderConfig::default();

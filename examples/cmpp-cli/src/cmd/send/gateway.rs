@@ -6,9 +6,13 @@ use std::time::Duration;
 
 use cmpp_codec::Version;
 use cmpp_session::{Client, ClientConfig};
+use sms_policy::{Check, Policy};
 use sms_sender::link::sgip::SgipLink;
 use sms_sender::link::smgp::SmgpLink;
 use sms_sender::{IntoLink, Link};
+
+/// The calling number's field width (CMPP Src_Id, SGIP SPNumber, SMGP SrcTermID: 21 bytes).
+const SRC_ID_LEN: usize = 21;
 
 use super::Args;
 use crate::config::{FileConfig, Protocol};
@@ -68,6 +72,9 @@ pub(super) struct Plan {
     pub service_id: String,
     /// Unanswered submits across the pool.
     pub window: usize,
+    protocol: Protocol,
+    /// The calling number the carrier's contract gives the SP (its table's `src_id`).
+    contract_calling: Option<String>,
     gateway: std::net::SocketAddr,
     client: ClientPlan,
 }
@@ -128,6 +135,7 @@ pub(super) fn plan(args: &Args, file: &FileConfig) -> Result<Plan, CliError> {
         .clone()
         .or(table.service_id)
         .unwrap_or_default();
+    let contract_calling = table.src_id;
     let l = &file.limits;
     let window = args.window.or(l.window).unwrap_or(16).max(1);
     let connections = args.connections.or(l.connections).unwrap_or(1).max(1);
@@ -195,6 +203,8 @@ pub(super) fn plan(args: &Args, file: &FileConfig) -> Result<Plan, CliError> {
         account,
         service_id,
         window: window * connections,
+        protocol: args.protocol,
+        contract_calling,
         gateway,
         client,
     })
@@ -249,6 +259,8 @@ fn cmpp_plan(args: &Args, file: &FileConfig) -> Result<Plan, CliError> {
             .or_else(|| g.service_id.clone())
             .unwrap_or_default(),
         window: config.window * config.connections,
+        protocol: Protocol::Cmpp,
+        contract_calling: None,
         gateway,
         client: ClientPlan::Cmpp(config),
     })
@@ -281,6 +293,26 @@ fn node_id(area_code: &str, corp_id: &str) -> Result<u32, CliError> {
 }
 
 impl Plan {
+    /// The policy for this gateway. It reaches its own carrier's subscribers only, so the
+    /// route check lets no other carrier's number through; the calling-number check expects
+    /// the calling number of this carrier's contract (`[carriers.*] src_id`) when there is
+    /// one. CMPP keeps the policy as given (China Mobile's contract).
+    pub(super) fn policy(&self, policy: Policy) -> Policy {
+        if self.protocol == Protocol::Cmpp {
+            return policy;
+        }
+        let mut policy = policy;
+        if policy.is_enabled(Check::Carrier) {
+            policy = policy.with_contracts([self.protocol.carrier()]);
+        }
+        if let Some(src) = &self.contract_calling {
+            if policy.is_enabled(Check::CallingNumber) {
+                policy = policy.with_calling_number(src.clone(), SRC_ID_LEN);
+            }
+        }
+        policy
+    }
+
     /// Logs in (SGIP: and listens for the gateway's link) and wraps the client for the
     /// send path.
     pub(super) async fn connect(&self) -> Result<Arc<dyn Link>, CliError> {
