@@ -499,3 +499,56 @@ fn a_closed_stdout_does_not_crash_send() {
     assert!(!err.contains("panicked"), "{err}");
     drop(serve);
 }
+
+#[test]
+fn unreachable_and_refused_logins_exit_4_and_5() {
+    let dead = free_addr().to_string();
+    let sp = free_addr().to_string();
+    let sgip = |gateway: &str, password: &str| {
+        let mut c = cmpp(&["send", "--protocol", "sgip", "--gateway", gateway]);
+        c.args(["--sp-id", "sp901", "--secret", password, "--listen", &sp])
+            .args(["--corp-id", "90001", "--to", "13012345678", "--text", "hi"]);
+        c
+    };
+    let smgp = |gateway: &str, password: &str| {
+        let mut c = cmpp(&["send", "--protocol", "smgp", "--gateway", gateway]);
+        c.args(["--sp-id", "90000001", "--secret", password]).args([
+            "--to",
+            "13312345678",
+            "--text",
+            "hi",
+        ]);
+        c
+    };
+    for mut c in [sgip(&dead, "pw901"), smgp(&dead, "secret")] {
+        let (code, out, err) = run(&mut c);
+        assert_eq!(code, Some(4), "{out}\n{err}");
+        assert!(err.contains("unreachable"), "{err}");
+    }
+    let sgip_gw = free_addr();
+    let _sgip_serve = Serve::start(
+        &[
+            "--protocol",
+            "sgip",
+            "--account",
+            "sp901:pw901",
+            "--deliver-to",
+            &sp,
+        ],
+        sgip_gw,
+    );
+    let smgp_gw = free_addr();
+    let _smgp_serve = Serve::start(
+        &["--protocol", "smgp", "--account", "90000001:secret"],
+        smgp_gw,
+    );
+    for mut c in [
+        sgip(&sgip_gw.to_string(), "Zq7-not-it"),
+        smgp(&smgp_gw.to_string(), "Zq7-not-it"),
+    ] {
+        let (code, out, err) = run(&mut c);
+        assert_eq!(code, Some(5), "{out}\n{err}");
+        assert!(err.contains("refused the login"), "{err}");
+        assert!(!err.contains("Zq7"), "the password is never echoed: {err}");
+    }
+}
