@@ -115,7 +115,7 @@ pub struct Carriers {
 }
 
 /// A gateway protocol: how the SP talks to a carrier's gateway.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// CMPP (China Mobile).
@@ -134,6 +134,24 @@ impl Protocol {
             Carrier::ChinaUnicom => Protocol::Sgip,
             Carrier::ChinaTelecom => Protocol::Smgp,
             _ => Protocol::Cmpp,
+        }
+    }
+
+    /// The carrier whose gateway speaks this protocol (the inverse of [`Protocol::of`]).
+    pub fn carrier(self) -> Carrier {
+        match self {
+            Protocol::Cmpp => Carrier::ChinaMobile,
+            Protocol::Sgip => Carrier::ChinaUnicom,
+            Protocol::Smgp => Carrier::ChinaTelecom,
+        }
+    }
+
+    /// The name as `--protocol` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Cmpp => "cmpp",
+            Protocol::Sgip => "sgip",
+            Protocol::Smgp => "smgp",
         }
     }
 }

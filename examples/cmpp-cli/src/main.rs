@@ -30,7 +30,7 @@ enum Command {
     /// Decode CMPP, SGIP or SMGP PDUs given as hex (argument or stdin) or as a raw binary file;
     /// prints JSON.
     Decode(cmd::decode::Args),
-    /// Run the ISMG gateway simulator.
+    /// Run a gateway simulator: CMPP (ISMG), SGIP (SMG) or SMGP.
     Serve(cmd::serve::Args),
     /// Send messages through a gateway as an SP client.
     Send(cmd::send::Args),

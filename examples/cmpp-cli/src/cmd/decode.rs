@@ -26,16 +26,8 @@ use crate::error::CliError;
 mod sgip;
 mod smgp;
 
-/// The protocol whose PDUs are decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Protocol {
-    /// CMPP 2.0/3.0 (China Mobile).
-    Cmpp,
-    /// SGIP 1.2 (China Unicom).
-    Sgip,
-    /// SMGP 3.0, 2.0 or 1.3 (China Telecom).
-    Smgp,
-}
+/// The protocol whose PDUs are decoded (the one `serve`, `send` and `cmpp.toml` name).
+pub use crate::config::Protocol;
 
 /// A `--version` value, before it is checked against the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

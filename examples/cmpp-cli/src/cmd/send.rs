@@ -4,40 +4,60 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cmpp_codec::Version;
-use cmpp_session::{Client, ClientConfig};
 use futures::StreamExt;
 use serde::Serialize;
 use sms_records::Category;
 use sms_sender::{OutgoingSms, RecordStatus, SendReport, Sender, SenderConfig, SenderStats};
 
-use crate::config::FileConfig;
+use crate::config::{FileConfig, Protocol};
 use crate::error::{CliError, Exit};
 use crate::wiring;
+
+mod gateway;
+use gateway::{check, plan};
 
 /// Options of `cmpp send`; each overrides `--config`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Config file (cmpp.toml); options given here override it.
+    /// Config file (cmpp.toml); options given here override it. CMPP reads `[gateway]`, SGIP
+    /// `[carriers.unicom]`, SMGP `[carriers.telecom]`.
     #[arg(long, env = "CMPP_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Gateway protocol: cmpp (China Mobile), sgip (China Unicom), smgp (China Telecom). The
+    /// records carry that carrier, and the policy routes only its numbers to this gateway.
+    #[arg(long, value_enum, default_value_t = Protocol::Cmpp)]
+    pub protocol: Protocol,
     /// Gateway `host:port`.
     #[arg(long)]
     pub gateway: Option<String>,
-    /// SP id (Source_Addr, 6 characters).
+    /// Account: CMPP SP id (Source_Addr, 6 characters), SGIP login name, SMGP ClientID.
     #[arg(long)]
     pub sp_id: Option<String>,
-    /// Shared secret; prefer the CMPP_SECRET environment variable. Never echoed.
+    /// Shared secret (SGIP: the login password); prefer the CMPP_SECRET environment variable
+    /// (SGIP, SMGP: the `secret_env` of their `[carriers.*]` table comes first). Never echoed.
     #[arg(long, env = "CMPP_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
-    /// Protocol version: 2.0 or 3.0.
+    /// Protocol version: 2.0 or 3.0 (CMPP, SMGP; SGIP has only 1.2).
     #[arg(long, value_parser = wiring::parse_version)]
     pub version: Option<Version>,
-    /// Calling number (Src_Id).
+    /// Calling number (CMPP Src_Id, SGIP SPNumber, SMGP SrcTermID).
     #[arg(long)]
     pub src_id: Option<String>,
-    /// Service_Id.
+    /// Service_Id (SGIP ServiceType, SMGP ServiceID).
     #[arg(long)]
     pub service_id: Option<String>,
+    /// SGIP: the SP's own `host:port` the gateway connects back to (Bind type 2) with status
+    /// reports and MO messages.
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// SGIP: the SP's CorpId (5 digits), in every Submit and in the node id of the sequence
+    /// numbers.
+    #[arg(long)]
+    pub corp_id: Option<String>,
+    /// SGIP: the SP's telephone area code (3 or 4 digits) in its node id `3AAAAQQQQQ`
+    /// [default: 010].
+    #[arg(long)]
+    pub area_code: Option<String>,
     /// Destination numbers.
     #[arg(long = "to", num_args = 1.., conflicts_with = "file")]
     pub to: Vec<String>,
@@ -87,10 +107,10 @@ pub struct Args {
     /// Connections in the pool.
     #[arg(long)]
     pub connections: Option<usize>,
-    /// Messages per second (0 = no limit).
+    /// Messages per second (0 = no limit; not for SGIP).
     #[arg(long)]
     pub rate: Option<u32>,
-    /// Accept an all-zero AuthenticatorISMG from the gateway.
+    /// Accept an all-zero AuthenticatorISMG from the gateway (CMPP only).
     #[arg(long)]
     pub accept_zero_authenticator: bool,
     /// Test-only fault hook: exit at once (code 86) when a status report has been received
@@ -101,7 +121,7 @@ pub struct Args {
     /// and before it is journaled.
     #[arg(long, hide = true)]
     pub fault_exit_before_inbound_commit: bool,
-    /// Talk to a gateway whose AuthenticatorISMG is wrong (non-conforming). Also
+    /// Talk to a gateway whose AuthenticatorISMG is wrong (non-conforming; CMPP only). Also
     /// `[gateway] verify_authenticator = false`. A warning is logged at every login.
     #[arg(long)]
     pub no_verify_authenticator: bool,
@@ -134,13 +154,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
         Some(p) => FileConfig::load(p)?,
         None => FileConfig::default(),
     };
+    check(&args)?;
     let messages = messages(&args, &file)?;
     let rt = wiring::runtime()?;
     let (summary, refusals) = rt.block_on(send(&args, &file, messages))?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&summary).expect("the summary serialises")
-    );
+    print_summary(&summary)?;
     // Refusals are the operator's business: one line per check, with its count.
     for (check, (count, example)) in &refusals {
         eprintln!("cmpp: {count} record(s) refused by '{check}': {example}");
@@ -170,6 +188,19 @@ pub fn run(args: Args) -> Result<(), CliError> {
         ));
     }
     Ok(())
+}
+
+/// Prints the summary; a reader gone (`cmpp send … | head`) is no error: the run is over and
+/// journaled, and the exit code still says how it went.
+fn print_summary(summary: &Summary) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let json = serde_json::to_string_pretty(summary).expect("the summary serialises");
+    match writeln!(std::io::stdout().lock(), "{json}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::failure(format!("cannot write the summary: {e}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// What an earlier run left open is settled before this one starts: records a crash left
@@ -259,11 +290,11 @@ async fn gateway_gone(client: &dyn sms_sender::Link, limit: Duration) -> String 
 }
 
 fn messages(args: &Args, file: &FileConfig) -> Result<Vec<OutgoingSms>, CliError> {
-    let src = args
-        .src_id
-        .clone()
-        .or_else(|| file.gateway.src_id.clone())
-        .unwrap_or_default();
+    let from_file = match args.protocol {
+        Protocol::Cmpp => file.gateway.src_id.clone(),
+        p => file.carrier(p.carrier()).and_then(|c| c.src_id.clone()),
+    };
+    let src = args.src_id.clone().or(from_file).unwrap_or_default();
     let one = match (&args.file, &args.text) {
         (Some(path), _) => read_messages(path, &src)?,
         (None, Some(text)) => vec![OutgoingSms {
@@ -363,49 +394,7 @@ async fn send(
     file: &FileConfig,
     messages: Vec<OutgoingSms>,
 ) -> Result<(Summary, Refusals), CliError> {
-    let g = &file.gateway;
-    let address = args
-        .gateway
-        .clone()
-        .or_else(|| g.address.clone())
-        .ok_or_else(|| {
-            CliError::input("no gateway: give --gateway HOST:PORT or [gateway] address")
-        })?;
-    let gateway = wiring::resolve(&address)?;
-    let sp_id = args
-        .sp_id
-        .clone()
-        .or_else(|| g.sp_id.clone())
-        .ok_or_else(|| CliError::input("no SP id: give --sp-id or [gateway] sp_id"))?;
-    let secret = args
-        .secret
-        .clone()
-        .or_else(|| g.secret.clone())
-        .or_else(|| file.secret_from_env())
-        .ok_or_else(|| CliError::input("no shared secret: set CMPP_SECRET (or --secret)"))?;
-    let version = match (&args.version, &g.version) {
-        (Some(v), _) => *v,
-        (None, Some(v)) => wiring::parse_version(v).map_err(|e| CliError::new(Exit::Config, e))?,
-        (None, None) => Version::V30,
-    };
-    let l = &file.limits;
-    let config = ClientConfig::builder(gateway, sp_id.clone(), secret.into_bytes())
-        .version(version)
-        .window(args.window.or(l.window).unwrap_or(16))
-        .connections(args.connections.or(l.connections).unwrap_or(1))
-        .rate_limit(args.rate.or(l.rate).unwrap_or(0))
-        .response_timeout(Duration::from_secs(l.response_timeout_secs.unwrap_or(60)))
-        .max_tries(l.tries.unwrap_or(3))
-        .heartbeat(Duration::from_secs(l.heartbeat_secs.unwrap_or(180)))
-        .login_timeout(Duration::from_secs(l.login_timeout_secs.unwrap_or(10)))
-        .accept_zero_ismg_authenticator(
-            args.accept_zero_authenticator || g.accept_zero_authenticator.unwrap_or(false),
-        )
-        .verify_ismg_authenticator(
-            !args.no_verify_authenticator && g.verify_authenticator.unwrap_or(true),
-        )
-        .event_capacity(65_536)
-        .build();
+    let plan = plan(args, file)?;
     let journal_dir = args.journal.clone().or_else(|| file.journal.dir.clone());
     let mut journal = journal_dir
         .as_deref()
@@ -423,17 +412,14 @@ async fn send(
         ),
         (None, false) => Some(sms_policy::Policy::new()),
     };
-    let window = config.window * config.connections;
-    let client = Client::connect(config)
-        .await
-        .map_err(|e| wiring::login_error(e, gateway))?;
+    let policy = policy.map(|p| plan.policy(p));
+    let carrier = args.protocol.carrier();
+    let window = plan.window;
+    let client = plan.connect().await?;
     let mut sender_config = SenderConfig::default();
-    sender_config.service_id = args
-        .service_id
-        .clone()
-        .or_else(|| g.service_id.clone())
-        .unwrap_or_default();
-    sender_config.msg_src = sp_id;
+    sender_config.carrier = carrier;
+    sender_config.service_id = plan.service_id;
+    sender_config.msg_src = plan.account;
     // Unsubscribe replies are journaled next to the journal's month files.
     sender_config.opt_out_log = journal_dir.as_ref().map(|d| d.join("opt-out.jsonl"));
     sender_config.before_report_commit = args
