@@ -1,5 +1,7 @@
 //! Wall-clock source for event and login timestamps (injectable for tests).
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use chrono::{DateTime, Utc};
 
 /// Supplies the current wall-clock time (UTC; convert to Beijing time where a protocol needs it).
@@ -43,6 +45,39 @@ impl Clock for TokioClock {
     }
 }
 
+/// The timestamps of one client's logins (CMPP CONNECT, SMGP Login).
+///
+/// A login timestamp has one-second resolution, so the links of a pool (or a quick reconnect)
+/// logging in within one second would send byte-identical logins, which a gateway guarding
+/// against replays refuses. Each login takes `max(now, last + 1 s)` instead: a pool of N links
+/// runs at most N seconds ahead, well inside any gateway's window.
+#[derive(Debug, Default)]
+pub struct LoginClock {
+    /// Seconds since the epoch of the last stamp (0 before the first: any real time is later).
+    last_second: AtomicI64,
+}
+
+impl LoginClock {
+    /// The time to stamp the next login with.
+    pub fn stamp(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let now_s = now.timestamp();
+        let mut prev = self.last_second.load(Ordering::Acquire);
+        loop {
+            let next = now_s.max(prev.saturating_add(1));
+            match self.last_second.compare_exchange_weak(
+                prev,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) if next == now_s => return now,
+                Ok(_) => return DateTime::from_timestamp(next, 0).unwrap_or(now),
+                Err(p) => prev = p,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +91,17 @@ mod tests {
         assert_eq!(c.now_utc(), base);
         tokio::time::advance(Duration::from_secs(90)).await;
         assert_eq!(c.now_utc(), base + chrono::Duration::seconds(90));
+    }
+
+    #[test]
+    fn logins_within_one_second_get_distinct_timestamps() {
+        let clock = LoginClock::default();
+        let t = Utc.with_ymd_and_hms(2026, 12, 4, 8, 0, 0).unwrap()
+            + chrono::Duration::milliseconds(300);
+        assert_eq!(clock.stamp(t), t);
+        let next: Vec<i64> = (0..3).map(|_| clock.stamp(t).timestamp()).collect();
+        assert_eq!(next, (1..=3).map(|k| t.timestamp() + k).collect::<Vec<_>>());
+        let later = t + chrono::Duration::seconds(10);
+        assert_eq!(clock.stamp(later), later);
     }
 }

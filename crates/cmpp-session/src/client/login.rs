@@ -1,9 +1,6 @@
 //! CONNECT / CONNECT_RESP exchange.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-
 use bytes::BytesMut;
-use chrono::{DateTime, Utc};
 use cmpp_codec::auth::{verify_connect_resp, AuthError};
 use cmpp_codec::{decode, encode, Connect, OctetString, Packet, Pdu};
 use tokio::io::AsyncWriteExt;
@@ -13,38 +10,7 @@ use super::config::ClientConfig;
 use super::error::LoginError;
 use crate::io::FrameReader;
 
-/// The timestamps of one client's logins.
-///
-/// A CONNECT's timestamp has one-second resolution, so the links of a pool (or a quick
-/// reconnect) logging in within one second would carry byte-identical CONNECTs, which a
-/// gateway's replay cache refuses. Each login takes `max(now, last + 1 s)` instead: a
-/// pool of N links runs at most N seconds ahead, well inside any gateway's window.
-#[derive(Debug, Default)]
-pub(crate) struct LoginClock {
-    /// Seconds since the epoch of the last stamp (0 before the first: any real time is later).
-    last_second: AtomicI64,
-}
-
-impl LoginClock {
-    /// The time to stamp the next CONNECT with.
-    pub(crate) fn stamp(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        let now_s = now.timestamp();
-        let mut prev = self.last_second.load(Ordering::Acquire);
-        loop {
-            let next = now_s.max(prev.saturating_add(1));
-            match self.last_second.compare_exchange_weak(
-                prev,
-                next,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) if next == now_s => return now,
-                Ok(_) => return DateTime::from_timestamp(next, 0).unwrap_or(now),
-                Err(p) => prev = p,
-            }
-        }
-    }
-}
+pub(crate) use sms_session::clock::LoginClock;
 
 /// Connects and logs in; returns the stream and the reader (which may already hold
 /// packets sent right after CONNECT_RESP).
@@ -138,25 +104,4 @@ async fn login_inner(
         );
     }
     Ok((stream, reader))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn logins_within_one_second_get_distinct_timestamps() {
-        let clock = LoginClock::default();
-        let t = Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap()
-            + chrono::Duration::milliseconds(300);
-        // The first login keeps the time as it is (milliseconds included).
-        assert_eq!(clock.stamp(t), t);
-        // Four more in the same second: one second apart, never the same.
-        let next: Vec<i64> = (0..4).map(|_| clock.stamp(t).timestamp()).collect();
-        assert_eq!(next, (1..=4).map(|k| t.timestamp() + k).collect::<Vec<_>>());
-        // Once real time has passed the stamps, real time is used again.
-        let later = t + chrono::Duration::seconds(10);
-        assert_eq!(clock.stamp(later), later);
-    }
 }

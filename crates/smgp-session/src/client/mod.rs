@@ -6,7 +6,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -304,40 +304,9 @@ impl Index {
     }
 }
 
-/// The TimeStamps of one client's Logins.
-///
-/// A TimeStamp has one-second resolution, so the links of a pool (or a quick reconnect)
-/// logging in within one second would send byte-identical Logins, which a gateway guarding
-/// against replays may refuse. Each Login takes `max(now, last + 1 s)` instead: a pool of N
-/// links runs at most N seconds ahead.
-#[derive(Debug, Default)]
-pub(crate) struct LoginClock {
-    last_second: AtomicI64,
-}
-
-impl LoginClock {
-    pub(crate) fn stamp(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        let now_s = now.timestamp();
-        let mut prev = self.last_second.load(Ordering::Acquire);
-        loop {
-            let next = now_s.max(prev.saturating_add(1));
-            match self.last_second.compare_exchange_weak(
-                prev,
-                next,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) if next == now_s => return now,
-                Ok(_) => return DateTime::from_timestamp(next, 0).unwrap_or(now),
-                Err(p) => prev = p,
-            }
-        }
-    }
-}
-
 pub(crate) struct Shared {
     pub(crate) config: ClientConfig,
-    pub(crate) login_clock: LoginClock,
+    pub(crate) login_clock: sms_session::clock::LoginClock,
     index: Mutex<Index>,
     recent: Mutex<Recent>,
     /// Copies of Delivers answered without being handed over again.
@@ -369,7 +338,7 @@ impl Client {
         let shared = Arc::new(Shared {
             recent: Mutex::new(Recent::new(config.recent_capacity)),
             config,
-            login_clock: LoginClock::default(),
+            login_clock: sms_session::clock::LoginClock::default(),
             index: Mutex::new(Index::default()),
             duplicates: AtomicU64::new(0),
         });
@@ -459,19 +428,6 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn logins_within_one_second_get_distinct_timestamps() {
-        let clock = LoginClock::default();
-        let t = Utc.with_ymd_and_hms(2026, 12, 4, 8, 0, 0).unwrap()
-            + chrono::Duration::milliseconds(300);
-        assert_eq!(clock.stamp(t), t);
-        let next: Vec<i64> = (0..3).map(|_| clock.stamp(t).timestamp()).collect();
-        assert_eq!(next, (1..=3).map(|k| t.timestamp() + k).collect::<Vec<_>>());
-        let later = t + chrono::Duration::seconds(10);
-        assert_eq!(clock.stamp(later), later);
-    }
 
     #[test]
     fn the_index_forgets_the_oldest_first() {
