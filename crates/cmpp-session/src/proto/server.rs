@@ -228,7 +228,7 @@ enum State {
 enum Origin {
     /// A packet from the SP.
     Received,
-    /// A timer.
+    /// A timer (a TERMINATE that ends now went unanswered).
     Timer,
     /// Something the gateway did (a write, an answer, the drain).
     Local,
@@ -245,7 +245,8 @@ pub struct ServerSession {
     core: GatewayCore,
     out: BytesMut,
     events: VecDeque<ServerEvent>,
-    /// DELIVERs handed to the core and not finished, by Sequence_Id.
+    /// DELIVERs handed to the core and neither acknowledged nor lost, by Sequence_Id
+    /// (those the drain gave up on stay here to be handed back).
     delivers: HashMap<u32, OutDeliver>,
     delayed: BTreeMap<(Instant, u64), (u32, SubmitResp)>,
     delayed_ctr: u64,
