@@ -5,7 +5,7 @@
 //! The async shells in [`crate::client`] and [`crate::server`] move bytes and time in and out.
 
 pub mod client;
-pub mod keepalive;
+pub mod gateway;
 pub mod login;
 pub mod server;
 pub mod submit_check;
@@ -14,7 +14,9 @@ pub use client::{
     ClientSession, CmppSp, LostRequest, RejectReason, RequestId, RequestOutcome, ResendReason,
     Response, SessionConfig, SessionEvent, SubmitRejected,
 };
-pub use keepalive::{Keepalive, KeepaliveAction};
+pub use gateway::{
+    CmppGateway, GatewayAnswer, GatewayCore, GatewayInbound, GatewayPacket, InboundKind,
+};
 pub use login::{LoginGuard, LoginPolicy, LoginRefusal};
 pub use server::{CloseReason, SendDeliver, ServerEvent, ServerSession, ServerSessionConfig};
 pub use sms_session::{backoff, bucket, Backoff, TokenBucket};

@@ -1,6 +1,11 @@
-//! Gateway-side session after login (clock-free): SUBMIT checks and answers (window,
-//! delayed answers), DELIVER tracking with T/N re-sends, heartbeats, idle and write
-//! deadlines, and the TERMINATE drain.
+//! Gateway-side session after login (clock-free) on the session core.
+//!
+//! The DELIVER push window, T/N re-sends, DELIVER_RESP matching (with the result-8
+//! back-off), heartbeats (ACTIVE_TEST) and the TERMINATE handshake are the core's: an
+//! embedded [`sms_session::Session`] over [`CmppGateway`]. Every answer to the SP goes out
+//! through the core's inbound path, once per request. [`ServerSession`] adds what only a
+//! gateway does: judging SUBMITs (checks, Result 8 when the SP exceeds its window), delayed
+//! answers, the idle and write deadlines, and a hard deadline on the drain.
 //!
 //! The async shell in [`crate::server`] feeds frames and time in, calls the business
 //! handler for [`ServerEvent::Submit`], and writes what [`ServerSession::poll_transmit`]
@@ -13,12 +18,12 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use cmpp_codec::frame::CommandId;
 use cmpp_codec::{
-    decode, encode, ActiveTestResp, Cancel, Deliver, Header, MsgId, Packet, Pdu, Query, Submit,
-    SubmitResp, SubmitResult, Version,
+    decode, Cancel, Deliver, Header, MsgId, Pdu, Query, Submit, SubmitResp, SubmitResult, Version,
 };
+use sms_session::{RequestOutcome, SessionConfig, SessionEvent};
 use tokio::time::Instant;
 
-use super::keepalive::{Keepalive, KeepaliveAction};
+use super::gateway::{CmppGateway, GatewayAnswer, GatewayCore, GatewayInbound, GatewayPacket};
 use super::submit_check::{check_submit, SubmitChecks, SubmitFault};
 
 /// Result 8: flow control (window full or rate exceeded).
@@ -30,7 +35,7 @@ pub const RESULT_FLOW_CONTROL: u32 = 8;
 pub struct ServerSessionConfig {
     /// Wire layout of the session.
     pub version: Version,
-    /// T: response timeout for DELIVER and ACTIVE_TEST.
+    /// T: response timeout for DELIVER, ACTIVE_TEST and TERMINATE.
     pub response_timeout: Duration,
     /// N: total transmissions of a DELIVER / ACTIVE_TEST.
     pub max_tries: u32,
@@ -158,7 +163,8 @@ pub enum ServerEvent {
         /// The request.
         cancel: Cancel,
     },
-    /// The SP acknowledged a DELIVER.
+    /// The SP acknowledged a DELIVER (Result 8 here: it kept asking for a back-off until
+    /// the core gave up re-sending).
     DeliverAcked {
         /// Sequence_Id of the DELIVER.
         sequence_id: u32,
@@ -167,7 +173,8 @@ pub enum ServerEvent {
         /// Result in the DELIVER_RESP.
         result: u32,
     },
-    /// A DELIVER was written again (same Sequence_Id) after T without DELIVER_RESP.
+    /// A DELIVER was written again (same Sequence_Id): after T without DELIVER_RESP, or
+    /// after the back-off the SP asked for with Result 8.
     DeliverResent {
         /// Its Sequence_Id.
         sequence_id: u32,
@@ -195,18 +202,18 @@ pub enum ServerEvent {
 pub enum SendDeliver {
     /// Written with this Sequence_Id.
     Sent(u32),
-    /// No room in the DELIVER window, or the session is draining or closed.
+    /// No room in the DELIVER window, a result-8 back-off is running, or the session is
+    /// draining or closed.
     NoRoom(Deliver),
     /// The DELIVER cannot be encoded at this session's version.
     Unencodable(Deliver, String),
 }
 
+/// A DELIVER handed to the core, kept whole to be handed back if the link goes.
 #[derive(Debug)]
 struct OutDeliver {
     deliver: Deliver,
-    tries: u32,
     links: u32,
-    deadline: Instant,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,6 +221,17 @@ enum State {
     Active,
     Terminating { deadline: Instant },
     Closed,
+}
+
+/// What made the core report: it decides what a core event means for the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// A packet from the SP.
+    Received,
+    /// A timer (a TERMINATE that ends now went unanswered).
+    Timer,
+    /// Something the gateway did (a write, an answer, the drain).
+    Local,
 }
 
 /// The gateway-side state of one logged-in link.
@@ -224,14 +242,19 @@ enum State {
 #[derive(Debug)]
 pub struct ServerSession {
     config: ServerSessionConfig,
+    core: GatewayCore,
     out: BytesMut,
     events: VecDeque<ServerEvent>,
-    next_seq: u32,
-    keepalive: Keepalive,
-    heartbeat_seq: u32,
+    /// DELIVERs handed to the core and neither acknowledged nor lost, by Sequence_Id
+    /// (those the drain gave up on stay here to be handed back).
+    delivers: HashMap<u32, OutDeliver>,
     delayed: BTreeMap<(Instant, u64), (u32, SubmitResp)>,
     delayed_ctr: u64,
-    delivers: HashMap<u32, OutDeliver>,
+    /// When the SP last sent anything (for the idle timeout).
+    last_rx: Instant,
+    /// The latest time passed in; what the core is given when a call brings none (an
+    /// answer needs no clock, so nothing time-dependent happens then).
+    now: Instant,
     write_blocked_since: Option<Instant>,
     state: State,
 }
@@ -239,21 +262,21 @@ pub struct ServerSession {
 impl ServerSession {
     /// A session whose login completed at `now`.
     pub fn new(config: ServerSessionConfig, now: Instant) -> Self {
+        let core_config = SessionConfig::default()
+            .with_window(config.deliver_window)
+            .with_response_timeout(config.response_timeout)
+            .with_max_tries(config.max_tries.max(1))
+            .with_heartbeat(config.heartbeat);
         ServerSession {
-            keepalive: Keepalive::new(
-                config.heartbeat,
-                config.response_timeout,
-                config.max_tries,
-                now,
-            ),
+            core: GatewayCore::new(core_config, CmppGateway::new(config.version, 1), now),
             config,
             out: BytesMut::new(),
             events: VecDeque::new(),
-            next_seq: 1,
-            heartbeat_seq: 0,
+            delivers: HashMap::new(),
             delayed: BTreeMap::new(),
             delayed_ctr: 0,
-            delivers: HashMap::new(),
+            last_rx: now,
+            now,
             write_blocked_since: None,
             state: State::Active,
         }
@@ -264,29 +287,34 @@ impl ServerSession {
         &self.config
     }
 
+    /// The session core that carries the DELIVER window, re-sends, heartbeats and close.
+    pub fn core(&self) -> &GatewayCore {
+        &self.core
+    }
+
     /// True once the session has ended.
     pub fn is_closed(&self) -> bool {
         self.state == State::Closed
     }
 
-    /// True while waiting for TERMINATE_RESP.
+    /// True while draining (from [`terminate`](Self::terminate) until closed).
     pub fn is_terminating(&self) -> bool {
         matches!(self.state, State::Terminating { .. })
     }
 
     /// DELIVERs awaiting DELIVER_RESP.
     pub fn delivers_in_flight(&self) -> usize {
-        self.delivers.len()
+        self.core.in_flight()
     }
 
     /// How many more DELIVERs [`send_deliver`](Self::send_deliver) takes now.
     pub fn deliver_room(&self) -> usize {
-        if self.state != State::Active {
+        if self.state != State::Active || !self.core.can_submit(self.now) {
             return 0;
         }
         self.config
             .deliver_window
-            .saturating_sub(self.delivers.len())
+            .saturating_sub(self.core.in_flight())
     }
 
     /// SUBMITs waiting for a delayed answer.
@@ -294,25 +322,8 @@ impl ServerSession {
         self.delayed.len()
     }
 
-    fn alloc_seq(&mut self) -> u32 {
-        loop {
-            let s = self.next_seq;
-            self.next_seq = self.next_seq.wrapping_add(1);
-            // Never reuse the Sequence_Id of an outstanding DELIVER after a wrap-around.
-            if !self.delivers.contains_key(&s) {
-                return s;
-            }
-        }
-    }
-
-    fn push(&mut self, packet: &Packet) {
-        if let Err(e) = encode(packet, self.config.version, &mut self.out) {
-            // Responses always fit their fields; a failure is a bug worth a log line.
-            self.events.push_back(ServerEvent::Warning(format!(
-                "could not encode {}: {e}",
-                packet.pdu.name()
-            )));
-        }
+    fn tick(&mut self, now: Instant) {
+        self.now = self.now.max(now);
     }
 
     fn close_with(&mut self, reason: CloseReason) {
@@ -327,13 +338,18 @@ impl ServerSession {
         self.close_with(CloseReason::Local(reason.into()));
     }
 
-    /// Starts the drain: TERMINATE is sent, no new DELIVERs; the session closes when
-    /// TERMINATE_RESP arrives or at `deadline`.
-    pub fn terminate(&mut self, deadline: Instant) {
+    /// Starts the drain at `now`: no new DELIVERs; TERMINATE goes out once the DELIVERs in
+    /// flight are answered (at once when there are none, at the latest halfway to
+    /// `deadline`, so that the SP has time to answer it); the session closes when
+    /// TERMINATE_RESP arrives, T after TERMINATE, or at `deadline`, whichever is first.
+    pub fn terminate(&mut self, deadline: Instant, now: Instant) {
+        self.tick(now);
         if self.state == State::Active {
-            let seq = self.alloc_seq();
-            self.push(&Packet::new(seq, Pdu::Terminate));
             self.state = State::Terminating { deadline };
+            let half = deadline.saturating_duration_since(now) / 2;
+            self.core.close(now + half, now);
+            self.pump(Origin::Local);
+            self.flush();
         }
     }
 
@@ -342,79 +358,155 @@ impl ServerSession {
         if self.state == State::Closed {
             return;
         }
-        self.keepalive.on_receive(now);
+        self.tick(now);
+        self.last_rx = self.last_rx.max(now);
         let Ok(header) = Header::parse(&frame) else {
             return self.close_with(CloseReason::Protocol("frame shorter than a header".into()));
         };
-        let seq = header.sequence_id;
         let frame_len = frame.len();
         let packet = match decode(frame, self.config.version) {
-            Ok(p) => p,
-            Err(e) if header.command_id == CommandId::SUBMIT => {
-                // The frame boundary is intact: answer and keep the link.
-                let fault = SubmitFault::Malformed(e);
-                return self.refuse_submit(seq, fault.result(), fault.to_string());
+            Ok(packet) => GatewayPacket::Decoded { packet, frame_len },
+            // The frame boundary is intact: answer and keep the link.
+            Err(error) if header.command_id == CommandId::SUBMIT => {
+                GatewayPacket::MalformedSubmit {
+                    sequence_id: header.sequence_id,
+                    error,
+                }
             }
             Err(e) => {
                 return self.close_with(CloseReason::Protocol(format!("malformed packet: {e}")))
             }
         };
-        let expected = packet.encoded_len(self.config.version);
-        match packet.pdu {
-            Pdu::Submit(submit) => {
-                let extra = frame_len.saturating_sub(expected);
-                if let Err(fault) = check_submit(&submit, extra, &self.config.checks) {
+        self.core.handle_packet(packet, now);
+        self.pump(Origin::Received);
+        self.flush();
+    }
+
+    /// Moves everything the core has to send into the output, then reports what that did.
+    fn flush(&mut self) {
+        while self.core.poll_transmit(self.now, &mut self.out) {}
+        self.pump(Origin::Local);
+    }
+
+    /// Turns the core's events into the gateway's.
+    fn pump(&mut self, origin: Origin) {
+        while let Some(event) = self.core.poll_event() {
+            match event {
+                SessionEvent::Transmitted {
+                    seq,
+                    attempt,
+                    reason: Some(_),
+                    ..
+                } => self.events.push_back(ServerEvent::DeliverResent {
+                    sequence_id: seq,
+                    attempt,
+                }),
+                SessionEvent::Transmitted { .. } => {}
+                SessionEvent::Completed { seq, outcome, .. } => self.on_completed(seq, outcome),
+                SessionEvent::Inbound { seq, inbound } => self.on_inbound(seq, inbound),
+                SessionEvent::UnmatchedResponse { seq, command } => {
+                    self.events.push_back(ServerEvent::Warning(format!(
+                        "{command} for Sequence_Id {seq} matches no outstanding request"
+                    )))
+                }
+                // A packet the gateway never expects from an SP ends the link; anything
+                // else is the gateway's own problem, worth a log line.
+                SessionEvent::ProtocolViolation { reason } if origin == Origin::Received => {
+                    self.close_with(CloseReason::Protocol(reason))
+                }
+                SessionEvent::ProtocolViolation { reason } => {
+                    self.events.push_back(ServerEvent::Warning(reason))
+                }
+                SessionEvent::LinkDead => self.close_with(CloseReason::LinkDead {
+                    tries: self.core.config().max_tries,
+                }),
+                SessionEvent::Terminated { by_peer: true } => {
+                    self.close_with(CloseReason::PeerTerminated)
+                }
+                // Ours ended: answered when a packet ended it, else T ran out.
+                SessionEvent::Terminated { by_peer: false } => {
+                    self.close_with(CloseReason::Drained {
+                        answered: origin == Origin::Received,
+                    })
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn on_completed(&mut self, seq: u32, outcome: RequestOutcome<cmpp_codec::DeliverResp>) {
+        let event = match outcome {
+            RequestOutcome::Response { resp, .. } => {
+                self.delivers.remove(&seq);
+                ServerEvent::DeliverAcked {
+                    sequence_id: seq,
+                    msg_id: resp.msg_id,
+                    result: resp.result.to_u32(),
+                }
+            }
+            // Result 8 after every allowed back-off: the SP's final word.
+            RequestOutcome::FlowControl { .. } => {
+                let msg_id = self
+                    .delivers
+                    .remove(&seq)
+                    .map_or(MsgId::from_u64(0), |d| d.deliver.msg_id);
+                ServerEvent::DeliverAcked {
+                    sequence_id: seq,
+                    msg_id,
+                    result: RESULT_FLOW_CONTROL,
+                }
+            }
+            RequestOutcome::NoResponse { tries } => {
+                let Some(d) = self.delivers.remove(&seq) else {
+                    return;
+                };
+                ServerEvent::DeliverLost {
+                    sequence_id: seq,
+                    deliver: Box::new(d.deliver),
+                    tries,
+                }
+            }
+            // Given up by the drain: kept for `take_unacked`, which hands it back.
+            _ => return,
+        };
+        self.events.push_back(event);
+    }
+
+    fn on_inbound(&mut self, seq: u32, inbound: GatewayInbound) {
+        let event = match inbound {
+            GatewayInbound::Submit {
+                submit,
+                extra_octets,
+            } => {
+                if let Err(fault) = check_submit(&submit, extra_octets, &self.config.checks) {
                     return self.refuse_submit(seq, fault.result(), fault.to_string());
                 }
                 if self.delayed.len() >= self.config.submit_window.max(1) {
                     return self.refuse_submit(seq, RESULT_FLOW_CONTROL, "window full".to_owned());
                 }
-                self.events.push_back(ServerEvent::Submit {
+                ServerEvent::Submit {
                     sequence_id: seq,
-                    submit: Box::new(submit),
-                });
-            }
-            Pdu::DeliverResp(r) => {
-                if self.delivers.remove(&seq).is_some() {
-                    self.events.push_back(ServerEvent::DeliverAcked {
-                        sequence_id: seq,
-                        msg_id: r.msg_id,
-                        result: r.result.to_u32(),
-                    });
-                } else {
-                    self.events.push_back(ServerEvent::Warning(format!(
-                        "DELIVER_RESP for Sequence_Id {seq} matches no outstanding DELIVER"
-                    )));
+                    submit,
                 }
             }
-            Pdu::ActiveTest => self.push(&Packet::new(seq, ActiveTestResp::default())),
-            Pdu::ActiveTestResp(_) => {}
-            Pdu::Query(query) => self.events.push_back(ServerEvent::Query {
+            GatewayInbound::MalformedSubmit(e) => {
+                let fault = SubmitFault::Malformed(e);
+                return self.refuse_submit(seq, fault.result(), fault.to_string());
+            }
+            GatewayInbound::Query(query) => ServerEvent::Query {
                 sequence_id: seq,
                 query,
-            }),
-            Pdu::Cancel(cancel) => self.events.push_back(ServerEvent::Cancel {
+            },
+            GatewayInbound::Cancel(cancel) => ServerEvent::Cancel {
                 sequence_id: seq,
                 cancel,
-            }),
-            Pdu::Terminate => {
-                self.push(&Packet::new(seq, Pdu::TerminateResp));
-                self.close_with(CloseReason::PeerTerminated);
-            }
-            Pdu::TerminateResp => {
-                if self.is_terminating() {
-                    self.close_with(CloseReason::Drained { answered: true });
-                }
-            }
-            other => self.close_with(CloseReason::Protocol(format!(
-                "unexpected {} from the SP",
-                other.name()
-            ))),
-        }
+            },
+        };
+        self.events.push_back(event);
     }
 
     fn refuse_submit(&mut self, seq: u32, result: u32, reason: String) {
-        self.answer(seq, MsgId::from_u64(0), result);
+        self.answer_submit(seq, MsgId::from_u64(0), result);
         self.events.push_back(ServerEvent::SubmitRefused {
             sequence_id: seq,
             result,
@@ -422,20 +514,31 @@ impl ServerSession {
         });
     }
 
-    fn answer(&mut self, seq: u32, msg_id: MsgId, result: u32) {
+    /// Queues a SUBMIT_RESP in the core (sent by the next [`Self::flush`]).
+    fn answer_submit(&mut self, seq: u32, msg_id: MsgId, result: u32) {
         let resp = SubmitResp {
             msg_id,
             result: SubmitResult::from_u32(result),
         };
-        self.push(&Packet::new(seq, resp));
-        self.events
-            .push_back(ServerEvent::SubmitAnswered { result });
+        if self.core.answer(seq, GatewayAnswer::Submit(resp)) {
+            self.events
+                .push_back(ServerEvent::SubmitAnswered { result });
+        } else {
+            self.unanswerable("SUBMIT", seq);
+        }
     }
 
-    /// Answers a SUBMIT now.
+    fn unanswerable(&mut self, what: &str, seq: u32) {
+        self.events.push_back(ServerEvent::Warning(format!(
+            "no {what} with Sequence_Id {seq} awaits an answer (answered already); nothing sent"
+        )));
+    }
+
+    /// Answers a SUBMIT now (once: a second answer to the same Sequence_Id is not sent).
     pub fn respond_submit(&mut self, sequence_id: u32, msg_id: MsgId, result: u32) {
         if self.state != State::Closed {
-            self.answer(sequence_id, msg_id, result);
+            self.answer_submit(sequence_id, msg_id, result);
+            self.flush();
         }
     }
 
@@ -450,44 +553,57 @@ impl ServerSession {
             .insert((at, self.delayed_ctr), (sequence_id, resp));
     }
 
-    /// Sends a response packet (QUERY_RESP, CANCEL_RESP) with this Sequence_Id.
+    /// Answers a QUERY or CANCEL (or a SUBMIT) with its response packet, once. Any other
+    /// packet answers nothing and is not sent.
     pub fn respond(&mut self, sequence_id: u32, pdu: impl Into<Pdu>) {
-        if self.state != State::Closed {
-            self.push(&Packet::new(sequence_id, pdu));
+        if self.state == State::Closed {
+            return;
         }
+        let (what, answer) = match pdu.into() {
+            Pdu::SubmitResp(r) => {
+                return self.respond_submit(sequence_id, r.msg_id, r.result.to_u32());
+            }
+            Pdu::QueryResp(r) => ("QUERY", GatewayAnswer::Query(r)),
+            Pdu::CancelResp(r) => ("CANCEL", GatewayAnswer::Cancel(r)),
+            other => {
+                self.events.push_back(ServerEvent::Warning(format!(
+                    "{} answers no request from the SP; not sent",
+                    other.name()
+                )));
+                return;
+            }
+        };
+        if !self.core.answer(sequence_id, answer) {
+            self.unanswerable(what, sequence_id);
+        }
+        self.flush();
     }
 
     /// Writes a DELIVER and tracks its DELIVER_RESP. `links` counts earlier links it was
     /// written on without an answer (kept for the caller when it comes back).
     pub fn send_deliver(&mut self, deliver: Deliver, links: u32, now: Instant) -> SendDeliver {
+        self.tick(now);
         if self.deliver_room() == 0 {
             return SendDeliver::NoRoom(deliver);
         }
-        let seq = self.alloc_seq();
-        let packet = Packet::new(seq, deliver);
-        let written = encode(&packet, self.config.version, &mut self.out);
-        let Pdu::Deliver(deliver) = packet.pdu else {
-            // Built from a Deliver just above; nothing else can come back out.
-            return SendDeliver::Sent(seq);
+        let frame = match self.core.protocol().encode_deliver(deliver.clone()) {
+            Ok(frame) => frame,
+            Err(e) => return SendDeliver::Unencodable(deliver, e.to_string()),
         };
-        if let Err(e) = written {
-            return SendDeliver::Unencodable(deliver, e.to_string());
+        match self.core.submit(frame, now) {
+            Ok((_, seq)) => {
+                self.delivers.insert(seq, OutDeliver { deliver, links });
+                self.flush();
+                SendDeliver::Sent(seq)
+            }
+            Err(_) => SendDeliver::NoRoom(deliver),
         }
-        self.delivers.insert(
-            seq,
-            OutDeliver {
-                deliver,
-                tries: 1,
-                links,
-                deadline: now + self.config.response_timeout,
-            },
-        );
-        SendDeliver::Sent(seq)
     }
 
     /// The shell has bytes the peer has not taken yet: the write deadline runs from the
     /// first such moment until [`Self::write_flushed`].
     pub fn write_blocked(&mut self, now: Instant) {
+        self.tick(now);
         self.write_blocked_since.get_or_insert(now);
     }
 
@@ -501,6 +617,7 @@ impl ServerSession {
         if self.state == State::Closed {
             return;
         }
+        self.tick(now);
         if let Some(since) = self.write_blocked_since {
             if now >= since + self.config.write_deadline {
                 return self.close_with(CloseReason::WriteStalled(self.config.write_deadline));
@@ -511,58 +628,15 @@ impl ServerSession {
                 break;
             }
             let (seq, resp) = entry.remove();
-            self.answer(seq, resp.msg_id, resp.result.to_u32());
+            self.answer_submit(seq, resp.msg_id, resp.result.to_u32());
         }
-        let mut resend = Vec::new();
-        let mut lost = Vec::new();
-        for (&seq, d) in self.delivers.iter_mut() {
-            if now >= d.deadline {
-                if d.tries < self.config.max_tries {
-                    d.tries += 1;
-                    d.deadline = now + self.config.response_timeout;
-                    resend.push(seq);
-                } else {
-                    lost.push(seq);
-                }
-            }
+        self.core.handle_timeout(now);
+        self.pump(Origin::Timer);
+        self.flush();
+        if self.state == State::Closed {
+            return;
         }
-        // Deterministic order whatever the hash order.
-        resend.sort_unstable();
-        lost.sort_unstable();
-        for seq in resend {
-            if let Some(d) = self.delivers.get(&seq) {
-                let attempt = d.tries;
-                let packet = Packet::new(seq, d.deliver.clone());
-                self.push(&packet);
-                self.events.push_back(ServerEvent::DeliverResent {
-                    sequence_id: seq,
-                    attempt,
-                });
-            }
-        }
-        for seq in lost {
-            if let Some(d) = self.delivers.remove(&seq) {
-                self.events.push_back(ServerEvent::DeliverLost {
-                    sequence_id: seq,
-                    deliver: Box::new(d.deliver),
-                    tries: d.tries,
-                });
-            }
-        }
-        match self.keepalive.handle_timeout(now) {
-            KeepaliveAction::Idle => {}
-            KeepaliveAction::Probe { attempt } => {
-                if attempt == 1 {
-                    self.heartbeat_seq = self.alloc_seq();
-                }
-                let seq = self.heartbeat_seq;
-                self.push(&Packet::new(seq, Pdu::ActiveTest));
-            }
-            KeepaliveAction::Dead { tries } => {
-                return self.close_with(CloseReason::LinkDead { tries })
-            }
-        }
-        if now >= self.keepalive.last_rx() + self.config.idle_timeout {
+        if now >= self.last_rx + self.config.idle_timeout {
             return self.close_with(CloseReason::Idle(self.config.idle_timeout));
         }
         if let State::Terminating { deadline } = self.state {
@@ -577,15 +651,12 @@ impl ServerSession {
         if self.state == State::Closed {
             return None;
         }
-        let mut next = self
-            .keepalive
-            .poll_timeout()
-            .min(self.keepalive.last_rx() + self.config.idle_timeout);
-        if let Some(&(t, _)) = self.delayed.keys().next() {
+        let mut next = self.last_rx + self.config.idle_timeout;
+        if let Some(t) = self.core.poll_timeout() {
             next = next.min(t);
         }
-        for d in self.delivers.values() {
-            next = next.min(d.deadline);
+        if let Some(&(t, _)) = self.delayed.keys().next() {
+            next = next.min(t);
         }
         if let Some(since) = self.write_blocked_since {
             next = next.min(since + self.config.write_deadline);
@@ -621,8 +692,12 @@ impl ServerSession {
     }
 
     /// Takes every unacknowledged DELIVER (ordered by Sequence_Id) with the number of
-    /// links it was written on so far, this one included; for when the link is gone.
+    /// links it was written on so far, this one included; for when the link is gone (the
+    /// session is closed, nothing more is sent).
     pub fn take_unacked(&mut self) -> Vec<(Deliver, u32)> {
+        // The core forgets them; they are ours to hand back.
+        let _ = self.core.link_lost();
+        self.close_with(CloseReason::Local("link gone".into()));
         let mut open: Vec<(u32, OutDeliver)> = self.delivers.drain().collect();
         open.sort_unstable_by_key(|(s, _)| *s);
         open.into_iter()

@@ -406,7 +406,7 @@ impl Conn {
                 Wake::Notified => wake_fut.set(wake.notified()),
                 Wake::Shutdown => self
                     .session
-                    .terminate(now + self.shared.config.drain_timeout),
+                    .terminate(now + self.shared.config.drain_timeout, now),
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use super::*;
 use cmpp_codec::{
-    DeliverContent, DeliverResp, DeliverResult, MsgFmt, OctetString, Stat, StatusReport,
+    DeliverContent, DeliverResp, DeliverResult, MsgFmt, OctetString, Packet, Stat, StatusReport,
 };
 
 const V: Version = Version::V30;
@@ -361,7 +361,7 @@ fn flushed_writes_reset_the_write_deadline() {
 fn drain_terminates_and_closes_on_answer_or_deadline() {
     let t0 = Instant::now();
     let mut s = session(t0);
-    s.terminate(t0 + secs(5));
+    s.terminate(t0 + secs(5), t0);
     let p = sent(&mut s);
     assert!(matches!(p[0].pdu, Pdu::Terminate));
     assert_eq!(s.deliver_room(), 0, "no new DELIVERs while draining");
@@ -378,7 +378,7 @@ fn drain_terminates_and_closes_on_answer_or_deadline() {
     );
 
     let mut s = session(t0);
-    s.terminate(t0 + secs(5));
+    s.terminate(t0 + secs(5), t0);
     assert_eq!(s.poll_timeout(), Some(t0 + secs(5)));
     s.handle_timeout(t0 + secs(5));
     assert_eq!(
@@ -413,4 +413,266 @@ fn unexpected_packet_closes_with_a_protocol_error() {
         matches!(&ev[..], [ServerEvent::Closed(r)] if r.is_protocol_error()),
         "{ev:?}"
     );
+}
+
+fn ack(seq: u32, id: u64, result: u32) -> Bytes {
+    frame(
+        seq,
+        DeliverResp {
+            msg_id: MsgId::from_u64(id),
+            result: DeliverResult::from_u32(result),
+        },
+    )
+}
+
+fn raw(s: &mut ServerSession) -> BytesMut {
+    let mut buf = BytesMut::new();
+    s.poll_transmit(&mut buf);
+    buf
+}
+
+#[test]
+fn the_core_resends_an_unanswered_deliver_byte_for_byte_then_reports_it_lost() {
+    let t0 = Instant::now();
+    let mut s = session(t0);
+    assert!(matches!(
+        s.send_deliver(report(7), 0, t0),
+        SendDeliver::Sent(1)
+    ));
+    // The DELIVER is the core's request: its window, its T and N.
+    assert_eq!(s.core().in_flight(), 1);
+    assert_eq!(s.core().config().response_timeout, secs(10));
+    assert_eq!(s.core().config().max_tries, 3);
+    let first = raw(&mut s);
+    assert_eq!(first, &frame(1, report(7))[..]);
+    let mut resends = Vec::new();
+    for k in 1..=2u64 {
+        s.handle_timeout(t0 + secs(10 * k));
+        // The frame the core holds goes out again as it was, Sequence_Id and all.
+        assert_eq!(raw(&mut s), first, "resend {k}");
+        resends.extend(events(&mut s));
+    }
+    assert_eq!(
+        resends,
+        vec![
+            ServerEvent::DeliverResent {
+                sequence_id: 1,
+                attempt: 2
+            },
+            ServerEvent::DeliverResent {
+                sequence_id: 1,
+                attempt: 3
+            },
+        ]
+    );
+    s.handle_timeout(t0 + secs(30));
+    assert_eq!(
+        events(&mut s),
+        vec![ServerEvent::DeliverLost {
+            sequence_id: 1,
+            deliver: Box::new(report(7)),
+            tries: 3
+        }]
+    );
+    assert_eq!(s.core().in_flight(), 0);
+    assert!(
+        s.take_unacked().is_empty(),
+        "a lost DELIVER is not handed back"
+    );
+}
+
+#[test]
+fn a_late_deliver_resp_to_the_first_transmission_still_counts() {
+    let t0 = Instant::now();
+    let mut s = session(t0);
+    s.send_deliver(report(1), 0, t0);
+    s.handle_timeout(t0 + secs(10));
+    let _ = events(&mut s);
+    s.handle_frame(ack(1, 1, 0), t0 + secs(11));
+    assert_eq!(
+        events(&mut s),
+        vec![ServerEvent::DeliverAcked {
+            sequence_id: 1,
+            msg_id: MsgId::from_u64(1),
+            result: 0
+        }]
+    );
+    // A second answer to it matches nothing and is only a warning.
+    s.handle_frame(ack(1, 1, 0), t0 + secs(12));
+    assert!(matches!(
+        events(&mut s).as_slice(),
+        [ServerEvent::Warning(_)]
+    ));
+    assert!(!s.is_closed());
+}
+
+#[test]
+fn result_8_on_a_deliver_backs_off_and_sends_it_again() {
+    let t0 = Instant::now();
+    let mut s = session(t0);
+    s.send_deliver(report(1), 0, t0);
+    let first = raw(&mut s);
+    s.handle_frame(ack(1, 1, 8), t0 + secs(1));
+    assert!(events(&mut s).is_empty());
+    // Backing off: nothing new goes out until the pause is over.
+    assert_eq!(s.deliver_room(), 0);
+    assert!(matches!(
+        s.send_deliver(report(2), 0, t0 + secs(1)),
+        SendDeliver::NoRoom(_)
+    ));
+    let resend_at = s.poll_timeout().unwrap();
+    assert!(resend_at > t0 + secs(1) && resend_at < t0 + secs(10));
+    s.handle_timeout(resend_at);
+    assert_eq!(raw(&mut s), first, "same DELIVER, same Sequence_Id");
+    assert_eq!(
+        events(&mut s),
+        vec![ServerEvent::DeliverResent {
+            sequence_id: 1,
+            attempt: 2
+        }]
+    );
+    assert_eq!(s.deliver_room(), 1);
+    s.handle_frame(ack(1, 1, 0), resend_at);
+    assert!(matches!(
+        events(&mut s).as_slice(),
+        [ServerEvent::DeliverAcked { result: 0, .. }]
+    ));
+    assert_eq!(s.deliver_room(), 2);
+}
+
+#[test]
+fn the_drain_waits_for_delivers_in_flight_before_terminate() {
+    let t0 = Instant::now();
+    let mut s = session(t0);
+    s.send_deliver(report(1), 0, t0);
+    let _ = sent(&mut s);
+    s.terminate(t0 + secs(8), t0);
+    assert!(
+        sent(&mut s).is_empty(),
+        "TERMINATE waits for the DELIVER_RESP"
+    );
+    assert!(s.is_terminating());
+    s.handle_frame(ack(1, 1, 0), t0 + secs(1));
+    let p = sent(&mut s);
+    assert!(matches!(
+        p.as_slice(),
+        [Packet {
+            pdu: Pdu::Terminate,
+            ..
+        }]
+    ));
+    s.handle_frame(frame(p[0].sequence_id, Pdu::TerminateResp), t0 + secs(2));
+    assert_eq!(
+        events(&mut s),
+        vec![
+            ServerEvent::DeliverAcked {
+                sequence_id: 1,
+                msg_id: MsgId::from_u64(1),
+                result: 0
+            },
+            ServerEvent::Closed(CloseReason::Drained { answered: true })
+        ]
+    );
+    assert!(s.take_unacked().is_empty());
+}
+
+#[test]
+fn an_unanswered_deliver_is_handed_back_after_the_drain() {
+    let t0 = Instant::now();
+    let mut s = session(t0);
+    s.send_deliver(report(1), 2, t0);
+    let _ = sent(&mut s);
+    s.terminate(t0 + secs(8), t0);
+    // Halfway to the deadline the DELIVER is given up and TERMINATE goes out.
+    assert_eq!(s.poll_timeout(), Some(t0 + secs(4)));
+    s.handle_timeout(t0 + secs(4));
+    assert!(matches!(
+        sent(&mut s).as_slice(),
+        [Packet {
+            pdu: Pdu::Terminate,
+            ..
+        }]
+    ));
+    assert!(events(&mut s).is_empty(), "not reported lost: handed back");
+    assert_eq!(s.poll_timeout(), Some(t0 + secs(8)));
+    s.handle_timeout(t0 + secs(8));
+    assert_eq!(
+        events(&mut s),
+        vec![ServerEvent::Closed(CloseReason::Drained {
+            answered: false
+        })]
+    );
+    let back = s.take_unacked();
+    assert_eq!(back.len(), 1);
+    assert_eq!((back[0].0.msg_id, back[0].1), (MsgId::from_u64(1), 3));
+}
+
+#[test]
+fn an_unanswered_terminate_ends_the_drain_after_t() {
+    let t0 = Instant::now();
+    let mut s = session(t0);
+    s.terminate(t0 + secs(60), t0);
+    assert!(matches!(
+        sent(&mut s).as_slice(),
+        [Packet {
+            pdu: Pdu::Terminate,
+            ..
+        }]
+    ));
+    assert_eq!(s.poll_timeout(), Some(t0 + secs(10)));
+    s.handle_timeout(t0 + secs(10));
+    assert_eq!(
+        events(&mut s),
+        vec![ServerEvent::Closed(CloseReason::Drained {
+            answered: false
+        })]
+    );
+}
+
+#[test]
+fn every_request_is_answered_once() {
+    let t0 = Instant::now();
+    let mut s = session(t0);
+    s.handle_frame(frame(5, submit()), t0);
+    let _ = events(&mut s);
+    s.respond_submit(5, MsgId::from_u64(1), 0);
+    s.respond_submit(5, MsgId::from_u64(1), 0);
+    assert_eq!(submit_results(&sent(&mut s)), vec![(5, 0)]);
+    let ev = events(&mut s);
+    assert_eq!(ev[0], ServerEvent::SubmitAnswered { result: 0 });
+    assert!(matches!(&ev[1..], [ServerEvent::Warning(_)]), "{ev:?}");
+
+    let query = Query {
+        time: OctetString::new(b"20241021").unwrap(),
+        query_type: 0,
+        query_code: OctetString::EMPTY,
+        reserve: OctetString::EMPTY,
+    };
+    s.handle_frame(frame(6, query), t0);
+    assert!(matches!(
+        events(&mut s).as_slice(),
+        [ServerEvent::Query { sequence_id: 6, .. }]
+    ));
+    // Not an answer to a QUERY: nothing goes out.
+    s.respond(6, Pdu::ActiveTest);
+    assert!(sent(&mut s).is_empty());
+    s.respond(6, cmpp_codec::QueryResp::default());
+    s.respond(6, cmpp_codec::QueryResp::default());
+    let out = sent(&mut s);
+    assert!(matches!(
+        out.as_slice(),
+        [Packet {
+            sequence_id: 6,
+            pdu: Pdu::QueryResp(_)
+        }]
+    ));
+    // The SP's heartbeat is answered by the core with its Sequence_Id.
+    s.handle_frame(frame(9, Pdu::ActiveTest), t0);
+    assert!(matches!(
+        sent(&mut s).as_slice(),
+        [Packet {
+            sequence_id: 9,
+            pdu: Pdu::ActiveTestResp(_)
+        }]
+    ));
 }
