@@ -218,6 +218,11 @@ pub(crate) fn submit_into<'a>(
     out.msg_content = share(frame, content);
     let (i, reserve) = text(i, "Reserve")?;
     out.reserve = reserve;
+    // Most Submits end here: no TLV tail to read, and `out`'s own is emptied in place.
+    if i.is_empty() {
+        out.tlvs.0.clear();
+        return Ok((i, None));
+    }
     let (tlvs, broken) = tlv_tail(i, frame);
     out.tlvs = tlvs;
     Ok((&i[i.len()..], broken))
