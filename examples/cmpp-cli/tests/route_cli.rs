@@ -333,3 +333,103 @@ fn route_refuses_what_it_cannot_honour() {
         "{err}"
     );
 }
+
+/// A one-connection TCP proxy to `target`: says when the gateway has answered the client
+/// (the login is through), and cuts the link and stops listening when told to, as a gateway
+/// that goes away would.
+fn proxy(target: SocketAddr) -> (SocketAddr, std::sync::mpsc::Receiver<()>, impl FnOnce()) {
+    use std::io::Write;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (answered_tx, answered) = std::sync::mpsc::channel();
+    let (cut_tx, cut_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let (client, _) = listener.accept().unwrap();
+        // Listening stops with the first connection: a reconnect finds nobody.
+        drop(listener);
+        let server = TcpStream::connect(target).unwrap();
+        let (mut c_in, mut s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut c_in, &mut s_out);
+        });
+        let (mut s_in, mut c_out) = (server.try_clone().unwrap(), client.try_clone().unwrap());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            let mut told = false;
+            while let Ok(n) = s_in.read(&mut buf) {
+                if n == 0 || c_out.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+                if !told {
+                    told = true;
+                    let _ = answered_tx.send(());
+                }
+            }
+        });
+        let _ = cut_rx.recv();
+        let _ = client.shutdown(std::net::Shutdown::Both);
+        let _ = server.shutdown(std::net::Shutdown::Both);
+    });
+    (addr, answered, move || {
+        let _ = cut_tx.send(());
+    })
+}
+
+#[test]
+fn a_carrier_gone_during_the_run_stops_it_naming_the_carrier() {
+    let (mobile, unicom, telecom, sp) = (free_addr(), free_addr(), free_addr(), free_addr());
+    let _mobile_gw = mobile_serve(mobile);
+    let _unicom_gw = unicom_serve(unicom, sp);
+    let _telecom_gw = Serve::start(
+        &["--protocol", "smgp", "--account", "90000001:telecom-pw"],
+        telecom,
+    );
+    let (via, answered, cut) = proxy(telecom);
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(
+        dir.path(),
+        mobile,
+        unicom,
+        sp,
+        &telecom_table(&via.to_string()),
+    );
+    let journal = dir.path().join("journal");
+    // China Mobile's messages, slowed by the rate limit so that the run is still sending
+    // when China Telecom's gateway goes away (it has no message of its own in this run).
+    let child = route_send(&config, &journal)
+        .args(["--to", MOBILE, "--text", "hi", "--count", "100000"])
+        .args(["--rate", "50", "--give-up-after", "1", "--drain", "1"])
+        .spawn()
+        .unwrap();
+    let mut child = Guard(child);
+    answered
+        .recv_timeout(Duration::from_secs(30))
+        .expect("China Telecom's login answered");
+    cut();
+    let (code, out, err) = finish(&mut child.0);
+    assert_eq!(code, Some(8), "{out}\n{err}");
+    let why = "China Telecom's gateway unreachable for 1 s; gave up";
+    assert!(err.contains(why), "{err}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
+    assert_eq!(summary["stopped"], why, "{summary}");
+    assert!(summary["not_taken"].as_u64().unwrap() > 0, "{summary}");
+    // Every message taken is journaled, under China Mobile, with an outcome.
+    let records = journal_records(&journal);
+    assert_eq!(
+        records.len() as u64,
+        summary["records"].as_u64().unwrap(),
+        "{summary}"
+    );
+    assert!(records.iter().all(|r| r.carrier == Carrier::ChinaMobile));
+}
+
+/// Kills the child if the test fails before it ends.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
