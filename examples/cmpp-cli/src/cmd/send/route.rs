@@ -7,6 +7,12 @@
 //! password: a routed run never falls back to China Mobile's settings for another carrier
 //! (its secret must not reach another gateway, its calling number is not theirs).
 //!
+//! Each carrier's sender has its own copy of the policy: the route check allows exactly the
+//! carriers of the run, the calling-number check expects that carrier's `src_id`. A number
+//! no configured carrier serves goes to China Mobile's sender, whose route check refuses it
+//! (and journals the refusal); with `--no-policy` nothing refuses it and it goes out over
+//! China Mobile's gateway, as every number does without `--route`.
+//!
 //! A carrier whose gateway cannot be logged in to ends the run before anything is sent
 //! (exit 4 unreachable, 5 refused), naming the carrier. Serving the other carriers instead
 //! would leave part of a batch unsent with no way to re-run it but by hand-picking numbers;
