@@ -128,7 +128,6 @@ pub enum Protocol {
 
 impl Protocol {
     /// The protocol a carrier speaks unless its table says otherwise.
-    #[allow(dead_code)] // for the send path, which routes to each carrier's gateway
     pub fn of(carrier: Carrier) -> Protocol {
         match carrier {
             Carrier::ChinaUnicom => Protocol::Sgip,
@@ -189,7 +188,6 @@ pub struct CarrierContract {
 
 impl CarrierContract {
     /// The protocol to speak: the table's, else the carrier's own.
-    #[allow(dead_code)] // for the send path, which routes to each carrier's gateway
     pub fn protocol_for(&self, carrier: Carrier) -> Protocol {
         self.protocol.unwrap_or(Protocol::of(carrier))
     }

@@ -1,23 +1,29 @@
 //! `cmpp send`: the SP client against any gateway, through the policy and into the journal.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cmpp_codec::Version;
 use futures::StreamExt;
 use serde::Serialize;
-use sms_records::Category;
-use sms_sender::{OutgoingSms, RecordStatus, SendReport, Sender, SenderConfig, SenderStats};
+use sms_records::{Carrier, Category};
+use sms_sender::{
+    Link, OutgoingSms, RecordStatus, Router, SendError, SendReport, Sender, SenderConfig,
+    SenderStats,
+};
 
 use crate::config::{FileConfig, Protocol};
 use crate::error::{CliError, Exit};
 use crate::wiring;
 
 mod gateway;
-use gateway::{check, plan};
+mod route;
+use gateway::{check, plan, Plan};
 
 /// Options of `cmpp send`; each overrides `--config`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct Args {
     /// Config file (cmpp.toml); options given here override it. CMPP reads `[gateway]`, SGIP
     /// `[carriers.unicom]`, SMGP `[carriers.telecom]`.
@@ -27,6 +33,15 @@ pub struct Args {
     /// records carry that carrier, and the policy routes only its numbers to this gateway.
     #[arg(long, value_enum, default_value_t = Protocol::Cmpp)]
     pub protocol: Protocol,
+    /// Route by number across every configured carrier: log in to China Mobile's gateway
+    /// (`[gateway]` and the options, as without it) and to the gateway of every
+    /// `[carriers.*]` table (each needs `address`, `src_id` and `secret_env`), and send each
+    /// destination through its carrier's gateway, from that carrier's calling number, into
+    /// one journal. `--listen`, `--corp-id` and `--area-code` are then China Unicom's; the
+    /// other gateway options China Mobile's. Any carrier that cannot be logged in to ends
+    /// the run before anything is sent (exit 4 or 5, naming the carrier).
+    #[arg(long, conflicts_with = "protocol")]
+    pub route: bool,
     /// Gateway `host:port`.
     #[arg(long)]
     pub gateway: Option<String>,
@@ -136,6 +151,19 @@ struct Summary {
     /// Why the run stopped early, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     stopped: Option<String>,
+    #[serde(flatten)]
+    counts: Counts,
+    /// The sender's figures (one gateway; with `--route` they are per carrier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stats: Option<SenderStats>,
+    /// With `--route`: each carrier's counts and figures, by carrier name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    carriers: BTreeMap<&'static str, CarrierSummary>,
+}
+
+/// What became of the records: the whole run's, or one carrier's.
+#[derive(Debug, Default, Serialize)]
+struct Counts {
     records: u64,
     sent: u64,
     accepted: u64,
@@ -144,6 +172,13 @@ struct Summary {
     not_sent: u64,
     without_outcome: u64,
     reports_outstanding: u64,
+}
+
+/// One carrier's part of a routed run.
+#[derive(Debug, Serialize)]
+struct CarrierSummary {
+    #[serde(flatten)]
+    counts: Counts,
     stats: SenderStats,
 }
 
@@ -154,7 +189,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
         Some(p) => FileConfig::load(p)?,
         None => FileConfig::default(),
     };
-    check(&args)?;
+    if args.route {
+        route::check(&args, &file)?;
+    } else {
+        check(&args)?;
+    }
     let messages = messages(&args, &file)?;
     let rt = wiring::runtime()?;
     let (summary, refusals) = rt.block_on(send(&args, &file, messages))?;
@@ -163,13 +202,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
     for (check, (count, example)) in &refusals {
         eprintln!("cmpp: {count} record(s) refused by '{check}': {example}");
     }
-    if summary.without_outcome > 0 || summary.not_taken > 0 {
+    let counts = &summary.counts;
+    if counts.without_outcome > 0 || summary.not_taken > 0 {
         return Err(CliError::new(
             Exit::Incomplete,
             format!(
                 "{} of {} records ended without a definite outcome; {} message(s) not taken{}",
-                summary.without_outcome,
-                summary.records,
+                counts.without_outcome,
+                counts.records,
                 summary.not_taken,
                 summary
                     .stopped
@@ -178,7 +218,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             ),
         ));
     }
-    if summary.sent == 0 && summary.records + summary.not_taken > 0 {
+    if counts.sent == 0 && counts.records + summary.not_taken > 0 {
         return Err(CliError::new(
             Exit::NothingSent,
             match &summary.stopped {
@@ -289,6 +329,22 @@ async fn gateway_gone(client: &dyn sms_sender::Link, limit: Duration) -> String 
     }
 }
 
+/// Resolves once any of the gateways has had no connection up for `limit`; a routed run
+/// names the carrier (its other carriers' messages would otherwise wait behind the dead
+/// one's, and a run is all carriers or none, as at login).
+async fn any_gateway_gone(links: Vec<(Option<Carrier>, Arc<dyn Link>)>, limit: Duration) -> String {
+    let watches = links.into_iter().map(|(carrier, link)| {
+        Box::pin(async move {
+            let why = gateway_gone(link.as_ref(), limit).await;
+            match carrier {
+                Some(c) => format!("{}'s {why}", c.full_name()),
+                None => why,
+            }
+        })
+    });
+    futures::future::select_all(watches).await.0
+}
+
 fn messages(args: &Args, file: &FileConfig) -> Result<Vec<OutgoingSms>, CliError> {
     let from_file = match args.protocol {
         Protocol::Cmpp => file.gateway.src_id.clone(),
@@ -389,12 +445,109 @@ fn read_messages(path: &Path, default_src: &str) -> Result<Vec<OutgoingSms>, Cli
 /// Refusals by check: (count, one example reason).
 type Refusals = std::collections::BTreeMap<String, (u64, String)>;
 
+/// The send path of a run: one gateway's sender, or one per carrier behind a [`Router`].
+/// Everything after the senders are built (feeding, draining, waiting for reports, closing,
+/// counting) goes through this one type, so a routed run keeps every promise of a plain one.
+enum SendPath {
+    /// One gateway, whose records carry its carrier.
+    One(Carrier, Sender),
+    /// Every configured carrier's gateway, each destination through its carrier's.
+    Routed(Router),
+}
+
+impl SendPath {
+    /// Sends one message; the reports of the carriers it went through.
+    async fn send(&self, sms: OutgoingSms) -> Result<Vec<(Carrier, SendReport)>, SendError> {
+        match self {
+            SendPath::One(carrier, sender) => sender.send(sms).await.map(|r| vec![(*carrier, r)]),
+            SendPath::Routed(router) => router.send(sms).await.map(|r| r.reports),
+        }
+    }
+
+    /// The senders, by carrier.
+    fn senders(&self) -> Vec<(Carrier, &Sender)> {
+        match self {
+            SendPath::One(carrier, sender) => vec![(*carrier, sender)],
+            SendPath::Routed(router) => router
+                .carriers()
+                .into_iter()
+                .filter_map(|c| router.sender(c).map(|s| (c, s)))
+                .collect(),
+        }
+    }
+
+    /// The links to watch, named by carrier when there are several.
+    fn links(&self) -> Vec<(Option<Carrier>, Arc<dyn Link>)> {
+        let routed = matches!(self, SendPath::Routed(_));
+        self.senders()
+            .into_iter()
+            .map(|(c, s)| (routed.then_some(c), s.link().clone()))
+            .collect()
+    }
+
+    /// Closes every link at once: what is in flight fails with a definite outcome.
+    async fn close_links(&self) {
+        let links = self.links();
+        futures::future::join_all(links.iter().map(|(_, l)| l.close(Duration::ZERO))).await;
+    }
+
+    async fn wait_for_reports(&self, timeout: Duration) -> u64 {
+        match self {
+            SendPath::One(_, sender) => sender.wait_for_reports(timeout).await,
+            SendPath::Routed(router) => router.wait_for_reports(timeout).await,
+        }
+    }
+
+    async fn close(&self, drain: Duration) -> Result<(), SendError> {
+        match self {
+            SendPath::One(_, sender) => sender.close(drain).await,
+            SendPath::Routed(router) => router.close(drain).await,
+        }
+    }
+}
+
+impl Counts {
+    /// Counts one record; a refusal also goes to `refusals`.
+    fn add(&mut self, status: &RecordStatus, refusals: &mut Refusals) {
+        self.records += 1;
+        match status {
+            RecordStatus::Accepted { .. } => {
+                self.sent += 1;
+                self.accepted += 1
+            }
+            RecordStatus::Rejected { .. } => {
+                self.sent += 1;
+                self.rejected += 1
+            }
+            RecordStatus::Failed { .. } => {
+                self.sent += 1;
+                self.without_outcome += 1
+            }
+            RecordStatus::Refused { check, reason } => {
+                self.refused += 1;
+                let e = refusals.entry(check.clone()).or_insert((0, reason.clone()));
+                e.0 += 1;
+            }
+            RecordStatus::NotSent { .. } => {
+                self.not_sent += 1;
+                self.without_outcome += 1
+            }
+            // A status a later library adds: not counted as an outcome (exit 8).
+            _ => self.without_outcome += 1,
+        }
+    }
+}
+
 async fn send(
     args: &Args,
     file: &FileConfig,
     messages: Vec<OutgoingSms>,
 ) -> Result<(Summary, Refusals), CliError> {
-    let plan = plan(args, file)?;
+    let plans: Vec<(Carrier, Plan)> = if args.route {
+        route::plans(args, file)?
+    } else {
+        vec![(args.protocol.carrier(), plan(args, file)?)]
+    };
     let journal_dir = args.journal.clone().or_else(|| file.journal.dir.clone());
     let mut journal = journal_dir
         .as_deref()
@@ -412,36 +565,95 @@ async fn send(
         ),
         (None, false) => Some(sms_policy::Policy::new()),
     };
-    let policy = policy.map(|p| plan.policy(p));
-    let carrier = args.protocol.carrier();
-    let window = plan.window;
-    let client = plan.connect().await?;
-    let mut sender_config = SenderConfig::default();
-    sender_config.carrier = carrier;
-    sender_config.service_id = plan.service_id;
-    sender_config.msg_src = plan.account;
-    // Unsubscribe replies are journaled next to the journal's month files.
-    sender_config.opt_out_log = journal_dir.as_ref().map(|d| d.join("opt-out.jsonl"));
-    sender_config.before_report_commit = args
-        .fault_exit_before_report_commit
-        .then_some(fault_exit as fn());
-    sender_config.before_inbound_commit = args
-        .fault_exit_before_inbound_commit
-        .then_some(fault_exit as fn());
-    let mut builder = Sender::builder(client).config(sender_config);
+    if let Some(state) = policy
+        .as_ref()
+        .filter(|_| args.route)
+        .and_then(|p| p.rate())
+        .and_then(|r| r.path())
+    {
+        // Each carrier's sender counts its own numbers and saves the counts when it closes:
+        // the last save would drop the others' sends from the file, and the next run would
+        // allow more messages than the limits do.
+        return Err(CliError::new(
+            Exit::Config,
+            format!(
+                "--route cannot keep the rate limit's state file {} (each carrier's sender \
+                 would save its counts over the others'); run one carrier per --protocol, \
+                 or drop state_file from the policy",
+                state.display()
+            ),
+        ));
+    }
+    // A routed run serves exactly the carriers it logged in to.
+    let contracts: Option<Vec<Carrier>> =
+        args.route.then(|| plans.iter().map(|(c, _)| *c).collect());
+    let window: usize = plans.iter().map(|(_, p)| p.window).sum();
+    // Every gateway is logged in to before anything is sent: a run is all its carriers or
+    // none (see `route`).
+    let links = futures::future::join_all(plans.iter().map(|(carrier, plan)| async move {
+        plan.connect().await.map_err(|e| {
+            if args.route {
+                route::name_carrier(e, *carrier)
+            } else {
+                e
+            }
+        })
+    }))
+    .await;
     let journaled = journal.is_some();
-    if let Some((writer, _)) = journal {
-        builder = builder.journal(writer);
+    let writer = journal.map(|(writer, _)| writer);
+    let base_prefix = SenderConfig::default().id_prefix;
+    let mut senders: Vec<(Carrier, Sender, Option<String>)> = Vec::new();
+    for ((carrier, plan), link) in plans.into_iter().zip(links) {
+        let link = link?;
+        let mut sender_config = SenderConfig::default();
+        sender_config.carrier = carrier;
+        sender_config.service_id = plan.service_id.clone();
+        sender_config.msg_src = plan.account.clone();
+        if args.route {
+            // Each sender numbers its own groups: distinct prefixes keep the local ids of
+            // one journal unique across carriers.
+            sender_config.id_prefix = format!("{base_prefix}{}-", &carrier.as_str()[..1]);
+        }
+        // Unsubscribe replies are journaled next to the journal's month files.
+        sender_config.opt_out_log = journal_dir.as_ref().map(|d| d.join("opt-out.jsonl"));
+        sender_config.before_report_commit = args
+            .fault_exit_before_report_commit
+            .then_some(fault_exit as fn());
+        sender_config.before_inbound_commit = args
+            .fault_exit_before_inbound_commit
+            .then_some(fault_exit as fn());
+        let mut builder = Sender::builder(link).config(sender_config);
+        if let Some(writer) = &writer {
+            builder = builder.journal(writer.clone());
+        }
+        if let Some(p) = &policy {
+            builder = builder.policy(plan.policy(p.clone(), contracts.as_deref()));
+        }
+        let sender = builder
+            .build()
+            .map_err(|e| CliError::failure(e.to_string()))?;
+        senders.push((carrier, sender, plan.calling_number().map(str::to_string)));
     }
-    if let Some(p) = policy {
-        builder = builder.policy(p);
-    }
-    let sender = builder
-        .build()
-        .map_err(|e| CliError::failure(e.to_string()))?;
+    drop(writer);
+    let path = if args.route {
+        // Routes and number format are the policy's (its ported numbers included).
+        let routing = policy.clone().unwrap_or_default();
+        let mut router = Router::new(routing.routes().clone(), routing.number_format());
+        for (carrier, sender, calling) in senders {
+            router = router.with(carrier, sender);
+            if let Some(src) = calling {
+                router = router.with_calling_number(carrier, src);
+            }
+        }
+        SendPath::Routed(router)
+    } else {
+        let (carrier, sender, _) = senders.pop().expect("one plan, one sender");
+        SendPath::One(carrier, sender)
+    };
     let total = messages.len() as u64;
     let drain = Duration::from_secs(args.drain);
-    // Stop taking new messages on a signal, at the deadline, or when the gateway is gone;
+    // Stop taking new messages on a signal, at the deadline, or when a gateway is gone;
     // the messages already taken are drained.
     let taking = std::sync::atomic::AtomicBool::new(true);
     let taken = std::sync::atomic::AtomicU64::new(0);
@@ -463,15 +675,11 @@ async fn send(
     };
     let stop = stop_requested(args.deadline.map(Duration::from_secs));
     tokio::pin!(stop);
-    let mut sends =
-        futures::stream::iter(feed.map(|m| sender.send(m))).buffer_unordered(in_progress);
-    let gone = gateway_gone(
-        sender.link().as_ref(),
-        Duration::from_secs(args.give_up_after.max(1)),
-    );
+    let mut sends = futures::stream::iter(feed.map(|m| path.send(m))).buffer_unordered(in_progress);
+    let gone = any_gateway_gone(path.links(), Duration::from_secs(args.give_up_after.max(1)));
     tokio::pin!(gone);
     let mut stopped: Option<String> = None;
-    let mut reports: Vec<Result<SendReport, sms_sender::SendError>> = Vec::new();
+    let mut reports: Vec<Result<Vec<(Carrier, SendReport)>, SendError>> = Vec::new();
     let mut drain_until: Option<tokio::time::Instant> = None;
     loop {
         let drain_timer = async {
@@ -503,7 +711,7 @@ async fn send(
                 // "maybe accepted" outcome and is journaled as such.
                 let (rest, ()) = tokio::join!(
                     (&mut sends).collect::<Vec<_>>(),
-                    sender.link().close(Duration::ZERO)
+                    path.close_links()
                 );
                 reports.extend(rest);
                 break;
@@ -512,69 +720,73 @@ async fn send(
     }
     if args.wait_reports > 0 && stopped.is_none() {
         tokio::select! {
-            _ = sender.wait_for_reports(Duration::from_secs(args.wait_reports)) => {}
+            _ = path.wait_for_reports(Duration::from_secs(args.wait_reports)) => {}
             why = &mut stop => {
                 eprintln!("cmpp: {why}; no longer waiting for reports");
                 stopped = Some(why);
             }
         }
     }
-    let outstanding = sender.reports_outstanding();
-    sender
-        .close(drain)
+    let outstanding: Vec<(Carrier, u64)> = path
+        .senders()
+        .into_iter()
+        .map(|(c, s)| (c, s.reports_outstanding()))
+        .collect();
+    path.close(drain)
         .await
         .map_err(|e| CliError::failure(e.to_string()))?;
     let taken = taken.load(std::sync::atomic::Ordering::Relaxed);
     let mut refusals = Refusals::new();
-    let mut s = Summary {
-        messages: total,
-        not_taken: total.saturating_sub(taken),
-        stopped,
-        records: 0,
-        sent: 0,
-        accepted: 0,
-        rejected: 0,
-        refused: 0,
-        not_sent: 0,
-        without_outcome: 0,
-        reports_outstanding: outstanding,
-        stats: sender.stats(),
+    let mut counts = Counts {
+        reports_outstanding: outstanding.iter().map(|(_, n)| n).sum(),
+        ..Counts::default()
     };
+    let mut carriers: BTreeMap<&'static str, CarrierSummary> = BTreeMap::new();
+    if let SendPath::Routed(_) = &path {
+        for (carrier, sender) in path.senders() {
+            let reports_outstanding = outstanding
+                .iter()
+                .find(|(c, _)| *c == carrier)
+                .map_or(0, |(_, n)| *n);
+            carriers.insert(
+                carrier.as_str(),
+                CarrierSummary {
+                    counts: Counts {
+                        reports_outstanding,
+                        ..Counts::default()
+                    },
+                    stats: sender.stats(),
+                },
+            );
+        }
+    }
     for r in reports {
-        let report = r.map_err(|e| match e {
-            sms_sender::SendError::Journal(_) | sms_sender::SendError::JournalStopped => {
+        let parts = r.map_err(|e| match e {
+            SendError::Journal(_) | SendError::JournalStopped => {
                 CliError::new(Exit::Journal, e.to_string())
             }
             other => CliError::input(other.to_string()),
         })?;
-        for rec in report.records {
-            s.records += 1;
-            match rec.status {
-                RecordStatus::Accepted { .. } => {
-                    s.sent += 1;
-                    s.accepted += 1
+        for (carrier, report) in parts {
+            for rec in &report.records {
+                counts.add(&rec.status, &mut refusals);
+                if let Some(c) = carriers.get_mut(carrier.as_str()) {
+                    c.counts.add(&rec.status, &mut Refusals::new());
                 }
-                RecordStatus::Rejected { .. } => {
-                    s.sent += 1;
-                    s.rejected += 1
-                }
-                RecordStatus::Failed { .. } => {
-                    s.sent += 1;
-                    s.without_outcome += 1
-                }
-                RecordStatus::Refused { check, reason } => {
-                    s.refused += 1;
-                    let e = refusals.entry(check).or_insert((0, reason));
-                    e.0 += 1;
-                }
-                RecordStatus::NotSent { .. } => {
-                    s.not_sent += 1;
-                    s.without_outcome += 1
-                }
-                // A status a later library adds: not counted as an outcome (exit 8).
-                _ => s.without_outcome += 1,
             }
         }
     }
-    Ok((s, refusals))
+    let stats = match &path {
+        SendPath::One(_, sender) => Some(sender.stats()),
+        SendPath::Routed(_) => None,
+    };
+    let summary = Summary {
+        messages: total,
+        not_taken: total.saturating_sub(taken),
+        stopped,
+        counts,
+        stats,
+        carriers,
+    };
+    Ok((summary, refusals))
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use cmpp_codec::Version;
 use cmpp_session::{Client, ClientConfig};
 use sms_policy::{Check, Policy};
+use sms_records::Carrier;
 use sms_sender::link::sgip::SgipLink;
 use sms_sender::link::smgp::SmgpLink;
 use sms_sender::{IntoLink, Link};
@@ -161,8 +162,8 @@ pub(super) fn plan(args: &Args, file: &FileConfig) -> Result<Plan, CliError> {
                 ))
             })?;
             let node_id = node_id(args.area_code.as_deref().unwrap_or("010"), &corp_id)?;
-            if l.rate.is_some_and(|r| r > 0) {
-                tracing::warn!("[limits] rate is not applied over SGIP (no rate limit there)");
+            if args.rate.or(l.rate).is_some_and(|r| r > 0) {
+                tracing::warn!("the rate limit is not applied over SGIP (no rate limit there)");
             }
             let mut config =
                 sgip_session::ClientConfig::new(gateway, account.clone(), secret, listen)
@@ -293,17 +294,22 @@ fn node_id(area_code: &str, corp_id: &str) -> Result<u32, CliError> {
 }
 
 impl Plan {
-    /// The policy for this gateway. It reaches its own carrier's subscribers only, so the
-    /// route check lets no other carrier's number through; the calling-number check expects
-    /// the calling number of this carrier's contract (`[carriers.*] src_id`) when there is
-    /// one. CMPP keeps the policy as given (China Mobile's contract).
-    pub(super) fn policy(&self, policy: Policy) -> Policy {
-        if self.protocol == Protocol::Cmpp {
-            return policy;
-        }
+    /// The policy for this gateway. Alone, it reaches its own carrier's subscribers only,
+    /// so the route check lets no other carrier's number through; routed (`contracts`: the
+    /// carriers of the run), the route check allows exactly the carriers logged in to. The
+    /// calling-number check expects the calling number of this carrier's contract
+    /// (`[carriers.*] src_id`) when there is one. CMPP alone keeps the policy as given
+    /// (China Mobile's contract).
+    pub(super) fn policy(&self, policy: Policy, contracts: Option<&[Carrier]>) -> Policy {
         let mut policy = policy;
         if policy.is_enabled(Check::Carrier) {
-            policy = policy.with_contracts([self.protocol.carrier()]);
+            match contracts {
+                Some(all) => policy = policy.with_contracts(all.iter().copied()),
+                None if self.protocol != Protocol::Cmpp => {
+                    policy = policy.with_contracts([self.protocol.carrier()])
+                }
+                None => {}
+            }
         }
         if let Some(src) = &self.contract_calling {
             if policy.is_enabled(Check::CallingNumber) {
@@ -311,6 +317,11 @@ impl Plan {
             }
         }
         policy
+    }
+
+    /// The calling number this carrier's contract gives the SP, if its table has one.
+    pub(super) fn calling_number(&self) -> Option<&str> {
+        self.contract_calling.as_deref()
     }
 
     /// Logs in (SGIP: and listens for the gateway's link) and wraps the client for the
