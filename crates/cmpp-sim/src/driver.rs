@@ -440,3 +440,262 @@ async fn send_mo<W: Wire>(
     st.core.stats_mut().mo_sent += sent;
     W::mo_settle(&mut st.books, &to, wall, sent, total - sent);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::atomic::AtomicUsize;
+
+    use bytes::Bytes;
+    use cmpp_codec::{OctetString, Submit};
+    use cmpp_session::SystemClock;
+
+    use super::*;
+    use crate::profile::MoText;
+
+    /// How the fake server answers one push.
+    #[derive(Debug, Clone, Copy)]
+    enum Refusal {
+        /// Worth another try (a full outbox).
+        Busy,
+        /// Final.
+        Gone,
+    }
+
+    impl std::fmt::Display for Refusal {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{self:?}")
+        }
+    }
+
+    /// A server that answers pushes from a script (`None` takes it; an empty script takes
+    /// everything) and records what it took and how often links were dropped.
+    #[derive(Default)]
+    struct Fake {
+        script: Mutex<VecDeque<Option<Refusal>>>,
+        taken: Mutex<Vec<(Arc<str>, Deliver)>>,
+        drops: AtomicUsize,
+    }
+
+    #[derive(Default)]
+    struct Books {
+        /// `sent` of every settled report, in order.
+        settled: Vec<bool>,
+        /// (sent, failed) of every MO message.
+        mo: Vec<(u64, u64)>,
+    }
+
+    struct FakeSim {
+        driver: Driver<FakeSim>,
+    }
+
+    impl Wire for FakeSim {
+        type Handle = Arc<Fake>;
+        type Books = Books;
+        type Push = (Arc<str>, Deliver);
+        type Error = Refusal;
+
+        const AWAITS_ANSWER: bool = false;
+        const LINKS: &'static str = "fake link";
+
+        fn driver(&self) -> &Driver<Self> {
+            &self.driver
+        }
+
+        fn report_push(
+            _: &mut Books,
+            job: &ReportJob,
+            _: DateTime<FixedOffset>,
+        ) -> Option<Self::Push> {
+            (&*job.sp_id != "formless").then(|| (job.sp_id.clone(), job.deliver.clone()))
+        }
+
+        fn mo_push(
+            _: &mut Books,
+            to: &Arc<str>,
+            segment: &Deliver,
+            _: DateTime<FixedOffset>,
+        ) -> Option<Self::Push> {
+            Some((to.clone(), segment.clone()))
+        }
+
+        fn push(
+            handle: &Arc<Fake>,
+            push: Self::Push,
+        ) -> impl Future<Output = Result<(), Refusal>> + Send {
+            let answer = lock(&handle.script).pop_front().flatten();
+            if answer.is_none() {
+                lock(&handle.taken).push(push);
+            }
+            std::future::ready(answer.map_or(Ok(()), Err))
+        }
+
+        fn may_retry(error: &Refusal) -> bool {
+            matches!(error, Refusal::Busy)
+        }
+
+        fn drop_links(handle: &Arc<Fake>) {
+            handle.drops.fetch_add(1, Ordering::Relaxed);
+        }
+
+        fn settle(books: &mut Books, _: &ReportJob, sent: bool) {
+            books.settled.push(sent);
+        }
+
+        fn mo_settle(
+            books: &mut Books,
+            _: &Arc<str>,
+            _: DateTime<FixedOffset>,
+            sent: u64,
+            failed: u64,
+        ) {
+            books.mo.push((sent, failed));
+        }
+    }
+
+    /// A started simulator on `profile` whose server answers with `script`.
+    fn started(
+        profile: &SimProfile,
+        script: &[Option<Refusal>],
+    ) -> (Arc<FakeSim>, Arc<Fake>, Vec<JoinHandle<()>>) {
+        let sim = Arc::new(FakeSim {
+            driver: Driver::new(profile, Arc::new(SystemClock), Books::default()).unwrap(),
+        });
+        let fake = Arc::new(Fake::default());
+        lock(&fake.script).extend(script.iter().copied());
+        let tasks = start(&sim, fake.clone());
+        (sim, fake, tasks)
+    }
+
+    /// One SUBMIT of `sp` asking for a report, its report queued as the simulators do.
+    fn submit(sim: &FakeSim, sp: &str) {
+        let d = &sim.driver;
+        let (now, wall) = (d.elapsed(), d.wall());
+        let mut st = d.lock();
+        let submit = Submit {
+            registered_delivery: 1,
+            src_id: OctetString::new(b"1064899").unwrap(),
+            dest_terminal_ids: vec![OctetString::new(b"13800138000").unwrap()],
+            msg_content: Bytes::from_static(b"hi"),
+            ..Submit::default()
+        };
+        let decision = st.core.on_submit(now, wall, &submit);
+        assert_eq!(decision.reports.len(), 1);
+        d.queue_reports(&mut st, &Arc::from(sp), 0, now, decision.reports);
+    }
+
+    async fn wait(ms: u64) {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_report_refused_for_now_is_requeued_until_taken() {
+        let busy = Some(Refusal::Busy);
+        let (sim, fake, tasks) = started(&SimProfile::default(), &[busy, busy]);
+        submit(&sim, "sp");
+        wait(2_000).await;
+        assert_eq!(lock(&fake.taken).len(), 1);
+        let s = sim.driver.stats();
+        assert_eq!((s.reports_delivered(), s.reports_lost), (1, 0));
+        assert_eq!(s.reports_by_stat.get("DELIVRD"), Some(&1));
+        assert_eq!(sim.driver.lock().books.settled, [true]);
+        assert_eq!(sim.driver.pending_reports(), 0);
+        sim.driver.halt(tasks).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_report_refused_past_its_retention_or_for_good_is_lost_and_settled() {
+        let mut p = SimProfile::default();
+        p.report.retention_secs = 1;
+        let (sim, fake, tasks) = started(&p, &[Some(Refusal::Busy); 100]);
+        submit(&sim, "sp");
+        wait(3_000).await;
+        assert!(lock(&fake.taken).is_empty());
+        // Tried every 100 ms for about a second, then given up.
+        let tries = 100 - lock(&fake.script).len();
+        assert!((9..=16).contains(&tries), "{tries} tries");
+        assert_eq!(sim.driver.stats().reports_lost, 1);
+        assert_eq!(sim.driver.lock().books.settled, [false]);
+        assert_eq!(sim.driver.pending_reports(), 0);
+        sim.driver.halt(tasks).await;
+
+        let (sim, fake, tasks) = started(&SimProfile::default(), &[Some(Refusal::Gone)]);
+        submit(&sim, "sp");
+        wait(2_000).await;
+        assert!(lock(&fake.taken).is_empty());
+        assert!(lock(&fake.script).is_empty(), "one try only");
+        assert_eq!(sim.driver.stats().reports_lost, 1);
+        assert_eq!(sim.driver.lock().books.settled, [false]);
+        sim.driver.halt(tasks).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_report_with_no_form_on_the_wire_is_counted_lost_not_dropped_silently() {
+        let (sim, fake, tasks) = started(&SimProfile::default(), &[]);
+        submit(&sim, "formless");
+        submit(&sim, "sp");
+        wait(2_000).await;
+        assert_eq!(lock(&fake.taken).len(), 1);
+        let s = sim.driver.stats();
+        assert_eq!((s.reports_delivered(), s.reports_lost), (1, 1));
+        let mut settled = sim.driver.lock().books.settled.clone();
+        settled.sort();
+        assert_eq!(settled, [false, true]);
+        sim.driver.halt(tasks).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_restart_loses_the_waiting_reports_and_the_scheduler_drops_the_links() {
+        let (sim, fake, tasks) = started(&SimProfile::default(), &[]);
+        for _ in 0..3 {
+            submit(&sim, "sp");
+        }
+        assert_eq!(sim.driver.pending_reports(), 3);
+        sim.driver.restart(sim.driver.lock(), true);
+        assert_eq!(sim.driver.pending_reports(), 0);
+        assert_eq!(sim.driver.stats().reports_lost, 3);
+        assert_eq!(sim.driver.lock().books.settled, [false; 3]);
+        wait(10).await;
+        assert_eq!(fake.drops.load(Ordering::Relaxed), 1);
+        // A restart that keeps the reports still drops the links once more.
+        submit(&sim, "sp");
+        sim.driver.restart(sim.driver.lock(), false);
+        wait(1_000).await;
+        assert_eq!(fake.drops.load(Ordering::Relaxed), 2);
+        assert_eq!(lock(&fake.taken).len(), 1);
+        sim.driver.halt(tasks).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_mo_message_goes_to_receivers_in_turn_and_stops_at_its_first_failed_segment() {
+        let mut p = SimProfile::default();
+        p.mo.interval_ms = 1_000;
+        // 400 GSM characters: 3 segments.
+        p.mo.texts = vec![MoText {
+            text: "x".repeat(400),
+            weight: 1.0,
+        }];
+        let (sim, fake, tasks) = started(&p, &[None, Some(Refusal::Gone)]);
+        // No receiver yet: the tick passes.
+        wait(1_500).await;
+        assert!(sim.driver.lock().books.mo.is_empty());
+        sim.driver.connected(1, Arc::from("a"));
+        sim.driver.connected(2, Arc::from("b"));
+        wait(1_000).await;
+        // Segment 1 taken, 2 refused, 3 never tried.
+        assert_eq!(sim.driver.lock().books.mo, [(1, 2)]);
+        assert_eq!(sim.driver.stats().mo_sent, 1);
+        wait(1_000).await;
+        assert_eq!(sim.driver.lock().books.mo, [(1, 2), (3, 0)]);
+        let to: Vec<String> = lock(&fake.taken)
+            .iter()
+            .map(|(to, _)| to.to_string())
+            .collect();
+        assert_eq!(to, ["a", "b", "b", "b"]);
+        sim.driver.disconnected(1);
+        sim.driver.disconnected(2);
+        wait(1_000).await;
+        assert_eq!(sim.driver.lock().books.mo.len(), 2);
+        sim.driver.halt(tasks).await;
+    }
+}
