@@ -9,6 +9,7 @@
 //! protocol's own books (ids, the maps from planned reports to the ids they name, counts).
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -299,6 +300,69 @@ pub(crate) fn start<W: Wire>(sim: &Arc<W>, handle: W::Handle) -> Vec<JoinHandle<
         tasks.push(tokio::spawn(mo_loop(sim.clone(), handle, every)));
     }
     tasks
+}
+
+/// A protocol's bound server, as the simulators' `Running` use it.
+pub(crate) trait Serve {
+    /// Its handle (pushes, link control).
+    type Handle;
+    /// The bound address.
+    fn local_addr(&self) -> SocketAddr;
+    /// A handle on it.
+    fn handle(&self) -> Self::Handle;
+    /// Closes every link and stops it.
+    fn shutdown(self) -> impl Future<Output = ()> + Send;
+}
+
+macro_rules! serve {
+    ($server:ty, $handle:ty) => {
+        impl Serve for $server {
+            type Handle = $handle;
+            fn local_addr(&self) -> SocketAddr {
+                <$server>::local_addr(self)
+            }
+            fn handle(&self) -> $handle {
+                <$server>::handle(self)
+            }
+            fn shutdown(self) -> impl Future<Output = ()> + Send {
+                <$server>::shutdown(self)
+            }
+        }
+    };
+}
+serve!(cmpp_session::Server, cmpp_session::ServerHandle);
+serve!(sgip_session::Server, sgip_session::ServerHandle);
+serve!(smgp_session::Server, smgp_session::ServerHandle);
+
+/// A bound server with a simulator's background tasks: what each protocol's `Running`
+/// holds beside its simulator.
+pub(crate) struct Serving<S> {
+    server: S,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl<S: Serve> Serving<S> {
+    /// Starts `sim`'s tasks on `server`.
+    pub(crate) fn start<W: Wire<Handle = S::Handle>>(sim: &Arc<W>, server: S) -> Self {
+        let tasks = start(sim, server.handle());
+        Serving { server, tasks }
+    }
+
+    /// The bound address.
+    pub(crate) fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// The server handle.
+    pub(crate) fn handle(&self) -> S::Handle {
+        self.server.handle()
+    }
+
+    /// Stops `sim`'s tasks, then the server.
+    pub(crate) async fn shutdown<W: Wire>(self, sim: &W) {
+        sim.driver().halt(self.tasks).await;
+        self.server.shutdown().await;
+    }
 }
 
 async fn report_loop<W: Wire>(sim: Arc<W>, handle: W::Handle) {

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use crate::core::{Answer, SimStats};
 use crate::counts::{day_of, parse_day, Counters, DayCounts};
-use crate::driver::{self, Driver, Wire};
+use crate::driver::{self, Driver, Serving, Wire};
 use crate::profile::{ProfileError, SimProfile};
 use crate::schedule::ReportJob;
 
@@ -266,8 +266,7 @@ impl GatewayHandler for Simulator {
 pub struct Running {
     /// The simulator (stats, pending reports).
     pub sim: Arc<Simulator>,
-    server: Server,
-    tasks: Vec<JoinHandle<()>>,
+    serving: Serving<Server>,
 }
 
 impl Running {
@@ -300,24 +299,23 @@ impl Running {
         let server = Server::bind_with_clock(addr, config, accounts, sim.clone(), clock)
             .await
             .map_err(|source| RunError::Bind { addr, source })?;
-        let tasks = sim.start(server.handle());
-        Ok(Running { sim, server, tasks })
+        let serving = Serving::start(&sim, server);
+        Ok(Running { sim, serving })
     }
 
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
-        self.server.local_addr()
+        self.serving.local_addr()
     }
 
     /// The server handle.
     pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+        self.serving.handle()
     }
 
     /// Stops the simulator tasks and shuts the server down (TERMINATE on every link).
     pub async fn shutdown(self) {
-        self.sim.driver.halt(self.tasks).await;
-        self.server.shutdown().await;
+        self.serving.shutdown(&*self.sim).await;
     }
 }
 

@@ -18,10 +18,9 @@ use sgip_codec::{Pdu, SequenceNumber, Submit};
 use sgip_session::{
     PeerInfo, PushError, Server, ServerConfig, ServerHandle, SubmitDecision, SubmitHandler,
 };
-use tokio::task::JoinHandle;
 
 use crate::core::{Answer, SimStats};
-use crate::driver::{self, Driver, Wire};
+use crate::driver::{Driver, Serving, Wire};
 use crate::profile::{ProfileError, SimProfile};
 use crate::schedule::ReportJob;
 use crate::RunError;
@@ -177,8 +176,7 @@ impl SubmitHandler for SgipSimulator {
 pub struct Running {
     /// The simulator (stats, pending reports).
     pub sim: Arc<SgipSimulator>,
-    server: Server,
-    tasks: Vec<JoinHandle<()>>,
+    serving: Serving<Server>,
 }
 
 impl std::fmt::Debug for Running {
@@ -213,18 +211,18 @@ impl Running {
         let server = Server::bind(addr, config, sim.clone())
             .await
             .map_err(|source| RunError::Bind { addr, source })?;
-        let tasks = driver::start(&sim, server.handle());
-        Ok(Running { sim, server, tasks })
+        let serving = Serving::start(&sim, server);
+        Ok(Running { sim, serving })
     }
 
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
-        self.server.local_addr()
+        self.serving.local_addr()
     }
 
     /// The server handle (pushes, link control).
     pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+        self.serving.handle()
     }
 
     /// Counters so far.
@@ -234,7 +232,6 @@ impl Running {
 
     /// Stops the simulator tasks and shuts the server down (Unbind on every link).
     pub async fn shutdown(self) {
-        self.sim.driver.halt(self.tasks).await;
-        self.server.shutdown().await;
+        self.serving.shutdown(&*self.sim).await;
     }
 }

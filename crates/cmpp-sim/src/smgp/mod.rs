@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::core::{Answer, SimStats};
 use crate::counts::day_of;
-use crate::driver::{self, Driver, Wire};
+use crate::driver::{self, Driver, Serving, Wire};
 use crate::profile::{ProfileError, SimProfile};
 use crate::schedule::ReportJob;
 use crate::sim::RunError;
@@ -229,8 +229,7 @@ impl Handler for SmgpSimulator {
 pub struct Running {
     /// The simulator (stats, pending reports).
     pub sim: Arc<SmgpSimulator>,
-    server: Server,
-    tasks: Vec<JoinHandle<()>>,
+    serving: Serving<Server>,
 }
 
 impl std::fmt::Debug for Running {
@@ -254,18 +253,18 @@ impl Running {
         let server = Server::bind(addr, config, accounts, sim.clone())
             .await
             .map_err(|source| RunError::Bind { addr, source })?;
-        let tasks = sim.start(server.handle());
-        Ok(Running { sim, server, tasks })
+        let serving = Serving::start(&sim, server);
+        Ok(Running { sim, serving })
     }
 
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
-        self.server.local_addr()
+        self.serving.local_addr()
     }
 
     /// The server handle (pushes, connections, counters).
     pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+        self.serving.handle()
     }
 
     /// Counters of the simulator.
@@ -275,8 +274,7 @@ impl Running {
 
     /// Stops the simulator tasks and shuts the server down (Exit on every link).
     pub async fn shutdown(self) {
-        self.sim.driver.halt(self.tasks).await;
-        self.server.shutdown().await;
+        self.serving.shutdown(&*self.sim).await;
     }
 }
 
