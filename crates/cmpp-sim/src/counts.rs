@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Datelike, FixedOffset};
+
 /// One row of counters (the QUERY_RESP fields).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -88,6 +90,12 @@ pub fn parse_day(text: &[u8]) -> Option<u32> {
     std::str::from_utf8(text).ok()?.parse().ok()
 }
 
+/// YYYYMMDD as a number, of a (Beijing) time: the day a SUBMIT or MO message is counted on.
+pub(crate) fn day_of(t: DateTime<FixedOffset>) -> u32 {
+    let y = u32::try_from(t.year()).unwrap_or(0);
+    y * 10_000 + t.month() * 100 + t.day()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +117,13 @@ mod tests {
         assert_eq!(parse_day(b"20261204"), Some(20261204));
         assert_eq!(parse_day(b"2026120"), None);
         assert_eq!(parse_day(b"2026-12-"), None);
+    }
+
+    #[test]
+    fn day_of_a_time_is_its_own_calendar_day() {
+        let bj = crate::ids::beijing();
+        let t = chrono::TimeZone::with_ymd_and_hms(&bj, 2026, 12, 4, 23, 59, 59).unwrap();
+        assert_eq!(day_of(t), 20261204);
+        assert_eq!(parse_day(day_of(t).to_string().as_bytes()), Some(20261204));
     }
 }

@@ -5,12 +5,15 @@
 //!   report 50–500 ms later.
 //! * [`SimCore`]: the decisions as pure, seeded logic with an injected clock.
 //! * [`ReportQueue`]: a timer queue of status reports keyed by due time.
-//! * [`Simulator`]: the `cmpp-session` gateway handler that ties them to a running server.
+//! * [`Simulator`]: the `cmpp-session` gateway handler that ties them to a running server;
+//!   [`sgip::SgipSimulator`] and [`smgp::SmgpSimulator`] do the same over SGIP and SMGP, all
+//!   three on one shared driver (report scheduler, restarts, MO traffic).
 #![forbid(unsafe_code)]
 
 pub mod core;
 pub mod counts;
 pub mod dist;
+mod driver;
 pub mod ids;
 pub mod profile;
 pub mod schedule;

@@ -7,31 +7,26 @@
 //! a group send is the first id's sequence + k), so reports name them as SMGP clients expect.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use cmpp_session::Clock;
-use smgp_codec::{MsgId, Submit};
+use smgp_codec::{Deliver, MsgId, Submit};
 use smgp_session::{
     Accounts, ConnInfo, DeliverError, Handler, Server, ServerConfig, ServerHandle, SubmitDecision,
 };
-use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
-use crate::core::{Answer, SimCore, SimStats};
-use crate::ids::beijing;
+use crate::core::{Answer, SimStats};
+use crate::counts::day_of;
+use crate::driver::{self, Driver, Serving, Wire};
 use crate::profile::{ProfileError, SimProfile};
-use crate::schedule::{ReportJob, ReportQueue};
+use crate::schedule::ReportJob;
 use crate::sim::RunError;
 
 pub mod map;
-
-/// How long a report refused by a full outbox waits before the next try.
-const REQUEUE_DELAY: Duration = Duration::from_millis(100);
 
 /// SMGP MsgIDs: `from_parts(gateway code, Beijing receive time, sequence)`, the sequence
 /// +1 per id (+n for a group send of n) modulo 1,000,000.
@@ -49,39 +44,75 @@ impl SmgpIds {
     }
 }
 
-struct State {
-    core: SimCore,
-    queue: ReportQueue,
+/// The SMGP simulator's own books, under the driver's lock.
+pub(crate) struct Books {
     ids: SmgpIds,
     /// The SMGP id each planned report names, by the CMPP id the core gave it.
     reported: HashMap<cmpp_codec::MsgId, MsgId>,
 }
 
-impl State {
-    fn lose_all(&mut self) -> u64 {
-        let lost = self.queue.take_all().len() as u64;
-        self.reported.clear();
-        lost
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panicking task must not wedge the gateway.
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// The simulated SMGP gateway's behaviour, shared by every connection.
 pub struct SmgpSimulator {
-    state: Mutex<State>,
-    start: Instant,
-    clock: Arc<dyn Clock>,
-    retention: Duration,
-    wake: Notify,
-    handle: OnceLock<ServerHandle>,
-    /// Logged-in connections that take pushes (id, account), for MO traffic.
-    receivers: Mutex<Vec<(u64, Arc<str>)>>,
-    mo_turn: AtomicUsize,
-    stop: watch::Sender<bool>,
+    driver: Driver<SmgpSimulator>,
+}
+
+/// SMGP: reports and MO messages are Delivers with MsgIDs of their own, queued on the
+/// connections that take pushes.
+impl Wire for SmgpSimulator {
+    type Handle = ServerHandle;
+    type Books = Books;
+    type Push = (Arc<str>, Deliver);
+    type Error = DeliverError;
+
+    const AWAITS_ANSWER: bool = false;
+    const LINKS: &'static str = "SMGP connection";
+
+    fn driver(&self) -> &Driver<Self> {
+        &self.driver
+    }
+
+    fn report_push(
+        books: &mut Books,
+        job: &ReportJob,
+        wall: DateTime<FixedOffset>,
+    ) -> Option<Self::Push> {
+        let planned = job.deliver.report()?;
+        let reported = *books.reported.get(&planned.msg_id)?;
+        let own = books.ids.next(wall, 1);
+        let deliver = map::report_deliver(&job.deliver, reported, own, wall)?;
+        Some((job.sp_id.clone(), deliver))
+    }
+
+    fn mo_push(
+        books: &mut Books,
+        to: &Arc<str>,
+        segment: &cmpp_codec::Deliver,
+        wall: DateTime<FixedOffset>,
+    ) -> Option<Self::Push> {
+        let own = books.ids.next(wall, 1);
+        Some((to.clone(), map::mo_deliver(segment, own, wall)?))
+    }
+
+    fn push(
+        handle: &ServerHandle,
+        (client_id, deliver): Self::Push,
+    ) -> impl Future<Output = Result<(), DeliverError>> + Send {
+        std::future::ready(handle.deliver(&client_id, deliver))
+    }
+
+    fn may_retry(error: &DeliverError) -> bool {
+        matches!(error, DeliverError::QueueFull { .. })
+    }
+
+    fn drop_links(handle: &ServerHandle) {
+        handle.drop_connections(None);
+    }
+
+    fn settle(books: &mut Books, job: &ReportJob, _sent: bool) {
+        if let Some(planned) = job.deliver.report() {
+            books.reported.remove(&planned.msg_id);
+        }
+    }
 }
 
 impl std::fmt::Debug for SmgpSimulator {
@@ -96,227 +127,67 @@ impl SmgpSimulator {
     /// A simulator reading wall time (MsgIDs, report times) from `clock`. Call inside a
     /// tokio runtime (it notes the start time).
     pub fn new(profile: &SimProfile, clock: Arc<dyn Clock>) -> Result<Arc<Self>, ProfileError> {
-        let core = SimCore::new(profile)?;
+        let books = Books {
+            ids: SmgpIds {
+                smgw_code: profile.gateway_code % 1_000_000,
+                seq: 0,
+            },
+            reported: HashMap::new(),
+        };
         Ok(Arc::new(SmgpSimulator {
-            state: Mutex::new(State {
-                core,
-                queue: ReportQueue::new(profile.report.max_pending),
-                ids: SmgpIds {
-                    smgw_code: profile.gateway_code % 1_000_000,
-                    seq: 0,
-                },
-                reported: HashMap::new(),
-            }),
-            start: Instant::now(),
-            clock,
-            retention: profile.retention(),
-            wake: Notify::new(),
-            handle: OnceLock::new(),
-            receivers: Mutex::new(Vec::new()),
-            mo_turn: AtomicUsize::new(0),
-            stop: watch::channel(false).0,
+            driver: Driver::new(profile, clock, books)?,
         }))
     }
 
     /// Counters so far (Result codes as CMPP's, before the mapping).
     pub fn stats(&self) -> SimStats {
-        lock(&self.state).core.stats().clone()
+        self.driver.stats()
     }
 
     /// Reports waiting for their time.
     pub fn pending_reports(&self) -> usize {
-        lock(&self.state).queue.len()
-    }
-
-    fn elapsed(&self) -> Duration {
-        Instant::now().saturating_duration_since(self.start)
-    }
-
-    fn wall(&self) -> DateTime<FixedOffset> {
-        self.clock.now_utc().with_timezone(&beijing())
+        self.driver.pending_reports()
     }
 
     /// Starts the report scheduler and MO traffic on `handle`. Call once.
     pub fn start(self: &Arc<Self>, handle: ServerHandle) -> Vec<JoinHandle<()>> {
-        if self.handle.set(handle).is_err() {
-            return Vec::new();
-        }
-        let mut tasks = vec![tokio::spawn(self.clone().report_loop())];
-        let interval = lock(&self.state).core.mo_interval();
-        if let Some(every) = interval {
-            tasks.push(tokio::spawn(self.clone().mo_loop(every)));
-        }
-        tasks
+        driver::start(self, handle)
     }
 
     /// Stops the background tasks.
     pub fn stop(&self) {
-        self.stop.send_replace(true);
-    }
-
-    async fn report_loop(self: Arc<Self>) {
-        let Some(handle) = self.handle.get().cloned() else {
-            return;
-        };
-        let mut stop = self.stop.subscribe();
-        loop {
-            let wake_at = {
-                let st = lock(&self.state);
-                match (st.queue.next_due(), st.core.next_restart_at()) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                }
-            };
-            let sleep = async {
-                match wake_at {
-                    Some(d) => tokio::time::sleep_until(self.start + d).await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                _ = sleep => {}
-                _ = self.wake.notified() => {}
-                _ = stop.wait_for(|s| *s) => return,
-            }
-            let now = self.elapsed();
-            let (due, restart) = {
-                let mut st = lock(&self.state);
-                let timed = st.core.poll_restart(now);
-                if timed == Some(true) {
-                    let lost = st.lose_all();
-                    st.core.stats_mut().reports_lost += lost;
-                }
-                (st.queue.pop_due(now), timed.is_some())
-            };
-            if restart {
-                tracing::info!("simulated restart: dropping every SMGP connection");
-                handle.drop_connections(None);
-            }
-            if !due.is_empty() {
-                self.hand_over(&handle, due, now);
-            }
-        }
-    }
-
-    /// Gives due reports to the server as SMGP Delivers; re-queues those refused by a full
-    /// outbox until they expire.
-    fn hand_over(&self, handle: &ServerHandle, due: Vec<ReportJob>, now: Duration) {
-        let wall = self.wall();
-        let mut st = lock(&self.state);
-        for job in due {
-            let Some((key, stat)) = job
-                .deliver
-                .report()
-                .map(|r| (r.msg_id, r.stat.text().into_owned()))
-            else {
-                continue;
-            };
-            let Some(&reported) = st.reported.get(&key) else {
-                continue;
-            };
-            let own = st.ids.next(wall, 1);
-            let Some(deliver) = map::report_deliver(&job.deliver, reported, own, wall) else {
-                continue;
-            };
-            match handle.deliver(&job.sp_id, deliver) {
-                Ok(()) => {
-                    st.reported.remove(&key);
-                    *st.core.stats_mut().reports_by_stat.entry(stat).or_default() += 1;
-                }
-                Err(DeliverError::QueueFull { .. }) if now < job.expires => {
-                    if st.queue.push(now + REQUEUE_DELAY, job).is_err() {
-                        st.reported.remove(&key);
-                        st.core.stats_mut().reports_lost += 1;
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(sp_id = %job.sp_id, error = %e, "status report dropped");
-                    st.reported.remove(&key);
-                    st.core.stats_mut().reports_lost += 1;
-                }
-            }
-        }
-    }
-
-    async fn mo_loop(self: Arc<Self>, every: Duration) {
-        let Some(handle) = self.handle.get().cloned() else {
-            return;
-        };
-        let mut stop = self.stop.subscribe();
-        let mut tick = tokio::time::interval_at(self.start + every, every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = stop.wait_for(|s| *s) => return,
-            }
-            let target = {
-                let r = lock(&self.receivers);
-                if r.is_empty() {
-                    continue;
-                }
-                r[self.mo_turn.fetch_add(1, Ordering::Relaxed) % r.len()]
-                    .1
-                    .clone()
-            };
-            let wall = self.wall();
-            let mut st = lock(&self.state);
-            let parts = st.core.next_mo(wall);
-            for planned in parts {
-                let own = st.ids.next(wall, 1);
-                let Some(d) = map::mo_deliver(&planned, own, wall) else {
-                    continue;
-                };
-                match handle.deliver(&target, d) {
-                    Ok(()) => st.core.stats_mut().mo_sent += 1,
-                    Err(e) => tracing::warn!(sp_id = %target, error = %e, "MO message dropped"),
-                }
-            }
-        }
+        self.driver.stop();
     }
 }
 
 impl Handler for SmgpSimulator {
     fn on_submit(&self, conn: &ConnInfo, submit: &Submit) -> SubmitDecision {
-        let now = self.elapsed();
-        let wall = self.wall();
+        let d = &self.driver;
+        let now = d.elapsed();
+        let wall = d.wall();
         let cmpp = map::to_cmpp_submit(submit);
-        let mut st = lock(&self.state);
+        let mut st = d.lock();
         let decision = st.core.on_submit(now, wall, &cmpp);
         match decision.answer {
             Answer::Respond { result, delay, .. } => {
                 let recipients = submit.dest_term_ids.len() as u32;
-                let msg_id = st.ids.next(wall, recipients);
+                let msg_id = st.books.ids.next(wall, recipients);
                 let status = map::status_of(result);
-                if !decision.reports.is_empty() {
-                    let before = st.queue.next_due();
-                    let day = wall.format("%Y%m%d").to_string().parse().unwrap_or(0);
-                    let mut lost = 0;
-                    for (k, r) in decision.reports.into_iter().enumerate() {
-                        if let Some(planned) = r.deliver.report() {
-                            let id = msg_id.nth_recipient(k as u32).unwrap_or(msg_id);
-                            st.reported.insert(planned.msg_id, id);
-                        }
-                        // A late answer comes first; its reports follow it.
-                        let due = now + delay + r.delay;
-                        let job = ReportJob {
-                            sp_id: conn.client_id.clone(),
-                            deliver: r.deliver,
-                            expires: due + self.retention,
-                            day,
-                        };
-                        if let Err(job) = st.queue.push(due, job) {
-                            if let Some(p) = job.deliver.report() {
-                                st.reported.remove(&p.msg_id);
-                            }
-                            lost += 1;
-                        }
-                    }
-                    st.core.stats_mut().reports_lost += lost;
-                    if before.is_none() || st.queue.next_due() < before {
-                        self.wake.notify_one();
+                for (k, r) in decision.reports.iter().enumerate() {
+                    if let Some(planned) = r.deliver.report() {
+                        let id = msg_id.nth_recipient(k as u32).unwrap_or(msg_id);
+                        st.books.reported.insert(planned.msg_id, id);
                     }
                 }
+                // A late answer comes first; its reports follow it.
+                d.queue_reports(
+                    &mut st,
+                    &conn.client_id,
+                    day_of(wall),
+                    now + delay,
+                    decision.reports,
+                );
+                drop(st);
                 let msg_id = if status.is_ok() {
                     msg_id
                 } else {
@@ -335,14 +206,7 @@ impl Handler for SmgpSimulator {
             Answer::Ignore => SubmitDecision::Ignore,
             Answer::DropLink => SubmitDecision::Close,
             Answer::Restart { lose_reports } => {
-                if lose_reports {
-                    let lost = st.lose_all();
-                    st.core.stats_mut().reports_lost += lost;
-                }
-                drop(st);
-                if let Some(h) = self.handle.get() {
-                    h.drop_connections(None);
-                }
+                d.restart(st, lose_reports);
                 SubmitDecision::Close
             }
         }
@@ -351,13 +215,13 @@ impl Handler for SmgpSimulator {
     fn on_connect(&self, conn: &ConnInfo) {
         tracing::info!(id = conn.id, client_id = %conn.client_id, peer = %conn.peer, mode = ?conn.mode, "SP logged in (SMGP)");
         if conn.mode.receives() {
-            lock(&self.receivers).push((conn.id, conn.client_id.clone()));
+            self.driver.connected(conn.id, conn.client_id.clone());
         }
     }
 
     fn on_disconnect(&self, conn: &ConnInfo, reason: &str) {
         tracing::info!(id = conn.id, client_id = %conn.client_id, reason, "SP connection closed (SMGP)");
-        lock(&self.receivers).retain(|(id, _)| *id != conn.id);
+        self.driver.disconnected(conn.id);
     }
 }
 
@@ -365,8 +229,7 @@ impl Handler for SmgpSimulator {
 pub struct Running {
     /// The simulator (stats, pending reports).
     pub sim: Arc<SmgpSimulator>,
-    server: Server,
-    tasks: Vec<JoinHandle<()>>,
+    serving: Serving<Server>,
 }
 
 impl std::fmt::Debug for Running {
@@ -390,18 +253,18 @@ impl Running {
         let server = Server::bind(addr, config, accounts, sim.clone())
             .await
             .map_err(|source| RunError::Bind { addr, source })?;
-        let tasks = sim.start(server.handle());
-        Ok(Running { sim, server, tasks })
+        let serving = Serving::start(&sim, server);
+        Ok(Running { sim, serving })
     }
 
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
-        self.server.local_addr()
+        self.serving.local_addr()
     }
 
     /// The server handle (pushes, connections, counters).
     pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+        self.serving.handle()
     }
 
     /// Counters of the simulator.
@@ -411,11 +274,7 @@ impl Running {
 
     /// Stops the simulator tasks and shuts the server down (Exit on every link).
     pub async fn shutdown(self) {
-        self.sim.stop();
-        for t in self.tasks {
-            let _ = t.await;
-        }
-        self.server.shutdown().await;
+        self.serving.shutdown(&*self.sim).await;
     }
 }
 
@@ -427,6 +286,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
     use smgp_codec::{Status, Text};
     use smgp_session::login::LoginMode;
+    use std::time::Duration;
 
     struct Fixed;
 
@@ -477,8 +337,8 @@ mod tests {
         assert_eq!(next.to_string(), "01006112041830000003");
         assert_eq!(sim.pending_reports(), 4);
         // Each planned report names its recipient's SMGP id.
-        let st = lock(&sim.state);
-        let mut named: Vec<String> = st.reported.values().map(|m| m.to_string()).collect();
+        let st = sim.driver.lock();
+        let mut named: Vec<String> = st.books.reported.values().map(|m| m.to_string()).collect();
         named.sort();
         assert_eq!(
             named,
