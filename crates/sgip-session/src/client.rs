@@ -20,7 +20,8 @@ use sgip_codec::{
     encode, Deliver, EncodeError, Packet, Pdu, Report, ResultCode, SequenceNumber, Submit, UserRpt,
 };
 use sms_session::link::{
-    Connected, Failure, Hooks, InboundAck, LinkCtx, LinkLoss, Pending, Pool, PoolConfig, Settled,
+    AckTarget, Connected, Failure, Hooks, InboundAck, LinkCtx, LinkLoss, Pending, Pool, PoolConfig,
+    Settled,
 };
 use sms_session::{Backoff, Clock, RequestOutcome, ResendReason, SessionConfig, SystemClock};
 use tokio::net::{TcpListener, TcpStream};
@@ -309,6 +310,60 @@ struct Shared {
     config: ClientConfig,
     numbering: Numbering,
     index: Mutex<ReportIndex>,
+    /// Reports handed over, so that copies the SMG sends again are not.
+    recent: Arc<Mutex<Recent>>,
+}
+
+/// What became of an inbound message's first copy.
+enum Seen {
+    /// Handed over and not answered yet: copies arriving meanwhile, answered with it.
+    Pending(Vec<AckTarget<SequenceNumber>>),
+    /// Answered (with this Result): a copy is answered the same at once.
+    Answered(ResultCode),
+}
+
+/// Reports seen lately, by what they say (a copy sent again on another link has another
+/// sequence number, but the same Submit, user, state and error). Bounded: the oldest are forgotten first, and a forgotten message's copy
+/// is simply handed over again.
+#[derive(Default)]
+struct Recent {
+    map: HashMap<Vec<u8>, Seen>,
+    order: VecDeque<Vec<u8>>,
+}
+
+impl Recent {
+    const CAPACITY: usize = 100_000;
+
+    /// What one inbound message is, for telling its copies apart from other messages.
+    fn key(inbound: &SpInbound) -> Option<Vec<u8>> {
+        let mut k = Vec::with_capacity(64);
+        match inbound {
+            SpInbound::Report(r) => {
+                k.push(b'R');
+                k.extend_from_slice(&r.submit_sequence.to_bytes());
+                k.extend_from_slice(r.user_number.as_bytes());
+                k.extend_from_slice(&[0, r.state.to_u8(), r.error_code.0, r.report_type]);
+            }
+            // An MO message has no id: a user who sends the same text twice sends two
+            // messages, so its copies cannot be told from a second message and are handed
+            // over each time (at least once).
+            SpInbound::Deliver(_) => return None,
+            // Nor does a subscriber's state report carry anything that would tell two apart.
+            SpInbound::UserRpt(_) => return None,
+        }
+        Some(k)
+    }
+
+    fn insert(&mut self, key: Vec<u8>, seen: Seen) {
+        if self.map.insert(key.clone(), seen).is_none() {
+            self.order.push_back(key);
+        }
+        while self.order.len() > Self::CAPACITY {
+            if let Some(old) = self.order.pop_front() {
+                self.map.remove(&old);
+            }
+        }
+    }
 }
 
 /// What a Submit carries through the pool.
@@ -550,15 +605,62 @@ impl Hooks for MoHooks {
     fn inbound(
         &self,
         ctx: &LinkCtx<'_, SpMo>,
-        _answer_now: &mut dyn FnMut(ResultCode),
+        answer_now: &mut dyn FnMut(ResultCode),
         seq: SequenceNumber,
         inbound: SpInbound,
     ) -> Vec<ClientEvent> {
-        let ack = InboundAck::new(
-            ctx.acks().clone(),
-            vec![ctx.ack_target(seq)],
-            ResultCode::OK,
-        );
+        let target = ctx.ack_target(seq);
+        let ack = match Recent::key(&inbound) {
+            None => InboundAck::new(ctx.acks().clone(), vec![target], ResultCode::OK),
+            Some(key) => {
+                {
+                    let mut recent = lock(&self.0.recent);
+                    match recent.map.get_mut(&key) {
+                        // A copy of a message already answered: the same answer, at once.
+                        Some(Seen::Answered(result)) => {
+                            answer_now(*result);
+                            return Vec::new();
+                        }
+                        // A copy of a message the application holds but has not answered:
+                        // answered with it.
+                        Some(Seen::Pending(copies)) => {
+                            copies.push(target);
+                            return Vec::new();
+                        }
+                        None => recent.insert(key.clone(), Seen::Pending(Vec::new())),
+                    }
+                }
+                let (recent, router) = (self.0.recent.clone(), ctx.acks().clone());
+                InboundAck::with_release(
+                    ctx.acks().clone(),
+                    vec![target],
+                    ResultCode::OK,
+                    move |answer| {
+                        let mut recent = lock(&recent);
+                        match answer {
+                            Some(result) => {
+                                let copies = match recent.map.get_mut(&key) {
+                                    Some(seen) => {
+                                        match std::mem::replace(seen, Seen::Answered(result)) {
+                                            Seen::Pending(copies) => copies,
+                                            Seen::Answered(_) => Vec::new(),
+                                        }
+                                    }
+                                    None => Vec::new(),
+                                };
+                                for t in copies {
+                                    router.send(t, result);
+                                }
+                            }
+                            // Dropped unanswered: the next copy is handed over again.
+                            None => {
+                                recent.map.remove(&key);
+                            }
+                        }
+                    },
+                )
+            }
+        };
         let event = match inbound {
             SpInbound::Report(report) => ClientEvent::Report {
                 local_id: lock(&self.0.index).local_id(&report),
@@ -633,6 +735,7 @@ impl Client {
                 capacity: config.report_index_capacity.max(1),
                 ..ReportIndex::default()
             }),
+            recent: Arc::default(),
             config,
         });
         let (events_tx, events_rx) = mpsc::channel(shared.config.event_capacity.max(1));

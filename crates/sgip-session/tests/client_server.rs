@@ -185,6 +185,46 @@ async fn an_unacknowledged_report_is_pushed_again_and_handed_over_again() {
 }
 
 #[tokio::test]
+async fn a_report_sent_again_is_handed_over_once_and_every_copy_is_answered() {
+    let script = Arc::new(Script::default());
+    let (server, client) = setup(script).await;
+    let mut events = client.events().unwrap();
+    let outcome = client.submit("m-3", submit("8617600000000")).await.unwrap();
+    let report = Report {
+        submit_sequence: outcome.sequence,
+        report_type: 0,
+        user_number: Text::try_from("8617600000000").unwrap(),
+        state: ReportState::Delivered,
+        error_code: ResultCode(0),
+        reserve: Text::EMPTY,
+    };
+    let handle = server.handle();
+    let push = tokio::spawn({
+        let handle = handle.clone();
+        async move { handle.push(Pdu::Report(report)).await }
+    });
+    let ClientEvent::Report { ack, .. } = events.recv().await.unwrap() else {
+        panic!("report")
+    };
+    // Held past T (300 ms): the gateway sends copies; none is handed over again.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(events.try_recv().is_err(), "a copy was handed over again");
+    ack.accept();
+    assert_eq!(push.await.unwrap().unwrap(), ResultCode::OK);
+    // The same report pushed afresh (another sequence number): answered at once, not
+    // handed over.
+    let again = handle.push(Pdu::Report(report)).await.unwrap();
+    assert_eq!(again, ResultCode::OK);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        events.try_recv().is_err(),
+        "an answered report was handed over again"
+    );
+    client.close(Duration::from_secs(1)).await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn refusals_and_throttling_reach_the_caller() {
     let script = Arc::new(Script::default());
     *script.results.lock().unwrap() = vec![

@@ -67,11 +67,26 @@ pub struct InboundAck<P: Protocol> {
     inner: Option<Arc<AckInner<P>>>,
 }
 
+/// Told once how a handle ended: `Some(answer)` when it answered, `None` when it was dropped
+/// unanswered (the peer will send the request again).
+type Release<A> = Box<dyn Fn(Option<A>) + Send + Sync>;
+
 struct AckInner<P: Protocol> {
     router: Arc<AckRouter<P>>,
     targets: Vec<AckTarget<P::Seq>>,
     accept: P::Answer,
     done: std::sync::atomic::AtomicBool,
+    on_release: Option<Release<P::Answer>>,
+}
+
+impl<P: Protocol> Drop for AckInner<P> {
+    fn drop(&mut self) {
+        if !*self.done.get_mut() {
+            if let Some(f) = &self.on_release {
+                f(None);
+            }
+        }
+    }
 }
 
 impl<P: Protocol> Clone for InboundAck<P> {
@@ -95,6 +110,27 @@ impl<P: Protocol> InboundAck<P> {
                 targets,
                 accept,
                 done: std::sync::atomic::AtomicBool::new(false),
+                on_release: None,
+            })),
+        }
+    }
+
+    /// As [`new`](Self::new), and `on_release` is told once how the handle ended: with the
+    /// answer sent, or `None` when every clone was dropped unanswered (a client that hands
+    /// each message over once keeps its copies' bookkeeping with it).
+    pub fn with_release(
+        router: Arc<AckRouter<P>>,
+        targets: Vec<AckTarget<P::Seq>>,
+        accept: P::Answer,
+        on_release: impl Fn(Option<P::Answer>) + Send + Sync + 'static,
+    ) -> Self {
+        InboundAck {
+            inner: Some(Arc::new(AckInner {
+                router,
+                targets,
+                accept,
+                done: std::sync::atomic::AtomicBool::new(false),
+                on_release: Some(Box::new(on_release)),
             })),
         }
     }
@@ -126,6 +162,9 @@ impl<P: Protocol> InboundAck<P> {
         }
         for t in &inner.targets {
             inner.router.send(*t, answer);
+        }
+        if let Some(f) = &inner.on_release {
+            f(Some(answer));
         }
     }
 }
