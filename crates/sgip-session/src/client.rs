@@ -569,18 +569,6 @@ impl Hooks for MoHooks {
         self.0.config.clock.now_utc()
     }
 
-    fn transmitted(
-        &self,
-        _ctx: &LinkCtx<'_, SpMo>,
-        _pending: &mut Pending<()>,
-        _seq: SequenceNumber,
-        _first: bool,
-        _attempt: u32,
-        _reason: ResendReason,
-    ) -> Option<ClientEvent> {
-        None
-    }
-
     fn completed(
         &self,
         _ctx: &LinkCtx<'_, SpMo>,
@@ -671,10 +659,6 @@ impl Hooks for MoHooks {
             SpInbound::UserRpt(user_rpt) => ClientEvent::UserReport { user_rpt, ack },
         };
         vec![event]
-    }
-
-    fn link_up(&self, _connection: usize) -> Option<ClientEvent> {
-        None
     }
 
     fn link_down(&self, _connection: usize, loss: &LinkLoss) -> Option<ClientEvent> {

@@ -16,7 +16,7 @@ use sgip_codec::{encode, EncodeError, Packet, Pdu, Resp, ResultCode, SequenceNum
 use sms_session::link::{
     Connected, Failure, Hooks, LinkCtx, LinkLoss, Pending, Pool, PoolConfig, Settled,
 };
-use sms_session::{Backoff, Clock, RequestOutcome, ResendReason, SessionConfig, SystemClock};
+use sms_session::{Backoff, Clock, RequestOutcome, SessionConfig, SystemClock};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch, Notify};
 use tokio::task::JoinHandle;
@@ -257,18 +257,6 @@ impl Hooks for MtHooks {
         self.shared.config.clock.now_utc()
     }
 
-    fn transmitted(
-        &self,
-        _ctx: &LinkCtx<'_, SmgMt>,
-        _pending: &mut Pending<()>,
-        _seq: SequenceNumber,
-        _first: bool,
-        _attempt: u32,
-        _reason: ResendReason,
-    ) -> Option<NoEvent> {
-        None
-    }
-
     fn completed(
         &self,
         _ctx: &LinkCtx<'_, SmgMt>,
@@ -311,10 +299,6 @@ impl Hooks for MtHooks {
             SubmitDecision::DropLink => self.drop_link.notify_one(),
         }
         Vec::new()
-    }
-
-    fn link_up(&self, _connection: usize) -> Option<NoEvent> {
-        None
     }
 
     fn link_down(&self, _connection: usize, loss: &LinkLoss) -> Option<NoEvent> {
@@ -369,18 +353,6 @@ impl Hooks for PushHooks {
 
     fn now_utc(&self) -> DateTime<Utc> {
         self.0.config.clock.now_utc()
-    }
-
-    fn transmitted(
-        &self,
-        _ctx: &LinkCtx<'_, SmgMo>,
-        _pending: &mut Pending<Self::Meta>,
-        _seq: SequenceNumber,
-        _first: bool,
-        _attempt: u32,
-        _reason: ResendReason,
-    ) -> Option<NoEvent> {
-        None
     }
 
     fn completed(

@@ -13,7 +13,7 @@ use sms_session::link::{
     Pool, PoolConfig, Settled, Wire,
 };
 use sms_session::SessionConfig;
-use sms_session::{Backoff, Control, Incoming, Protocol, RequestOutcome, ResendReason};
+use sms_session::{Backoff, Control, Incoming, Protocol, RequestOutcome};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -180,18 +180,6 @@ impl Hooks for ToyHooks {
 
     fn now_utc(&self) -> DateTime<Utc> {
         Utc::now()
-    }
-
-    fn transmitted(
-        &self,
-        _: &LinkCtx<'_, Toy>,
-        _: &mut Pending<Reply>,
-        _: u32,
-        _: bool,
-        _: u32,
-        _: ResendReason,
-    ) -> Option<Ev> {
-        None
     }
 
     fn completed(

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use smgp_codec::{Deliver, DeliverResp, Status};
 use sms_session::link::{Connected, Failure, Hooks, LinkCtx, LinkLoss, Pending, Settled};
-use sms_session::{RequestOutcome, ResendReason, SessionConfig};
+use sms_session::{RequestOutcome, SessionConfig};
 
 use super::{lock, ConnInfo, ServerShared, SubmitDecision};
 use crate::proto::{GatewayAnswer, GatewayInbound, SmgpGateway};
@@ -73,18 +73,6 @@ impl Hooks for GatewayHooks {
 
     fn now_utc(&self) -> DateTime<Utc> {
         self.shared.config.clock.now_utc()
-    }
-
-    fn transmitted(
-        &self,
-        _ctx: &Ctx<'_>,
-        _pending: &mut Pending<Deliver>,
-        _seq: u32,
-        _first: bool,
-        _attempt: u32,
-        _reason: ResendReason,
-    ) -> Option<()> {
-        None
     }
 
     fn completed(
@@ -169,10 +157,6 @@ impl Hooks for GatewayHooks {
             }
         }
         Vec::new()
-    }
-
-    fn link_up(&self, _connection: usize) -> Option<()> {
-        None
     }
 
     fn link_down(&self, _connection: usize, loss: &LinkLoss) -> Option<()> {

@@ -267,15 +267,7 @@ impl<H: Hooks> Driver<H> {
     }
 
     fn ctx(&self, now: Instant) -> LinkCtx<'_, H::Proto> {
-        LinkCtx {
-            connection: self.idx,
-            link: self.link,
-            now,
-            subscribed: self.shared.subscribed.load(Ordering::Acquire),
-            wall: &self.wall,
-            clock: &*self.shared.clock,
-            acks: &self.shared.acks,
-        }
+        link_ctx(self.idx, self.link, &self.shared, &self.wall, now)
     }
 
     async fn fail(&mut self, p: Pending<H::Meta>, seq: Option<Seq<H>>, failure: super::Failure) {
@@ -571,12 +563,15 @@ impl<H: Hooks> Driver<H> {
                     attempt,
                     reason,
                 } => {
-                    let Some(mut p) = self.pending.remove(&id) else {
+                    // The context borrows other fields than `pending`: the request is updated
+                    // in place (this runs once per transmission).
+                    let ctx = link_ctx(self.idx, self.link, &self.shared, &self.wall, now);
+                    let Some(p) = self.pending.get_mut(&id) else {
                         continue;
                     };
                     let first = p.written_at.is_none();
                     if first {
-                        p.written_at = Some(self.ctx(now).wall());
+                        p.written_at = Some(ctx.wall());
                     }
                     // A first transmission on a new link after a loss is a reconnect re-send.
                     let reason = if attempt == 1 {
@@ -585,10 +580,10 @@ impl<H: Hooks> Driver<H> {
                         reason.unwrap_or(ResendReason::Reconnect)
                     };
                     let total = attempt + p.tries_before;
-                    let ev =
-                        self.hooks()
-                            .transmitted(&self.ctx(now), &mut p, seq, first, total, reason);
-                    self.pending.insert(id, p);
+                    let ev = self
+                        .shared
+                        .hooks
+                        .transmitted(&ctx, p, seq, first, total, reason);
                     ev.into_iter().collect::<Vec<_>>()
                 }
                 SessionEvent::Completed { id, seq, outcome } => {
@@ -632,6 +627,24 @@ impl<H: Hooks> Driver<H> {
                 self.shared.emit(self.idx, ev).await;
             }
         }
+    }
+}
+
+fn link_ctx<'a, H: Hooks>(
+    connection: usize,
+    link: u64,
+    shared: &'a PoolShared<H>,
+    wall: &'a OnceLock<DateTime<Utc>>,
+    now: Instant,
+) -> LinkCtx<'a, H::Proto> {
+    LinkCtx {
+        connection,
+        link,
+        now,
+        subscribed: shared.subscribed.load(Ordering::Acquire),
+        wall,
+        clock: &*shared.clock,
+        acks: &shared.acks,
     }
 }
 

@@ -172,15 +172,20 @@ pub trait Hooks: Send + Sync + Sized + 'static {
     fn now_utc(&self) -> DateTime<Utc>;
 
     /// A request was written; `first` is its first transmission on any link.
+    ///
+    /// Nothing by default: a side whose requests need no progress report (a gateway's
+    /// pushes, a link that sends none) leaves it out.
     fn transmitted(
         &self,
-        ctx: &LinkCtx<'_, Self::Proto>,
-        pending: &mut Pending<Self::Meta>,
-        seq: <Self::Proto as Protocol>::Seq,
-        first: bool,
-        attempt: u32,
-        reason: ResendReason,
-    ) -> Option<Self::Event>;
+        _ctx: &LinkCtx<'_, Self::Proto>,
+        _pending: &mut Pending<Self::Meta>,
+        _seq: <Self::Proto as Protocol>::Seq,
+        _first: bool,
+        _attempt: u32,
+        _reason: ResendReason,
+    ) -> Option<Self::Event> {
+        None
+    }
 
     /// A request is finished on its link (answered, refused, or given up after N).
     fn completed(
@@ -216,10 +221,14 @@ pub trait Hooks: Send + Sync + Sized + 'static {
     }
 
     /// The link logged in.
-    fn link_up(&self, connection: usize) -> Option<Self::Event>;
+    fn link_up(&self, _connection: usize) -> Option<Self::Event> {
+        None
+    }
 
     /// The link went down.
-    fn link_down(&self, connection: usize, loss: &LinkLoss) -> Option<Self::Event>;
+    fn link_down(&self, _connection: usize, _loss: &LinkLoss) -> Option<Self::Event> {
+        None
+    }
 
     /// True for events that carry an inbound request (queued even before anyone subscribed,
     /// while there is room: the peer re-sends what finds none).
